@@ -1,0 +1,124 @@
+/* The app manifest, pyhost.ini: what to pack and how the app starts.
+ *
+ * The manifest is parsed with inih and validated against one schema table (config/schema.c), so
+ * every key has one definition for parsing, defaults, `pyhost init` and error hints. Errors name
+ * the file and line: "pyhost.ini:12: [python] optimize: '3' is not 0, 1 or 2", with a hint that
+ * lists the accepted values or suggests the key that was probably meant.
+ *
+ * The same parser reads the manifest from disk (`pyhost build`) and from memory (the copy
+ * embedded in a .pyr, read at run time), hence ph_manifest_parse_string. */
+#ifndef PYHOST_MANIFEST_H
+#define PYHOST_MANIFEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "pyhost/error.h"
+
+/* An owned list of owned strings. */
+typedef struct ph_strlist {
+    char **items;
+    size_t count;
+} ph_strlist;
+
+typedef enum ph_entry_kind {
+    PH_ENTRY_FUNCTION, /* "pkg.module:function": import pkg.module, call function() */
+    PH_ENTRY_MODULE,   /* "pkg.module": run as __main__, like `python -m pkg.module` */
+    PH_ENTRY_SCRIPT,   /* "path/to/script.py": run as __main__, like `python script.py` */
+} ph_entry_kind;
+
+typedef struct ph_entry_point {
+    ph_entry_kind kind;
+    char *module;   /* FUNCTION and MODULE; NULL for SCRIPT */
+    char *function; /* FUNCTION only; may be dotted ("App.main") */
+    char *script;   /* SCRIPT only; as written, relative to the manifest's directory */
+} ph_entry_point;
+
+typedef enum ph_compression {
+    PH_COMPRESSION_NONE,
+    PH_COMPRESSION_ZSTD,
+} ph_compression;
+
+typedef struct ph_compress {
+    ph_compression method;
+    int level; /* zstd level 1..22; 0 for none */
+} ph_compress;
+
+/* Room for the line of every schema key; schema.c checks at compile time that it fits. */
+#define PH_MANIFEST_MAX_KEYS 64
+
+typedef struct ph_manifest {
+    char *path;     /* as given to load/parse, used in messages */
+    char *base_dir; /* absolute; relative paths in the manifest are relative to it */
+
+    struct {
+        char *name;    /* [A-Za-z0-9._-]+ */
+        char *version; /* default "0.0.0" */
+        ph_entry_point entry;
+        bool gui;   /* no console window (Windows), Terminal=false (desktop files) */
+        char *icon; /* as written, or NULL when not set */
+    } app;
+
+    struct {
+        int optimize;        /* 0, 1 or 2, like python -O / -OO */
+        bool include_source; /* pack .py source next to bytecode (tracebacks, inspect) */
+        ph_compress compress;
+        bool dictionary;          /* train a zstd dictionary at pack time */
+        bool site;                /* import site at start-up */
+        bool filesystem_importer; /* keep the standard PathFinder after pyhost's finder */
+        bool stdlib;              /* pack the standard library */
+        ph_strlist stdlib_exclude;
+    } python;
+
+    struct {
+        ph_strlist paths;   /* directories searched like sys.path entries, as written */
+        ph_strlist include; /* module patterns; empty: everything found under paths */
+        ph_strlist exclude; /* module patterns removed after include */
+    } resources;
+
+    int lines[PH_MANIFEST_MAX_KEYS]; /* private: line each key was set on, 0 = default */
+} ph_manifest;
+
+/* Reads and validates the manifest at `path`; relative paths in it are resolved against the
+ * directory that holds it. On failure *m is left empty (ph_manifest_free is still safe). */
+int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err);
+
+/* Parses manifest text held in memory. `display_path` names it in messages ("app.pyr:pyhost.ini"
+ * for an embedded copy); `base_dir` is the directory relative paths are resolved against (NULL:
+ * the current directory; a relative one is made absolute now). On failure *m is left empty. */
+int ph_manifest_parse_string(ph_manifest *m, const char *text, const char *display_path,
+                             const char *base_dir, ph_error *err);
+
+void ph_manifest_free(ph_manifest *m);
+
+/* The line `section`/`key` was set on, or 0 when it kept its default (or is not a known key). */
+int ph_manifest_line(const ph_manifest *m, const char *section, const char *key);
+
+/* Sets an error about a key in the shape the parser uses: "PATH:LINE: [section] key: MESSAGE"
+ * (without ":LINE" when the key kept its default), so later stages such as `pyhost build`
+ * ("directory 'src' does not exist") point at the manifest line. Returns -1. */
+int ph_manifest_error(const ph_manifest *m, ph_error *err, const char *section, const char *key,
+                      const char *fmt, ...) PH_PRINTF(5, 6);
+
+/* Resolves a path from the manifest against its directory: absolute paths are copied, relative
+ * ones are joined to base_dir. Stores a malloc'd string in *out. */
+int ph_manifest_resolve_path(const ph_manifest *m, const char *path, char **out, ph_error *err);
+
+/* Does `module` (a dotted name) match `pattern`? '*' matches any run of characters, dots
+ * included; a trailing ".*" also matches the package itself: "pkg.*" matches "pkg",
+ * "pkg.sub" and "pkg.sub.mod" but not "pkgx". Anything else must match exactly. */
+bool ph_manifest_module_matches(const char *pattern, const char *module);
+
+/* Does `module` match any pattern in the list? */
+bool ph_manifest_matches_any(const ph_strlist *patterns, const char *module);
+
+/* Checks one value as if it were written in a manifest, e.g. `pyhost init --entry`; the error
+ * reads "[app] entry: ..." with the usual hint. */
+int ph_manifest_check_value(const char *section, const char *key, const char *value, ph_error *err);
+
+/* Renders the commented starter manifest `pyhost init` writes: every section and key with its
+ * default and a one-line comment, and the given name and entry (validated first). Stores a
+ * malloc'd string in *out. */
+int ph_manifest_template(const char *name, const char *entry, char **out, ph_error *err);
+
+#endif

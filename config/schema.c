@@ -1,0 +1,449 @@
+/* The manifest schema: one row per key, one parser per kind of value. Adding a key is one row
+ * here plus its field in pyhost/manifest.h; parsing, defaults, hints and `pyhost init` follow. */
+#include "schema.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define FIELD(member) offsetof(ph_manifest, member)
+
+/* ---- lists ---------------------------------------------------------------------------------- */
+
+void ph_strlist_free(ph_strlist *list)
+{
+    for (size_t i = 0; i < list->count; i++)
+        free(list->items[i]);
+    free(list->items);
+    list->items = NULL;
+    list->count = 0;
+}
+
+static int strlist_push(ph_strlist *list, const char *item, size_t len)
+{
+    char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    list->items = grown;
+    if (!(list->items[list->count] = strndup(item, len)))
+        return -1;
+    list->count++;
+    return 0;
+}
+
+static bool is_blank(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r';
+}
+
+int ph_schema_split(const char *value, ph_strlist *out)
+{
+    const char *p = value;
+    while (*p) {
+        size_t len = strcspn(p, ",\n");
+        const char *start = p, *end = p + len;
+        while (start < end && is_blank(*start))
+            start++;
+        while (end > start && is_blank(end[-1]))
+            end--;
+        if (end > start && strlist_push(out, start, (size_t)(end - start)) != 0) {
+            ph_strlist_free(out);
+            return -1;
+        }
+        p += len + (p[len] != '\0');
+    }
+    return 0;
+}
+
+/* ---- names ---------------------------------------------------------------------------------- */
+
+/* Non-ASCII bytes are allowed because Python identifiers may be Unicode. */
+static bool is_ident_char(unsigned char c, bool first)
+{
+    if (c >= 0x80 || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return !first && c >= '0' && c <= '9';
+}
+
+/* A dotted name of `len` bytes; `glob` also allows '*' inside components. */
+static bool is_dotted(const char *s, size_t len, bool glob)
+{
+    bool component_start = true;
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '.') {
+            if (component_start)
+                return false;
+            component_start = true;
+            continue;
+        }
+        if (!(glob && c == '*') && !is_ident_char(c, component_start))
+            return false;
+        component_start = false;
+    }
+    return !component_start;
+}
+
+static bool all_chars_in(const char *s, const char *extra)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && !strchr(extra, c))
+            return false;
+    }
+    return true;
+}
+
+static int dup_into(void *out, const char *value, char *why, size_t why_size)
+{
+    if (!(*(char **)out = strdup(value))) {
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static void release_string(void *value)
+{
+    free(*(char **)value);
+    *(char **)value = NULL;
+}
+
+static int parse_name(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                      size_t why_size)
+{
+    (void)key;
+    if (!*value || !all_chars_in(value, "._-")) {
+        snprintf(why, why_size, "'%s' is not a valid name", value);
+        return -1;
+    }
+    return dup_into(out, value, why, why_size);
+}
+
+static int parse_version(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                         size_t why_size)
+{
+    (void)key;
+    if (!*value || !all_chars_in(value, ".+!_-")) {
+        snprintf(why, why_size, "'%s' is not a valid version", value);
+        return -1;
+    }
+    return dup_into(out, value, why, why_size);
+}
+
+static int parse_path(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                      size_t why_size)
+{
+    (void)key;
+    if (!*value) {
+        snprintf(why, why_size, "the path is empty");
+        return -1;
+    }
+    return dup_into(out, value, why, why_size);
+}
+
+/* ---- scalars -------------------------------------------------------------------------------- */
+
+static int parse_bool(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                      size_t why_size)
+{
+    static const char *const truthy[] = {"true", "yes", "on", "1"};
+    static const char *const falsy[] = {"false", "no", "off", "0"};
+    (void)key;
+    for (size_t i = 0; i < sizeof truthy / sizeof truthy[0]; i++) {
+        if (!strcasecmp(value, truthy[i]) || !strcasecmp(value, falsy[i])) {
+            *(bool *)out = !strcasecmp(value, truthy[i]);
+            return 0;
+        }
+    }
+    snprintf(why, why_size, "'%s' is not a boolean", value);
+    return -1;
+}
+
+static int parse_int(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                     size_t why_size)
+{
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (!*value || *end || n < key->min || n > key->max) {
+        snprintf(why, why_size, "'%s' is not %s", value, ph_schema_accepted(key));
+        return -1;
+    }
+    *(int *)out = (int)n;
+    return 0;
+}
+
+static int parse_compress(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                          size_t why_size)
+{
+    ph_compress *c = out;
+    (void)key;
+    if (!strcmp(value, "none")) {
+        *c = (ph_compress){PH_COMPRESSION_NONE, 0};
+        return 0;
+    }
+    if (!strcmp(value, "zstd")) {
+        *c = (ph_compress){PH_COMPRESSION_ZSTD, 3};
+        return 0;
+    }
+    if (!strncmp(value, "zstd:", 5)) {
+        char *end;
+        long level = strtol(value + 5, &end, 10);
+        if (value[5] >= '0' && value[5] <= '9' && !*end && level >= 1 && level <= 22) {
+            *c = (ph_compress){PH_COMPRESSION_ZSTD, (int)level};
+            return 0;
+        }
+        snprintf(why, why_size, "'%s': the zstd level must be a number from 1 to 22", value);
+        return -1;
+    }
+    snprintf(why, why_size, "'%s' is not a compression method", value);
+    return -1;
+}
+
+/* ---- entry point ---------------------------------------------------------------------------- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), k = strlen(suffix);
+    return n > k && !strcmp(s + n - k, suffix);
+}
+
+static int parse_script_entry(const char *value, ph_entry_point *e, char *why, size_t why_size)
+{
+    if (value[0] == '/' || value[0] == '\\' || (value[0] && value[1] == ':')) {
+        snprintf(why, why_size, "'%s': the script path must be relative to the manifest", value);
+        return -1;
+    }
+    e->kind = PH_ENTRY_SCRIPT;
+    return dup_into(&e->script, value, why, why_size);
+}
+
+static int parse_function_entry(const char *value, ph_entry_point *e, char *why, size_t why_size)
+{
+    const char *colon = strchr(value, ':');
+    size_t module_len = (size_t)(colon - value);
+    if (!is_dotted(value, module_len, false) || !is_dotted(colon + 1, strlen(colon + 1), false)) {
+        snprintf(why, why_size, "'%s' is not module:function", value);
+        return -1;
+    }
+    e->kind = PH_ENTRY_FUNCTION;
+    if (!(e->module = strndup(value, module_len)) || !(e->function = strdup(colon + 1))) {
+        free(e->module);
+        e->module = NULL;
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_entry(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                       size_t why_size)
+{
+    ph_entry_point *e = out;
+    (void)key;
+    if (strchr(value, '/') || strchr(value, '\\') || ends_with(value, ".py") ||
+        ends_with(value, ".pyw"))
+        return parse_script_entry(value, e, why, why_size);
+    if (strchr(value, ':'))
+        return parse_function_entry(value, e, why, why_size);
+    if (!is_dotted(value, strlen(value), false)) {
+        snprintf(why, why_size, "'%s' is not a module name, module:function or a .py script",
+                 value);
+        return -1;
+    }
+    e->kind = PH_ENTRY_MODULE;
+    return dup_into(&e->module, value, why, why_size);
+}
+
+static void release_entry(void *value)
+{
+    ph_entry_point *e = value;
+    free(e->module);
+    free(e->function);
+    free(e->script);
+    *e = (ph_entry_point){0};
+}
+
+/* ---- lists of things ------------------------------------------------------------------------ */
+
+static int parse_list(const char *value, ph_strlist *out, bool (*valid)(const char *),
+                      const char *what, char *why, size_t why_size)
+{
+    ph_strlist list = {0};
+    if (ph_schema_split(value, &list) != 0) {
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        if (!valid(list.items[i])) {
+            snprintf(why, why_size, "'%s' is not %s", list.items[i], what);
+            ph_strlist_free(&list);
+            return -1;
+        }
+    }
+    *out = list;
+    return 0;
+}
+
+static bool is_pattern(const char *s)
+{
+    return is_dotted(s, strlen(s), true);
+}
+
+static bool is_path(const char *s)
+{
+    return *s != '\0';
+}
+
+static int parse_patterns(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                          size_t why_size)
+{
+    (void)key;
+    return parse_list(value, out, is_pattern, "a module name pattern", why, why_size);
+}
+
+static int parse_paths(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                       size_t why_size)
+{
+    (void)key;
+    return parse_list(value, out, is_path, "a path", why, why_size);
+}
+
+static void release_list(void *value)
+{
+    ph_strlist_free(value);
+}
+
+static void release_nothing(void *value)
+{
+    (void)value;
+}
+
+/* ---- the schema ----------------------------------------------------------------------------- */
+
+static const struct ph_value_type t_bool = {"true, false, yes, no, on, off, 1 or 0", sizeof(bool),
+                                            false, parse_bool, release_nothing};
+static const struct ph_value_type t_int = {"a number", sizeof(int), false, parse_int,
+                                           release_nothing};
+static const struct ph_value_type t_name = {"letters, digits, '.', '_' and '-' (e.g. my-app)",
+                                            sizeof(char *), false, parse_name, release_string};
+static const struct ph_value_type t_version = {"letters, digits and '.+!_-' (e.g. 1.2.0)",
+                                               sizeof(char *), false, parse_version,
+                                               release_string};
+static const struct ph_value_type t_path = {"a path, relative to the manifest's directory",
+                                            sizeof(char *), false, parse_path, release_string};
+static const struct ph_value_type t_entry = {
+    "pkg.module:function (call it), pkg.module (run it like python -m) or path/to/script.py "
+    "(relative to the manifest's directory)",
+    sizeof(ph_entry_point), false, parse_entry, release_entry};
+static const struct ph_value_type t_compress = {
+    "none, zstd (level 3) or zstd:LEVEL with LEVEL from 1 to 22", sizeof(ph_compress), false,
+    parse_compress, release_nothing};
+static const struct ph_value_type t_patterns = {
+    "dotted module names with '*' globs, separated by commas or newlines; 'pkg.*' means pkg and "
+    "everything under it",
+    sizeof(ph_strlist), true, parse_patterns, release_list};
+static const struct ph_value_type t_paths = {
+    "directories relative to the manifest's directory, separated by commas or newlines",
+    sizeof(ph_strlist), true, parse_paths, release_list};
+
+const struct ph_section_spec ph_schema_sections[] = {
+    {"app", "The application: its name and how it starts."},
+    {"python", "The interpreter and how Python code is packed."},
+    {"resources", "Where the app's own modules come from."},
+};
+const size_t ph_schema_section_count = sizeof ph_schema_sections / sizeof ph_schema_sections[0];
+
+/* KEY() names the key and its field; the rest is designated so rows stay readable. */
+#define KEY(sec, name, value_type, member)                                                         \
+    .section = (sec), .key = (name), .type = &(value_type), .offset = FIELD(member)
+
+const struct ph_key_spec ph_schema_keys[] = {
+    {KEY("app", "name", t_name, app.name), .required = true, .example = "my-app",
+     .comment = "Name of the executable, the .pyr and the installers."},
+    {KEY("app", "version", t_version, app.version), .def = "0.0.0", .example = "1.0.0",
+     .comment = "Version shown by installers."},
+    {KEY("app", "entry", t_entry, app.entry), .required = true, .example = "my_app:main",
+     .comment =
+         "What runs: pkg.module:function, pkg.module (like python -m) or path/to/script.py."},
+    {KEY("app", "gui", t_bool, app.gui), .def = "false", .example = "true",
+     .comment = "A windowed app: no console on Windows, Terminal=false in desktop entries."},
+    {KEY("app", "icon", t_path, app.icon), .example = "icons/app.png",
+     .comment = "Icon file for installers and desktop entries, relative to this file."},
+
+    {KEY("python", "optimize", t_int, python.optimize), .def = "0", .example = "2", .min = 0,
+     .max = 2, .accepted = "0, 1 or 2",
+     .comment = "Bytecode optimization level, like python -O (1) and -OO (2)."},
+    {KEY("python", "include_source", t_bool, python.include_source), .def = "true",
+     .example = "false",
+     .comment = "Pack .py sources too, so tracebacks and inspect show source lines."},
+    {KEY("python", "compress", t_compress, python.compress), .def = "zstd:3", .example = "zstd:19",
+     .comment = "Compression of packed data: none, zstd or zstd:LEVEL (1-22)."},
+    {KEY("python", "dictionary", t_bool, python.dictionary), .def = "false", .example = "true",
+     .comment = "Train a zstd dictionary on the packed data (smaller for many small modules)."},
+    {KEY("python", "site", t_bool, python.site), .def = "false", .example = "true",
+     .comment = "Import the site module at start-up (off: isolated like python -I -S)."},
+    {KEY("python", "filesystem_importer", t_bool, python.filesystem_importer), .def = "false",
+     .example = "true",
+     .comment = "Also import from sys.path on disk when a module is not packed."},
+    {KEY("python", "stdlib", t_bool, python.stdlib), .def = "true", .example = "false",
+     .comment = "Pack the standard library."},
+    {KEY("python", "stdlib_exclude", t_patterns, python.stdlib_exclude),
+     .def = "test.*, idlelib.*, tkinter.test.*, lib2to3.tests.*, ensurepip.*, distutils.tests.*, "
+            "unittest.test.*, ctypes.test.*, turtledemo.*",
+     .example = "test.*, tkinter.*", .comment = "Standard library modules left out (patterns)."},
+
+    {KEY("resources", "paths", t_paths, resources.paths), .def = ".", .example = "src",
+     .comment = "Directories searched for the app's modules, like sys.path entries."},
+    {KEY("resources", "include", t_patterns, resources.include), .def = "", .example = "my_app.*",
+     .comment = "Modules to pack from those directories (patterns); empty: all of them."},
+    {KEY("resources", "exclude", t_patterns, resources.exclude), .def = "",
+     .example = "my_app.tests.*", .comment = "Modules left out even if included (patterns)."},
+};
+const size_t ph_schema_key_count = sizeof ph_schema_keys / sizeof ph_schema_keys[0];
+
+_Static_assert(sizeof ph_schema_keys / sizeof ph_schema_keys[0] <= PH_MANIFEST_MAX_KEYS,
+               "raise PH_MANIFEST_MAX_KEYS in pyhost/manifest.h");
+_Static_assert(sizeof ph_schema_sections / sizeof ph_schema_sections[0] <= PH_SCHEMA_MAX_SECTIONS,
+               "raise PH_SCHEMA_MAX_SECTIONS in schema.h");
+
+/* ---- lookups -------------------------------------------------------------------------------- */
+
+const struct ph_section_spec *ph_schema_section(const char *name)
+{
+    for (size_t i = 0; i < ph_schema_section_count; i++)
+        if (!strcmp(ph_schema_sections[i].name, name))
+            return &ph_schema_sections[i];
+    return NULL;
+}
+
+int ph_schema_key(const char *section, const char *key)
+{
+    for (size_t i = 0; i < ph_schema_key_count; i++)
+        if (!strcmp(ph_schema_keys[i].section, section) && !strcmp(ph_schema_keys[i].key, key))
+            return (int)i;
+    return -1;
+}
+
+const char *ph_schema_accepted(const struct ph_key_spec *key)
+{
+    return key->accepted ? key->accepted : key->type->accepted;
+}
+
+int ph_schema_parse(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                    size_t why_size)
+{
+    if (!key->type->is_list && strchr(value, '\n')) {
+        snprintf(why, why_size, "only lists may continue on indented lines");
+        return -1;
+    }
+    if (!key->type->is_list && !*value) {
+        snprintf(why, why_size, "the value is empty");
+        return -1;
+    }
+    return key->type->parse(key, value, out, why, why_size);
+}

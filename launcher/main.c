@@ -1,0 +1,67 @@
+/* pyhost: build, run, inspect and ship Python applications. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "ph_build_config.h"
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"init", ph_cmd_init, "write a commented starter pyhost.ini"},
+    {"build", ph_cmd_build, "pack the app, its dependencies and the stdlib into one .pyr"},
+    {"run", ph_cmd_run, "run the app inside a .pyr"},
+    {"inspect", ph_cmd_inspect, "show what a .pyr holds"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: pyhost COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'pyhost COMMAND --help' describes a command. pyhost %s\n", PH_VERSION);
+}
+
+int ph_report(const ph_error *err)
+{
+    fprintf(stderr, "pyhost: error: %s\n", err->message[0] ? err->message : "unknown error");
+    if (err->hint[0])
+        fprintf(stderr, "hint: %s\n", err->hint);
+    return 1;
+}
+
+int ph_usage_error(const char *command, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "pyhost: error: ");
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\nhint: see 'pyhost %s --help'\n", command);
+    va_end(ap);
+    return 2;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("pyhost %s\n", PH_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "pyhost: error: unknown command '%s'\nhint: run 'pyhost --help' for the list\n",
+            argv[1]);
+    return 2;
+}

@@ -1,0 +1,88 @@
+#include "pyhost/fsutil.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int write_all(int fd, const void *data, size_t size)
+{
+    const char *p = data;
+    while (size) {
+        ssize_t n = write(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
+int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
+                         ph_error *err)
+{
+    size_t len = strlen(path);
+    char *tmp = malloc(len + 16);
+    if (!tmp)
+        return ph_error_set(err, "out of memory");
+    snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkostemp(tmp, O_CLOEXEC);
+    if (fd < 0) {
+        ph_error_errno(err, errno, "cannot create %s", tmp);
+        ph_error_hint(err, "check that the directory exists and is writable");
+        free(tmp);
+        return -1;
+    }
+    int rc = 0;
+    if (write_all(fd, data, size) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+        rc = ph_error_errno(err, errno, "cannot write %s", tmp);
+    if (close(fd) < 0 && rc == 0)
+        rc = ph_error_errno(err, errno, "cannot write %s", tmp);
+    if (rc == 0 && rename(tmp, path) < 0)
+        rc = ph_error_errno(err, errno, "cannot rename %s to %s", tmp, path);
+    if (rc < 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int ph_read_file(const char *path, char **data, size_t *size, ph_error *err)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rbe");
+    if (!f)
+        return ph_error_errno(err, errno, "cannot open %s", path);
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        len += fread(buf + len, 1, cap - len - 1, f);
+        if (len < cap - 1)
+            break;
+        char *grown = realloc(buf, cap * 2);
+        if (!grown) {
+            free(buf);
+            buf = NULL;
+            break;
+        }
+        buf = grown;
+        cap *= 2;
+    }
+    int failed = ferror(f);
+    fclose(f);
+    if (!buf)
+        return ph_error_set(err, "out of memory reading %s", path);
+    if (failed) {
+        free(buf);
+        return ph_error_set(err, "cannot read %s", path);
+    }
+    buf[len] = '\0';
+    *data = buf;
+    *size = len;
+    return 0;
+}

@@ -1,0 +1,19 @@
+/* Small filesystem helpers shared by the builder, the bundler and the CLI. */
+#ifndef PYHOST_FSUTIL_H
+#define PYHOST_FSUTIL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "pyhost/error.h"
+
+/* Writes `size` bytes to `path` through a temporary file in the same directory, fsync and
+ * rename, so readers see either the old file or the whole new one, never a part. `mode` is
+ * applied as given (not masked by the umask), e.g. 0644 or 0755. */
+int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
+                         ph_error *err);
+
+/* Reads a whole file into a malloc'd, NUL-terminated buffer. */
+int ph_read_file(const char *path, char **data, size_t *size, ph_error *err);
+
+#endif
