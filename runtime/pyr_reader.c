@@ -443,7 +443,7 @@ static int blob_record(pyr_archive *a, uint32_t index, pyr_slot slot,
 
 int pyr_blob_at(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_blob *blob, ph_error *err)
 {
-    const pyr_blob_record *r;
+    const pyr_blob_record *r = NULL; /* set whenever blob_record returns 1 */
     int rc = blob_record(a, index, slot, &r, err);
     if (rc <= 0)
         return rc;
@@ -483,6 +483,10 @@ static int decompress(pyr_archive *a, const pyr_blob_record *r, uint8_t *out, ph
 {
     const uint8_t *src = a->base + r->offset;
     bool dict = (r->flags & PYR_COMPRESSION_MASK) == PYR_COMPRESSION_ZSTD_DICT;
+    /* The frame's content checksum is what catches a damaged dictionary (RFC 8878: byte 4 is
+     * the frame header descriptor, bit 2 the content checksum flag). */
+    if (r->stored_size < 5 || !(src[4] & 0x04))
+        return ph_error_set(err, "zstd frame has no content checksum");
     unsigned long long expected = ZSTD_getFrameContentSize(src, r->stored_size);
     if (expected != r->size)
         return ph_error_set(err, "zstd frame size %llu does not match the recorded %llu", expected,
@@ -504,7 +508,7 @@ static int decompress(pyr_archive *a, const pyr_blob_record *r, uint8_t *out, ph
 int pyr_read(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err)
 {
     *data = (pyr_data){0};
-    const pyr_blob_record *r;
+    const pyr_blob_record *r = NULL; /* set whenever blob_record returns 1 */
     int rc = blob_record(a, index, slot, &r, err);
     if (rc == 0)
         return blob_error(a, index, slot, "is not present", err);
@@ -518,6 +522,10 @@ int pyr_read(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_data *data, ph_e
         data->size = r->stored_size;
         return 0;
     }
+    /* A zstd block of at most 128 KiB takes at least 4 bytes, so no frame expands more than
+     * 32768-fold: refuse a larger claim before allocating for it. */
+    if (r->size / 32768 > r->stored_size)
+        return blob_error(a, index, slot, "claims an impossible decompressed size", err);
     if (r->size > SIZE_MAX - 1)
         return blob_error(a, index, slot, "is too large for this machine", err);
     uint8_t *out = malloc(r->size ? r->size : 1);

@@ -113,6 +113,22 @@ static size_t lookup_slot(const pyr_writer *w, const char *name, size_t len)
     return slot;
 }
 
+/* True when every `sep`-separated component of name is non-empty and, for paths, not "." or
+ * "..": the finder splits module names on '.' and joins paths under the app's directory. */
+static bool components_ok(const char *name, size_t len, char sep)
+{
+    for (size_t i = 0; i <= len;) {
+        size_t j = i;
+        while (j < len && name[j] != sep)
+            j++;
+        size_t n = j - i;
+        if (n == 0 || (sep == '/' && name[i] == '.' && (n == 1 || (n == 2 && name[i + 1] == '.'))))
+            return false;
+        i = j + 1;
+    }
+    return true;
+}
+
 static int check_name(const char *name, size_t len, pyr_kind kind, ph_error *err)
 {
     if (len == 0 || len > PYR_MAX_NAME || memchr(name, '\0', len))
@@ -120,6 +136,13 @@ static int check_name(const char *name, size_t len, pyr_kind kind, ph_error *err
                             (int)(len > 200 ? 200 : len), name, PYR_MAX_NAME);
     if (kind < PYR_MODULE || kind > PYR_PLAIN_FILE)
         return ph_error_set(err, "invalid kind %d for .pyr entry '%s'", (int)kind, name);
+    bool importable = kind <= PYR_EXTENSION_MODULE;
+    if (importable ? memchr(name, '/', len) || !components_ok(name, len, '.')
+                   : !components_ok(name, len, '/'))
+        return ph_error_set(err, "invalid .pyr entry name '%.*s': a %s is named by %s",
+                            (int)(len > 200 ? 200 : len), name, pyr_kind_name(kind),
+                            importable ? "a dotted module name (\"json.decoder\")"
+                                       : "a relative '/' path (\"certifi/cacert.pem\")");
     return 0;
 }
 
@@ -264,15 +287,14 @@ static long train_dictionary(pyr_writer *w, uint8_t **dict, ph_error *err)
     return (long)got;
 }
 
-static int compress_blob(wblob *b, ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int level,
-                         ph_error *err)
+/* cctx holds the level, the checksum flag and the dictionary (compress_all sets them). */
+static int compress_blob(wblob *b, ZSTD_CCtx *cctx, bool with_dictionary, ph_error *err)
 {
     size_t cap = ZSTD_compressBound(b->size);
     uint8_t *out = malloc(cap);
     if (!out)
         return ph_error_set(err, "out of memory compressing");
-    size_t n = cdict ? ZSTD_compress_usingCDict(cctx, out, cap, b->data, b->size, cdict)
-                     : ZSTD_compressCCtx(cctx, out, cap, b->data, b->size, level);
+    size_t n = ZSTD_compress2(cctx, out, cap, b->data, b->size);
     if (ZSTD_isError(n)) {
         free(out);
         return ph_error_set(err, "zstd: %s", ZSTD_getErrorName(n));
@@ -283,7 +305,7 @@ static int compress_blob(wblob *b, ZSTD_CCtx *cctx, const ZSTD_CDict *cdict, int
     }
     b->stored = out;
     b->stored_size = n;
-    b->flags |= cdict ? PYR_COMPRESSION_ZSTD_DICT : PYR_COMPRESSION_ZSTD;
+    b->flags |= with_dictionary ? PYR_COMPRESSION_ZSTD_DICT : PYR_COMPRESSION_ZSTD;
     return 0;
 }
 
@@ -293,11 +315,17 @@ static int compress_all(pyr_writer *w, const uint8_t *dict, size_t dict_size, ph
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     ZSTD_CDict *cdict = dict ? ZSTD_createCDict(dict, dict_size, level) : NULL;
     int rc = (!cctx || (dict && !cdict)) ? ph_error_set(err, "out of memory (zstd)") : 0;
+    /* Every frame carries a checksum of its content: the dictionary is outside every other
+     * checksum, and a damaged dictionary would otherwise decompress to wrong bytes silently. */
+    if (rc == 0 && (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
+                    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
+                    (cdict && ZSTD_isError(ZSTD_CCtx_refCDict(cctx, cdict)))))
+        rc = ph_error_set(err, "zstd: cannot set compression parameters");
     for (size_t i = 0; rc == 0 && i < w->count; i++)
         for (int s = 0; rc == 0 && s < PYR_SLOTS; s++) {
             wblob *b = &w->entries[i].slots[s];
             if (compressible(b) && b->stored == b->data)
-                rc = compress_blob(b, cctx, cdict, level, err);
+                rc = compress_blob(b, cctx, cdict != NULL, err);
         }
     ZSTD_freeCDict(cdict);
     ZSTD_freeCCtx(cctx);
@@ -416,7 +444,8 @@ int pyr_writer_finish(pyr_writer *w, uint8_t **out, size_t *out_size, ph_error *
 {
     *out = NULL;
     *out_size = 0;
-    qsort(w->entries, w->count, sizeof *w->entries, compare_entries);
+    if (w->count) /* qsort(NULL, 0, ...) is undefined behaviour */
+        qsort(w->entries, w->count, sizeof *w->entries, compare_entries);
     free(w->lookup); /* sorting moved the entries: the name map is stale */
     w->lookup = NULL;
     w->lookup_size = 0;

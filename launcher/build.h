@@ -1,0 +1,134 @@
+/* `pyhost build`, private to the launcher: manifest -> collect -> compile -> pack.
+ *
+ * build_collect.c walks sys.path-like roots and decides what every file becomes (the naming
+ * rules the runtime finder depends on); build_python.c runs the embedded interpreter to compile
+ * bytecode; build_cache.c keeps compiled bytecode between builds; build_pack.c drives a build
+ * and hands the result to the .pyr writer. None of them prints: cmd_build.c reports. */
+#ifndef PH_BUILD_H
+#define PH_BUILD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pyhost/error.h"
+#include "pyhost/manifest.h"
+#include "pyhost/pyr.h"
+
+/* ---- The whole build (build_pack.c) ---------------------------------------------------- */
+
+/* Called once per unit packed, with `what` its file name relative to its root, then once
+ * with `what` NULL when the .pyr is being compressed and written. */
+typedef void (*ph_build_progress_fn)(void *ctx, size_t done, size_t total, const char *what);
+
+typedef struct ph_build_options {
+    const char *manifest_path; /* NULL: ./pyhost.ini */
+    const char *output_path;   /* NULL: <manifest dir>/<app.name>.pyr */
+    bool verbose;              /* collect details (skipped files, timings) into the result */
+    ph_build_progress_fn progress;
+    void *progress_ctx;
+} ph_build_options;
+
+typedef struct ph_build_result {
+    char *output_path; /* where the .pyr was written (malloc'd) */
+    size_t entries;
+    uint64_t size;
+    char compression[32]; /* "none", "zstd:3", "zstd:3+dict" */
+    size_t compiled;      /* bytecode compiled in this build */
+    size_t cached;        /* bytecode taken from the cache */
+    /* Non-empty when the bytecode cache could not be used; the build went on without it. */
+    char cache_warning[768];
+    char cache_dir[512];
+    ph_strlist notes; /* --verbose: stdlib files skipped and why, shadowed modules */
+    double seconds_collect, seconds_compile, seconds_pack, seconds_write;
+} ph_build_result;
+
+int ph_build(const ph_build_options *options, ph_build_result *result, ph_error *err);
+void ph_build_result_free(ph_build_result *result);
+
+/* ---- Collecting (build_collect.c) ------------------------------------------------------ */
+
+/* One thing found on disk that becomes one .pyr entry. */
+typedef struct ph_unit {
+    char *name;    /* entry name: "json.decoder" or "notes/data/a.txt" */
+    pyr_kind kind; /* MODULE, PACKAGE, NAMESPACE_PACKAGE, EXTENSION_MODULE, PACKAGE_RESOURCE */
+    char *path;    /* the file on disk; NULL for a namespace package */
+    char *relname; /* path relative to its root, the compile-time filename: "json/decoder.py" */
+    char *owner;   /* resources: dotted name of the package holding them (filters apply to it) */
+    unsigned root; /* which root it came from, in search order */
+} ph_unit;
+
+typedef struct ph_unit_list {
+    ph_unit *items;
+    size_t count, capacity;
+} ph_unit_list;
+
+/* How a root is walked. */
+typedef struct ph_walk_rules {
+    unsigned root;                /* its position in search order, recorded on every unit */
+    const ph_strlist *include;    /* NULL or empty: every module */
+    const ph_strlist *exclude;    /* NULL: none */
+    const char *const *skip_dirs; /* NULL-terminated top-level directory names to ignore */
+    dev_t skip_dev;               /* a file never to pack (the output .pyr); 0/0: none */
+    ino_t skip_ino;
+} ph_walk_rules;
+
+/* Walks `root` (an absolute directory) and appends what it provides, unfiltered by name order
+ * (directory listings are sorted, so the result is deterministic). */
+int ph_collect_root(ph_unit_list *out, const char *root, const ph_walk_rules *rules, ph_error *err);
+/* Drops units whose module (or owning package, for resources) the rules filter out, and
+ * namespace packages with nothing kept below them. Units of other roots are left alone. */
+int ph_collect_filter(ph_unit_list *list, const ph_walk_rules *rules, ph_error *err);
+/* Applies sys.path shadowing across roots: a top-level name provided as a regular module or
+ * package by an earlier root hides everything under that name from later roots; namespace
+ * portions merge; within what remains the first unit of each name wins. Dropped units are
+ * described in `notes` when it is not NULL. */
+int ph_collect_resolve(ph_unit_list *list, ph_strlist *notes, ph_error *err);
+/* Appends one unit (strings copied). */
+int ph_unit_push(ph_unit_list *list, const char *name, pyr_kind kind, const char *path,
+                 const char *relname, const char *owner, unsigned root, ph_error *err);
+/* Index of the unit called `name`, or (size_t)-1. Linear: only for a handful of look-ups. */
+size_t ph_unit_find(const ph_unit_list *list, const char *name);
+void ph_unit_list_free(ph_unit_list *list);
+
+/* ---- The build-time interpreter (build_python.c) --------------------------------------- */
+
+typedef struct ph_python_info {
+    uint32_t magic;   /* importlib.util.MAGIC_NUMBER as a little-endian u32 */
+    uint32_t version; /* PY_VERSION_HEX & 0xffff0000 */
+} ph_python_info;
+
+/* Extension-module file suffixes, most specific first (".cpython-311-x86_64-linux-gnu.so",
+ * ".abi3.so", ".so"), as the interpreter reports them; valid after ph_python_start. */
+extern const char *const *ph_extension_suffixes;
+
+/* Starts an isolated interpreter over the system stdlib on disk. */
+int ph_python_start(ph_python_info *info, ph_error *err);
+void ph_python_stop(void);
+/* Compiles `source` (NUL-terminated, `size` bytes) as `filename` at `optimize` and marshals
+ * the code object. On a compile error the message reads "DISPLAY:LINE: SyntaxError: ...". */
+int ph_python_compile(const char *source, size_t size, const char *filename, const char *display,
+                      int optimize, uint8_t **out, size_t *out_size, ph_error *err);
+/* Is `name` compiled into the interpreter (sys.builtin_module_names)? */
+bool ph_python_is_builtin(const char *name);
+
+/* ---- The bytecode cache (build_cache.c) ------------------------------------------------ */
+
+typedef struct ph_cache {
+    char dir[512];
+    bool enabled;
+    char warning[768]; /* set when the cache had to be turned off */
+} ph_cache;
+
+/* Finds and creates the cache directory. Never fails: when the cache is unusable it is turned
+ * off and `warning` says why, so the build goes on without it. */
+void ph_cache_open(ph_cache *cache);
+uint64_t ph_cache_key(const ph_python_info *py, int optimize, const char *relname,
+                      const char *source, size_t size);
+/* Returns 1 and a malloc'd copy of the bytecode on a hit, 0 on a miss. */
+int ph_cache_get(ph_cache *cache, uint64_t key, uint8_t **data, size_t *size);
+/* Stores bytecode; a failure turns the cache off and sets `warning`. */
+void ph_cache_put(ph_cache *cache, uint64_t key, const uint8_t *data, size_t size);
+
+#endif

@@ -1,0 +1,509 @@
+/* One build: manifest -> collect -> compile -> pack -> write. Nothing is written until the
+ * whole .pyr is ready, and then atomically, so a failing build never leaves a partial file. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "build.h"
+#include "ph_build_config.h"
+#include "pyhost/fsutil.h"
+
+#define SCRIPT_ROOT UINT_MAX
+#define MANIFEST_ENTRY ".pyhost/manifest.ini"
+
+typedef struct build {
+    const ph_build_options *o;
+    ph_build_result *r;
+    ph_manifest m;
+    ph_python_info py;
+    bool py_started;
+    ph_cache cache;
+    ph_unit_list units;
+    unsigned stdlib_root;
+    struct stat out_st; /* the output as it exists before the build, never packed into itself */
+    pyr_writer *writer;
+    ph_error *err;
+} build;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int add_note(build *b, const char *fmt, const char *a, const char *c)
+{
+    ph_strlist *notes = &b->r->notes;
+    char line[1024];
+    snprintf(line, sizeof line, fmt, a, c);
+    char **grown = realloc(notes->items, (notes->count + 1) * sizeof *grown);
+    if (!grown || !(grown[notes->count] = strdup(line))) {
+        if (grown)
+            notes->items = grown;
+        return ph_error_set(b->err, "out of memory");
+    }
+    notes->items = grown;
+    notes->count++;
+    return 0;
+}
+
+/* ---- Manifest and output --------------------------------------------------------------- */
+
+static int load(build *b)
+{
+    const char *path = b->o->manifest_path ? b->o->manifest_path : "pyhost.ini";
+    if (ph_manifest_load(&b->m, path, b->err) < 0)
+        return -1;
+    if (b->o->output_path)
+        b->r->output_path = strdup(b->o->output_path);
+    else {
+        size_t n = strlen(b->m.base_dir) + strlen(b->m.app.name) + 6;
+        if ((b->r->output_path = malloc(n)))
+            snprintf(b->r->output_path, n, "%s/%s.pyr", b->m.base_dir, b->m.app.name);
+    }
+    if (!b->r->output_path)
+        return ph_error_set(b->err, "out of memory");
+    if (stat(b->r->output_path, &b->out_st) < 0)
+        memset(&b->out_st, 0, sizeof b->out_st);
+    return 0;
+}
+
+static void describe_compression(build *b)
+{
+    const ph_compress *c = &b->m.python.compress;
+    if (c->method == PH_COMPRESSION_NONE)
+        snprintf(b->r->compression, sizeof b->r->compression, "none");
+    else
+        snprintf(b->r->compression, sizeof b->r->compression, "zstd:%d%s", c->level,
+                 b->m.python.dictionary ? "+dict" : "");
+}
+
+/* ---- Collecting ------------------------------------------------------------------------ */
+
+static int resolve_dir(build *b, const char *item, char **out)
+{
+    char *joined;
+    if (ph_manifest_resolve_path(&b->m, item, &joined, b->err) < 0)
+        return -1;
+    struct stat st;
+    int e = stat(joined, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+    *out = e ? NULL : realpath(joined, NULL);
+    free(joined);
+    if (e == ENOENT || e == ENOTDIR) {
+        ph_manifest_error(&b->m, b->err, "resources", "paths", "directory '%s' %s", item,
+                          e == ENOENT ? "does not exist" : "is not a directory");
+        return ph_error_hint(b->err,
+                             "paths are relative to %s; create the directory or fix "
+                             "[resources] paths",
+                             b->m.base_dir);
+    }
+    if (e || !*out)
+        return ph_error_errno(b->err, e ? e : errno, "[resources] paths: cannot use '%s'", item);
+    return 0;
+}
+
+static int collect_app(build *b)
+{
+    const ph_strlist *paths = &b->m.resources.paths;
+    for (size_t i = 0; i < paths->count; i++) {
+        ph_walk_rules rules = {.root = (unsigned)i,
+                               .include = &b->m.resources.include,
+                               .exclude = &b->m.resources.exclude,
+                               .skip_dev = b->out_st.st_dev,
+                               .skip_ino = b->out_st.st_ino};
+        char *root;
+        if (resolve_dir(b, paths->items[i], &root) < 0)
+            return -1;
+        int rc = ph_collect_root(&b->units, root, &rules, b->err);
+        free(root);
+        if (rc < 0 || ph_collect_filter(&b->units, &rules, b->err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* lib-dynload holds the stdlib's extension modules: "_ssl.cpython-311-x86_64-linux-gnu.so"
+ * becomes "_ssl". Only the interpreter's own suffix: ".abi3.so" or a bare ".so" there would
+ * not be the stdlib's. */
+static int collect_dynload(build *b)
+{
+    ph_walk_rules rules = {.root = b->stdlib_root};
+    ph_unit_list found = {0};
+    if (ph_collect_root(&found, PH_PYTHON_DYNLOAD, &rules, b->err) < 0)
+        return -1;
+    const char *suffix = ph_extension_suffixes[0];
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < found.count; i++) {
+        ph_unit *u = &found.items[i];
+        if (u->kind != PYR_EXTENSION_MODULE || !strstr(u->path, suffix))
+            continue;
+        char rel[PATH_MAX];
+        snprintf(rel, sizeof rel, "lib-dynload/%s", u->relname);
+        rc = ph_unit_push(&b->units, u->name, u->kind, u->path, rel, NULL, b->stdlib_root, b->err);
+    }
+    ph_unit_list_free(&found);
+    return rc;
+}
+
+static int collect_stdlib(build *b)
+{
+    static const char *const skip[] = {"site-packages", "dist-packages", "lib-dynload",
+                                       "__pycache__", NULL};
+    b->stdlib_root = (unsigned)b->m.resources.paths.count;
+    if (!b->m.python.stdlib)
+        return 0;
+    ph_walk_rules rules = {.root = b->stdlib_root,
+                           .exclude = &b->m.python.stdlib_exclude,
+                           .skip_dirs = skip,
+                           .skip_dev = b->out_st.st_dev,
+                           .skip_ino = b->out_st.st_ino};
+    if (ph_collect_root(&b->units, PH_PYTHON_STDLIB, &rules, b->err) < 0 || collect_dynload(b) < 0)
+        return ph_error_hint(b->err,
+                             "pyhost packs the standard library of the Python it was "
+                             "built against; set '[python] stdlib = false' to leave it out");
+    return ph_collect_filter(&b->units, &rules, b->err);
+}
+
+/* ---- The entry point ------------------------------------------------------------------- */
+
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* "tools/run_app.py" -> "run_app": the runtime derives the module name the same way. */
+static char *script_stem(const char *script)
+{
+    const char *base = strrchr(script, '/');
+    base = base ? base + 1 : script;
+    size_t n = strlen(base);
+    if (n > 3 && !strcmp(base + n - 3, ".py"))
+        n -= 3;
+    else if (n > 4 && !strcmp(base + n - 4, ".pyw"))
+        n -= 4;
+    return strndup(base, n);
+}
+
+static int script_collision(build *b, const char *script, const char *stem, size_t at)
+{
+    const ph_unit *u = &b->units.items[at];
+    const char *where = u->root == b->stdlib_root ? "the standard library" : u->path;
+    ph_manifest_error(&b->m, b->err, "app", "entry",
+                      "script '%s' is packed as module '%s', which %s already provides", script,
+                      stem, where ? where : "a namespace package");
+    return ph_error_hint(b->err, "rename the script, or use a 'module:function' entry");
+}
+
+static int add_script(build *b)
+{
+    const char *script = b->m.app.entry.script;
+    char *path = NULL, *stem = script_stem(script);
+    struct stat st;
+    int rc = stem ? ph_manifest_resolve_path(&b->m, script, &path, b->err)
+                  : ph_error_set(b->err, "out of memory");
+    if (rc == 0 && (stat(path, &st) < 0 || !S_ISREG(st.st_mode))) {
+        ph_manifest_error(&b->m, b->err, "app", "entry", "script '%s' does not exist", script);
+        rc = ph_error_hint(b->err, "the path is relative to %s", b->m.base_dir);
+    } else if (rc == 0 && (!*stem || strchr(stem, '.'))) {
+        ph_manifest_error(&b->m, b->err, "app", "entry",
+                          "script '%s' cannot be a module name ('%s')", script, stem);
+        rc = ph_error_hint(b->err, "rename the script so that its name has no '.' before .py");
+    }
+    size_t at = rc == 0 ? ph_unit_find(&b->units, stem) : (size_t)-1;
+    if (rc == 0 && at != (size_t)-1 && !same_file(b->units.items[at].path, path))
+        rc = script_collision(b, script, stem, at);
+    else if (rc == 0 && at == (size_t)-1) {
+        const char *base = strrchr(path, '/');
+        rc = ph_unit_push(&b->units, stem, PYR_MODULE, path, base ? base + 1 : path, NULL,
+                          SCRIPT_ROOT, b->err);
+    }
+    free(path);
+    free(stem);
+    return rc;
+}
+
+/* Without the packed stdlib, a stdlib entry module still runs if it is on disk at run time. */
+static bool in_system_stdlib(const char *module)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/", PH_PYTHON_STDLIB);
+    size_t n = strlen(path);
+    for (const char *p = module; *p && n + 1 < sizeof path; p++)
+        path[n++] = *p == '.' ? '/' : *p;
+    path[n] = '\0';
+    snprintf(path + n, sizeof path - n, ".py");
+    if (stat(path, &st) == 0)
+        return true;
+    snprintf(path + n, sizeof path - n, "/__init__.py");
+    return stat(path, &st) == 0;
+}
+
+static bool importable(const ph_unit *u)
+{
+    return u->kind != PYR_PACKAGE_RESOURCE;
+}
+
+/* A few top-level app modules, to show what was found instead. */
+static void app_modules_found(const build *b, char *buf, size_t size)
+{
+    size_t n = 0, shown = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < b->units.count && shown < 8; i++) {
+        const ph_unit *u = &b->units.items[i];
+        if (u->root >= b->stdlib_root || !importable(u) || strchr(u->name, '.'))
+            continue;
+        n += (size_t)snprintf(buf + n, n < size ? size - n : 0, "%s%s", shown ? ", " : "", u->name);
+        shown++;
+    }
+    if (n >= size && size > 4)
+        memcpy(buf + size - 4, "...", 4);
+}
+
+static int missing_module(build *b, const char *module)
+{
+    char found[400];
+    ph_manifest_error(&b->m, b->err, "app", "entry",
+                      "entry module '%s' is not among the packed modules", module);
+    app_modules_found(b, found, sizeof found);
+    if (found[0])
+        return ph_error_hint(b->err,
+                             "app modules found under [resources] paths: %s; check the entry, "
+                             "paths, include and exclude",
+                             found);
+    return ph_error_hint(b->err,
+                         "no app modules were found: add the directory that holds '%s' "
+                         "to [resources] paths (relative to %s)",
+                         module, b->m.base_dir);
+}
+
+static int check_entry(build *b)
+{
+    const ph_entry_point *e = &b->m.app.entry;
+    if (e->kind == PH_ENTRY_SCRIPT)
+        return add_script(b);
+    size_t at = ph_unit_find(&b->units, e->module);
+    if (at == (size_t)-1 || !importable(&b->units.items[at])) {
+        if (ph_python_is_builtin(e->module) || (!b->m.python.stdlib && in_system_stdlib(e->module)))
+            return 0;
+        return missing_module(b, e->module);
+    }
+    if (e->kind == PH_ENTRY_MODULE && b->units.items[at].kind != PYR_MODULE &&
+        b->units.items[at].kind != PYR_EXTENSION_MODULE) {
+        /* Running a package as __main__ runs its __main__ submodule, like python -m. */
+        char main[1024];
+        snprintf(main, sizeof main, "%s.__main__", e->module);
+        if (ph_unit_find(&b->units, main) == (size_t)-1) {
+            ph_manifest_error(&b->m, b->err, "app", "entry",
+                              "'%s' is a package without a __main__ module", e->module);
+            return ph_error_hint(b->err,
+                                 "add %s/__main__.py, or name a function: "
+                                 "'%s.cli:main'",
+                                 e->module, e->module);
+        }
+    }
+    return 0;
+}
+
+static int collect(build *b)
+{
+    if (collect_app(b) < 0 || collect_stdlib(b) < 0)
+        return -1;
+    if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
+        return -1;
+    return check_entry(b);
+}
+
+/* ---- Packing --------------------------------------------------------------------------- */
+
+/* Bytecode for one module, from the cache or freshly compiled. Returns 1 when the unit must
+ * be skipped (a stdlib file that does not compile), 0 on success, -1 on error. */
+static int bytecode(build *b, const ph_unit *u, const char *src, size_t size, uint8_t **code,
+                    size_t *code_size)
+{
+    int opt = b->m.python.optimize;
+    uint64_t key = ph_cache_key(&b->py, opt, u->relname, src, size);
+    if (ph_cache_get(&b->cache, key, code, code_size)) {
+        b->r->cached++;
+        return 0;
+    }
+    ph_error cerr;
+    if (ph_python_compile(src, size, u->relname, u->path, opt, code, code_size, &cerr) < 0) {
+        if (u->root != b->stdlib_root) {
+            *b->err = cerr;
+            return ph_error_hint(b->err, "fix the file, or leave its module out with "
+                                         "[resources] exclude");
+        }
+        /* The stdlib's own tests hold deliberate syntax errors: skip, and say so if asked. */
+        if (b->o->verbose && add_note(b, "skipped %.900s%s", cerr.message, "") < 0)
+            return -1;
+        return 1;
+    }
+    b->r->compiled++;
+    ph_cache_put(&b->cache, key, *code, *code_size);
+    return 0;
+}
+
+static int pack_module(build *b, const ph_unit *u)
+{
+    char *src;
+    size_t size;
+    uint8_t *code = NULL;
+    size_t code_size = 0;
+    if (ph_read_file(u->path, &src, &size, b->err) < 0)
+        return -1;
+    int rc = bytecode(b, u, src, size, &code, &code_size);
+    pyr_slot slot = (pyr_slot)(PYR_BYTECODE_OPT0 + b->m.python.optimize);
+    if (rc == 0 && b->m.python.include_source)
+        rc = pyr_writer_add_blob(b->writer, u->name, u->kind, PYR_SOURCE, src, size, PYR_IN_MEMORY,
+                                 0, b->err);
+    if (rc == 0)
+        rc = pyr_writer_add_blob(b->writer, u->name, u->kind, slot, code, code_size, PYR_IN_MEMORY,
+                                 0, b->err);
+    free(src);
+    free(code);
+    if (rc == 1)
+        return 1;
+    return rc == 0 ? 0 : -1;
+}
+
+static int pack_file(build *b, const ph_unit *u, const char *name, pyr_kind kind, unsigned flags)
+{
+    char *data;
+    size_t size;
+    if (ph_read_file(u->path, &data, &size, b->err) < 0)
+        return -1;
+    int rc = pyr_writer_add_blob(b->writer, name, kind, PYR_DATA, data, size, PYR_IN_MEMORY, flags,
+                                 b->err);
+    free(data);
+    return rc;
+}
+
+/* Returns 1 when the unit was skipped. */
+static int pack_unit(build *b, const ph_unit *u)
+{
+    switch (u->kind) {
+    case PYR_MODULE:
+    case PYR_PACKAGE:
+        return pack_module(b, u);
+    case PYR_NAMESPACE_PACKAGE:
+        return pyr_writer_add_entry(b->writer, u->name, u->kind, b->err);
+    default: /* extension modules and resources: the file's bytes */
+        return pack_file(b, u, u->name, u->kind, 0);
+    }
+}
+
+/* The runtime reads the manifest back from the .pyr; stored so it can be read in place. */
+static int pack_manifest(build *b)
+{
+    ph_unit u = {.path = b->m.path};
+    return pack_file(b, &u, MANIFEST_ENTRY, PYR_PLAIN_FILE, PYR_NO_COMPRESS);
+}
+
+static int pack(build *b)
+{
+    const ph_compress *c = &b->m.python.compress;
+    pyr_writer_options wo = {
+        .python_magic = b->py.magic,
+        .python_version = b->py.version,
+        .compression_level = c->method == PH_COMPRESSION_ZSTD ? c->level : 0,
+        .train_dictionary = c->method == PH_COMPRESSION_ZSTD && b->m.python.dictionary,
+    };
+    if (pyr_writer_new(&b->writer, &wo, b->err) < 0)
+        return -1;
+    size_t total = b->units.count;
+    for (size_t i = 0; i < total; i++) {
+        const ph_unit *u = &b->units.items[i];
+        if (b->o->progress)
+            b->o->progress(b->o->progress_ctx, i + 1, total, u->relname);
+        int rc = pack_unit(b, u);
+        if (rc < 0)
+            return -1;
+        b->r->entries += rc == 0;
+    }
+    if (pack_manifest(b) < 0)
+        return -1;
+    b->r->entries++;
+    if (b->o->progress)
+        b->o->progress(b->o->progress_ctx, total, total, NULL);
+    return 0;
+}
+
+static int write_output(build *b, double *t_pack)
+{
+    uint8_t *buf;
+    size_t size;
+    if (pyr_writer_finish(b->writer, &buf, &size, b->err) < 0)
+        return -1;
+    *t_pack = now();
+    int rc = ph_write_file_atomic(b->r->output_path, buf, size, 0644, b->err);
+    free(buf);
+    if (rc < 0)
+        return ph_error_hint(b->err, "choose another output with -o, or make its directory "
+                                     "writable");
+    b->r->size = size;
+    return 0;
+}
+
+/* ---- The whole build ------------------------------------------------------------------- */
+
+static int run(build *b)
+{
+    double t0 = now(), t1, t2, t3;
+    if (load(b) < 0)
+        return -1;
+    describe_compression(b);
+    if (ph_python_start(&b->py, b->err) < 0)
+        return -1;
+    b->py_started = true;
+    ph_cache_open(&b->cache);
+    memcpy(b->r->cache_warning, b->cache.warning, sizeof b->r->cache_warning);
+    memcpy(b->r->cache_dir, b->cache.dir, sizeof b->r->cache_dir);
+    if (collect(b) < 0)
+        return -1;
+    t1 = now();
+    if (pack(b) < 0)
+        return -1;
+    t2 = now();
+    /* A cache write failing mid-build turns the cache off; report that once, at the end. */
+    if (!b->r->cache_warning[0])
+        memcpy(b->r->cache_warning, b->cache.warning, sizeof b->r->cache_warning);
+    if (write_output(b, &t3) < 0)
+        return -1;
+    b->r->seconds_collect = t1 - t0;
+    b->r->seconds_compile = t2 - t1;
+    b->r->seconds_pack = t3 - t2;
+    b->r->seconds_write = now() - t3;
+    return 0;
+}
+
+int ph_build(const ph_build_options *options, ph_build_result *result, ph_error *err)
+{
+    *result = (ph_build_result){0};
+    build b = {.o = options, .r = result, .err = err};
+    int rc = run(&b);
+    if (rc < 0 && !result->cache_warning[0])
+        memcpy(result->cache_warning, b.cache.warning, sizeof result->cache_warning);
+    pyr_writer_free(b.writer);
+    ph_unit_list_free(&b.units);
+    if (b.py_started)
+        ph_python_stop();
+    ph_manifest_free(&b.m);
+    return rc;
+}
+
+void ph_build_result_free(ph_build_result *r)
+{
+    free(r->output_path);
+    for (size_t i = 0; i < r->notes.count; i++)
+        free(r->notes.items[i]);
+    free(r->notes.items);
+    *r = (ph_build_result){0};
+}

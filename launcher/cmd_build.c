@@ -1,0 +1,198 @@
+/* pyhost build: pack the app, its dependencies and the stdlib into one .pyr (build_pack.c does
+ * the work; this file owns the command line and everything the user sees). */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "cli.h"
+
+static void print_help(void)
+{
+    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [--verbose]\n\n"
+           "Compiles the app's modules and the standard library and packs them, with the app's\n"
+           "data files and extension modules, into one .pyr that 'pyhost run' starts.\n\n"
+           "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+           "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
+           "  -v, --verbose      list skipped files, shadowed modules and where the time went\n\n"
+           "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
+           "$XDG_CACHE_HOME/pyhost/bytecode or ~/.cache/pyhost/bytecode).\n");
+}
+
+/* Accepts "--opt VALUE" and "--opt=VALUE". Returns 1 if argv[*i] was this option, -1 if its
+ * value is missing. */
+static int take_value(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+    size_t n = strlen(opt);
+    if (strncmp(argv[*i], opt, n) != 0)
+        return 0;
+    if (argv[*i][n] == '=') {
+        *out = argv[*i] + n + 1;
+        return 1;
+    }
+    if (argv[*i][n] != '\0')
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *out = argv[++*i];
+    return 1;
+}
+
+/* Returns 0 to build, 1 when --help was printed, or a usage error's exit status. */
+static int parse_args(int argc, char **argv, ph_build_options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = 0;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help();
+            return 1;
+        }
+        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+            o->verbose = true;
+            continue;
+        }
+        if ((r = take_value(argc, argv, &i, "--config", &o->manifest_path)) ||
+            (r = take_value(argc, argv, &i, "-c", &o->manifest_path)) ||
+            (r = take_value(argc, argv, &i, "--output", &o->output_path)) ||
+            (r = take_value(argc, argv, &i, "-o", &o->output_path))) {
+            if (r < 0)
+                return ph_usage_error("build", "option '%s' needs a value", a);
+            continue;
+        }
+        return ph_usage_error("build", "unexpected argument '%s'", a);
+    }
+    return 0;
+}
+
+/* ---- Progress: one line, rewritten in place, only on a terminal ------------------------ */
+
+typedef struct progress {
+    double last;
+    bool shown;
+} progress;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Redrawn at most 30 times a second: a warm build packs thousands of files in a blink, and a
+ * terminal write per file would cost more than the work it reports. `what` is NULL once
+ * everything is collected and the file is being compressed and written. */
+static void show_progress(void *ctx, size_t done, size_t total, const char *what)
+{
+    progress *p = ctx;
+    double t = now();
+    if (what && done != total && t - p->last < 1.0 / 30)
+        return;
+    p->last = t;
+    p->shown = true;
+    int width = snprintf(NULL, 0, "%zu", total);
+    if (!what) {
+        fprintf(stderr, "\r\033[K[%*zu/%zu] compressing and writing", width, done, total);
+        fflush(stderr);
+        return;
+    }
+    size_t len = strlen(what);
+    const char *verb = len > 3 && !strcmp(what + len - 3, ".py") ? "compiling" : "packing";
+    fprintf(stderr, "\r\033[K[%*zu/%zu] %s %s%s", width, done, total, verb, len > 56 ? "..." : "",
+            len > 56 ? what + len - 53 : what);
+    fflush(stderr);
+}
+
+static void clear_progress(progress *p)
+{
+    if (p->shown)
+        fprintf(stderr, "\r\033[K");
+    p->shown = false;
+}
+
+/* ---- Reporting ------------------------------------------------------------------------- */
+
+/* 1893 -> "1,893" */
+static void with_commas(size_t n, char *buf, size_t size)
+{
+    char digits[32];
+    int len = snprintf(digits, sizeof digits, "%zu", n), at = 0;
+    for (int i = 0; i < len && at + 2 < (int)size; i++) {
+        if (i > 0 && (len - i) % 3 == 0)
+            buf[at++] = ',';
+        buf[at++] = digits[i];
+    }
+    buf[at] = '\0';
+}
+
+/* The output relative to the current directory when it is inside it, as the user thinks of it. */
+static const char *display_path(const char *path)
+{
+    static char cwd[PATH_MAX];
+    if (!getcwd(cwd, sizeof cwd))
+        return path;
+    size_t n = strlen(cwd);
+    if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+static void report_cache(const ph_build_result *r)
+{
+    if (!r->cache_warning[0])
+        return;
+    fprintf(stderr, "pyhost: warning: %s; building without it\n", r->cache_warning);
+    fprintf(stderr, "hint: set PYHOST_CACHE_DIR to a writable directory of your own\n");
+}
+
+static void report_verbose(const ph_build_result *r)
+{
+    for (size_t i = 0; i < r->notes.count; i++)
+        fprintf(stderr, "%s\n", r->notes.items[i]);
+    fprintf(stderr,
+            "bytecode: %zu compiled, %zu from the cache (%s)\n"
+            "time: collect %.3f s, compile %.3f s, pack %.3f s, write %.3f s\n",
+            r->compiled, r->cached, r->cache_warning[0] ? "off" : r->cache_dir, r->seconds_collect,
+            r->seconds_compile, r->seconds_pack, r->seconds_write);
+}
+
+static void report_summary(const ph_build_result *r, double seconds)
+{
+    char entries[32];
+    with_commas(r->entries, entries, sizeof entries);
+    char size[32];
+    if (r->size >= 1000000)
+        snprintf(size, sizeof size, "%.1f MB", (double)r->size / 1e6);
+    else
+        snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
+    printf("wrote %s: %s entries, %s (%s), %.2f s\n", display_path(r->output_path), entries, size,
+           r->compression, seconds);
+}
+
+int ph_cmd_build(int argc, char **argv)
+{
+    double start = now();
+    ph_build_options o = {0};
+    progress p = {0};
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    if (isatty(STDERR_FILENO)) {
+        o.progress = show_progress;
+        o.progress_ctx = &p;
+    }
+    ph_build_result r;
+    ph_error err = {{0}, {0}};
+    rc = ph_build(&o, &r, &err);
+    clear_progress(&p);
+    report_cache(&r);
+    if (rc == 0 && o.verbose)
+        report_verbose(&r);
+    if (rc == 0)
+        report_summary(&r, now() - start);
+    ph_build_result_free(&r);
+    return rc == 0 ? 0 : ph_report(&err);
+}

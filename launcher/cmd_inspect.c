@@ -1,0 +1,205 @@
+/* pyhost inspect FILE [--json]: what a .pyr (or an executable with embedded resources) holds.
+ * The --json object is documented in docs/format.md ("pyhost inspect --json"); keep both in
+ * step. Output is assembled in memory and printed only when the whole file was read, so a
+ * damaged file never leaves half a JSON document on stdout. */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pyhost/pyr.h"
+
+static const char usage[] =
+    "usage: pyhost inspect FILE [--json]\n"
+    "\n"
+    "Shows what a .pyr resources file holds: the header (format version, the Python it was\n"
+    "built for, sizes), then one line per entry with its kind and, for each blob, the\n"
+    "stored/raw sizes, compression and location. FILE may also be an executable made by\n"
+    "'pyhost bundle' with the resources embedded in it.\n"
+    "\n"
+    "  --json     print one JSON object instead (documented in docs/format.md)\n"
+    "  -h, --help show this help\n";
+
+/* Writes s as a JSON string. Invalid UTF-8 becomes U+FFFD: names are bytes in the format. */
+static void json_string(FILE *out, const char *s, size_t n)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') {
+            fprintf(out, "\\%c", c);
+            i++;
+        } else if (c < 0x20 || c == 0x7f) {
+            fprintf(out, "\\u%04x", c);
+            i++;
+        } else if (c < 0x80) {
+            fputc(c, out);
+            i++;
+        } else {
+            size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+            size_t k = 1;
+            while (len && k < len && i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
+                k++;
+            if (len && k == len) {
+                fwrite(s + i, 1, len, out);
+                i += len;
+            } else {
+                fputs("\\ufffd", out);
+                i += k;
+            }
+        }
+    }
+    fputc('"', out);
+}
+
+static void print_header(FILE *out, const pyr_archive *a, const pyr_info *info, bool json)
+{
+    unsigned major = info->python_version >> 24, minor = (info->python_version >> 16) & 0xff;
+    if (json) {
+        fprintf(out, "{\"format_version\":%u,\"python_magic\":%u,\"python_version\":\"%u.%u\",",
+                info->format_version, info->python_magic, major, minor);
+        fprintf(out, "\"size\":%llu,\"offset\":%llu,\"entry_count\":%u,\"blob_count\":%u,",
+                (unsigned long long)info->size, (unsigned long long)info->offset, info->entry_count,
+                info->blob_count);
+        fprintf(out, "\"index_size\":%llu,\"dictionary_size\":%llu,\"entries\":[",
+                (unsigned long long)info->index_size, (unsigned long long)info->dictionary_size);
+        return;
+    }
+    fprintf(out, "%s: .pyr format %u, %llu bytes", pyr_path(a), info->format_version,
+            (unsigned long long)info->size);
+    if (info->offset)
+        fprintf(out, " (embedded at offset %llu)", (unsigned long long)info->offset);
+    fprintf(out, "\npython:     %u.%u (bytecode magic 0x%08x)\n", major, minor, info->python_magic);
+    fprintf(out, "entries:    %u\nblobs:      %u\nindex:      %llu bytes\n", info->entry_count,
+            info->blob_count, (unsigned long long)info->index_size);
+    if (info->dictionary_size)
+        fprintf(out, "dictionary: %llu bytes\n", (unsigned long long)info->dictionary_size);
+    else
+        fprintf(out, "dictionary: none\n");
+}
+
+static int print_blob(FILE *out, pyr_archive *a, uint32_t index, pyr_slot slot, const pyr_blob *b,
+                      bool json, bool first, ph_error *err)
+{
+    pyr_data path = {0};
+    if (b->location == PYR_FILESYSTEM_RELATIVE && pyr_read(a, index, slot, &path, err) < 0)
+        return -1;
+    const char *compression = pyr_compression_name(b->compression);
+    const char *location = b->location == PYR_FILESYSTEM_RELATIVE ? "filesystem" : "memory";
+    if (json) {
+        fprintf(out,
+                "%s\"%s\":{\"size\":%llu,\"stored_size\":%llu,\"compression\":\"%s\","
+                "\"location\":\"%s\"",
+                first ? "" : ",", pyr_slot_name(slot), (unsigned long long)b->size,
+                (unsigned long long)b->stored_size, compression, location);
+        if (path.bytes) {
+            fputs(",\"path\":", out);
+            json_string(out, (const char *)path.bytes, path.size);
+        }
+        fputc('}', out);
+    } else {
+        fprintf(out, " %s=%llu/%llu,%s,%s", pyr_slot_name(slot), (unsigned long long)b->stored_size,
+                (unsigned long long)b->size, compression, location);
+        if (path.bytes)
+            fprintf(out, ":%.*s", (int)path.size, (const char *)path.bytes);
+    }
+    pyr_data_release(&path);
+    return 0;
+}
+
+static int print_entry(FILE *out, pyr_archive *a, uint32_t index, bool json, ph_error *err)
+{
+    pyr_entry e;
+    if (pyr_entry_at(a, index, &e, err) < 0)
+        return -1;
+    if (json) {
+        fputs(index ? ",{\"name\":" : "{\"name\":", out);
+        json_string(out, e.name, e.name_len);
+        fprintf(out, ",\"kind\":\"%s\",\"blobs\":{", pyr_kind_name(e.kind));
+    } else {
+        fprintf(out, "%s %s", e.name, pyr_kind_name(e.kind));
+    }
+    bool first = true;
+    for (int slot = 0; slot < PYR_SLOTS; slot++) {
+        pyr_blob b;
+        int rc = pyr_blob_at(a, index, (pyr_slot)slot, &b, err);
+        if (rc < 0 ||
+            (rc == 1 && print_blob(out, a, index, (pyr_slot)slot, &b, json, first, err) < 0))
+            return -1;
+        first = first && rc == 0;
+    }
+    fputs(json ? "}}" : "\n", out);
+    return 0;
+}
+
+/* Opens FILE as a .pyr, or failing that as an executable with a resources trailer. */
+static int open_any(pyr_archive **a, const char *path, ph_error *err)
+{
+    if (pyr_open_file(a, path, 0, err) == 0)
+        return 0;
+    ph_error embedded_err;
+    uint64_t offset;
+    int found = pyr_find_embedded(path, &offset, &embedded_err);
+    if (found < 0) {
+        *err = embedded_err;
+        return -1;
+    }
+    if (found == 0)
+        return ph_error_hint(err, "pass a .pyr made by 'pyhost build' or an executable made by "
+                                  "'pyhost bundle'");
+    return pyr_open_file(a, path, offset, err);
+}
+
+static int inspect(const char *path, bool json)
+{
+    ph_error err = {{0}, {0}};
+    pyr_archive *a;
+    if (open_any(&a, path, &err) < 0)
+        return ph_report(&err);
+    char *text = NULL;
+    size_t text_size = 0;
+    FILE *out = open_memstream(&text, &text_size);
+    if (!out) {
+        pyr_close(a);
+        ph_error_set(&err, "out of memory");
+        return ph_report(&err);
+    }
+    pyr_info info;
+    pyr_get_info(a, &info);
+    print_header(out, a, &info, json);
+    int rc = 0;
+    for (uint32_t i = 0; rc == 0 && i < info.entry_count; i++)
+        rc = print_entry(out, a, i, json, &err);
+    if (json)
+        fputs("]}\n", out);
+    fclose(out);
+    pyr_close(a);
+    if (rc == 0)
+        fwrite(text, 1, text_size, stdout);
+    free(text);
+    return rc < 0 ? ph_report(&err) : 0;
+}
+
+int ph_cmd_inspect(int argc, char **argv)
+{
+    const char *file = NULL;
+    bool json = false;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            fputs(usage, stdout);
+            return 0;
+        }
+        if (!strcmp(argv[i], "--json"))
+            json = true;
+        else if (argv[i][0] == '-' && argv[i][1])
+            return ph_usage_error("inspect", "unknown option '%s'", argv[i]);
+        else if (file)
+            return ph_usage_error("inspect", "one FILE at a time ('%s' and '%s')", file, argv[i]);
+        else
+            file = argv[i];
+    }
+    if (!file)
+        return ph_usage_error("inspect", "which .pyr? usage: pyhost inspect FILE [--json]");
+    return inspect(file, json);
+}

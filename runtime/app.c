@@ -1,0 +1,168 @@
+/* ph_app_run: from a resources path to a finished Python program. */
+#include "pyhost/app.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "entry.h"
+#include "interp.h"
+#include "ph_build_config.h"
+#include "pyhost/manifest.h"
+#include "pyhost/pyr.h"
+
+#define MANIFEST_ENTRY ".pyhost/manifest.ini"
+
+static int check_python(pyr_archive *archive, ph_error *err)
+{
+    pyr_info info;
+    pyr_get_info(archive, &info);
+    if (info.python_magic == PH_PYTHON_MAGIC &&
+        info.python_version == ((unsigned)PY_VERSION_HEX & 0xffff0000u))
+        return 0;
+    ph_error_set(err,
+                 "%s was built for Python %u.%u (bytecode magic %u), but this pyhost embeds "
+                 "Python %d.%d (magic %u)",
+                 pyr_path(archive), info.python_version >> 24, (info.python_version >> 16) & 0xff,
+                 info.python_magic & 0xffff, PY_MAJOR_VERSION, PY_MINOR_VERSION,
+                 PH_PYTHON_MAGIC & 0xffffu);
+    return ph_error_hint(err, "rebuild it with this pyhost: pyhost build");
+}
+
+static int load_manifest(pyr_archive *archive, const char *root, ph_manifest *m, ph_error *err)
+{
+    uint32_t index = pyr_find(archive, MANIFEST_ENTRY, strlen(MANIFEST_ENTRY));
+    if (index == PYR_NOT_FOUND) {
+        ph_error_set(err, "%s holds no app manifest (%s)", pyr_path(archive), MANIFEST_ENTRY);
+        return ph_error_hint(err, "build the app with 'pyhost build', which packs pyhost.ini");
+    }
+    pyr_data data;
+    if (pyr_read(archive, index, PYR_DATA, &data, err) < 0)
+        return -1;
+    char *text = strndup((const char *)data.bytes, data.size);
+    pyr_data_release(&data);
+    if (!text)
+        return ph_error_set(err, "out of memory");
+    char display[PATH_MAX + 32];
+    snprintf(display, sizeof display, "%s:%s", pyr_path(archive), MANIFEST_ENTRY);
+    int rc = ph_manifest_parse_string(m, text, display, root, err);
+    free(text);
+    return rc;
+}
+
+/* The module the entry point runs: "pkg.mod" for module and function forms, the script's
+ * stem ("tools/run.py" -> "run") for scripts, as `pyhost build` packed it. */
+static char *entry_module(const ph_entry_point *e)
+{
+    if (e->kind != PH_ENTRY_SCRIPT)
+        return strdup(e->module);
+    const char *base = strrchr(e->script, '/');
+    base = base ? base + 1 : e->script;
+    const char *dot = strrchr(base, '.');
+    return strndup(base, dot && dot != base ? (size_t)(dot - base) : strlen(base));
+}
+
+static int check_entry(pyr_archive *archive, const ph_manifest *m, const char *module,
+                       ph_error *err)
+{
+    pyr_entry entry;
+    uint32_t index = pyr_find(archive, module, strlen(module));
+    if (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, NULL) == 0 &&
+        entry.kind <= PYR_EXTENSION_MODULE)
+        return 0;
+    ph_error_set(err, "%s: the entry point module '%s' (from [app] entry in the manifest) is not "
+                      "packed in it",
+                 pyr_path(archive), module);
+    return ph_error_hint(err, "check [app] entry in %s and that [resources] paths include the "
+                              "module, then rebuild",
+                         m->path);
+}
+
+static char *absolute_dir_of(const char *path)
+{
+    char *real = realpath(path, NULL);
+    if (!real)
+        return NULL;
+    char *slash = strrchr(real, '/');
+    if (slash == real)
+        slash[1] = '\0';
+    else if (slash)
+        *slash = '\0';
+    return real;
+}
+
+typedef struct app_state {
+    pyr_archive *archive;
+    ph_manifest manifest;
+    char *root;
+    char *executable;
+    char *module;
+} app_state;
+
+static void app_state_free(app_state *s)
+{
+    free(s->module);
+    free(s->executable);
+    free(s->root);
+    ph_manifest_free(&s->manifest);
+    pyr_close(s->archive);
+}
+
+static int prepare(const ph_app_options *o, app_state *s, ph_error *err)
+{
+    if (pyr_open_file(&s->archive, o->resources, o->offset, err) < 0 ||
+        check_python(s->archive, err) < 0)
+        return -1;
+    s->root = o->root ? realpath(o->root, NULL) : absolute_dir_of(o->resources);
+    s->executable = o->executable ? strdup(o->executable) : realpath("/proc/self/exe", NULL);
+    if (!s->root || !s->executable)
+        return ph_error_errno(err, errno, "cannot resolve the app directory of %s", o->resources);
+    if (load_manifest(s->archive, s->root, &s->manifest, err) < 0)
+        return -1;
+    s->module = entry_module(&s->manifest.app.entry);
+    if (!s->module)
+        return ph_error_set(err, "out of memory");
+    return check_entry(s->archive, &s->manifest, s->module, err);
+}
+
+int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
+{
+    app_state s = {0};
+    if (prepare(o, &s, err) < 0) {
+        app_state_free(&s);
+        return -1;
+    }
+    ph_interp_config ic = {
+        .archive = s.archive,
+        .root = s.root,
+        .executable = s.executable,
+        .argc = o->argc,
+        .argv = o->argv,
+        .optimize = s.manifest.python.optimize,
+        .site = s.manifest.python.site,
+        .filesystem_importer = s.manifest.python.filesystem_importer,
+        .meipass = o->meipass,
+    };
+    if (ph_interp_start(&ic, err) < 0) {
+        app_state_free(&s);
+        return -1;
+    }
+    const ph_entry_point *e = &s.manifest.app.entry;
+    ph_entry_result r = ph_entry_run(s.module, e->kind == PH_ENTRY_FUNCTION ? e->function : NULL);
+    if (Py_FinalizeEx() < 0 && r.status == 0)
+        r.status = 120; /* python's status when flushing stdout fails at exit */
+    app_state_free(&s);
+    if (r.keyboard_interrupt) {
+        signal(SIGINT, SIG_DFL);
+        kill(getpid(), SIGINT);
+        r.status = 130;
+    }
+    *status = r.status;
+    return 0;
+}

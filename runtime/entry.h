@@ -1,0 +1,17 @@
+/* Private to runtime/: running the entry point and turning its end into an exit status. */
+#ifndef PH_ENTRY_H
+#define PH_ENTRY_H
+
+#include <stdbool.h>
+
+typedef struct ph_entry_result {
+    int status;
+    bool keyboard_interrupt; /* the caller re-raises SIGINT after finalizing, like python */
+} ph_entry_result;
+
+/* `module` is run as __main__ (like python -m) when `function` is NULL; otherwise
+ * module.function() is called and its result is the exit status (as console scripts do).
+ * Needs an initialized interpreter. */
+ph_entry_result ph_entry_run(const char *module, const char *function);
+
+#endif

@@ -1,0 +1,540 @@
+/* The meta path finder and loader over a .pyr (PEP 451 find_spec / create_module / exec_module
+ * plus the optional loader protocols real packages use: get_code, get_source, get_data,
+ * get_filename, is_package, iter_modules, get_resource_reader, find_distributions). */
+#include "finder.h"
+
+#include <marshal.h>
+#include <string.h>
+
+static bool importable(pyr_kind kind)
+{
+    return kind == PYR_MODULE || kind == PYR_PACKAGE || kind == PYR_NAMESPACE_PACKAGE ||
+           kind == PYR_EXTENSION_MODULE;
+}
+
+uint32_t ph_finder_lookup(PhFinder *f, const char *name, Py_ssize_t len)
+{
+    return pyr_find(f->archive, name, (size_t)len);
+}
+
+static int raise_pyr_error(const ph_error *err, PyObject *exc_type)
+{
+    if (err->hint[0])
+        PyErr_Format(exc_type, "%s (hint: %s)", err->message, err->hint);
+    else
+        PyErr_SetString(exc_type, err->message);
+    return -1;
+}
+
+PyObject *ph_finder_read_bytes(PhFinder *f, uint32_t index, pyr_slot slot)
+{
+    pyr_data data;
+    ph_error err;
+    if (pyr_read(f->archive, index, slot, &data, &err) < 0) {
+        raise_pyr_error(&err, PyExc_OSError);
+        return NULL;
+    }
+    PyObject *bytes = PyBytes_FromStringAndSize((const char *)data.bytes, (Py_ssize_t)data.size);
+    pyr_data_release(&data);
+    return bytes;
+}
+
+/* Finds an importable entry by module name; sets no exception. */
+static int find_module(PhFinder *f, PyObject *fullname, pyr_entry *entry)
+{
+    Py_ssize_t len;
+    const char *name = PyUnicode_AsUTF8AndSize(fullname, &len);
+    if (!name) {
+        PyErr_Clear();
+        return 0;
+    }
+    uint32_t index = ph_finder_lookup(f, name, len);
+    if (index == PYR_NOT_FOUND || pyr_entry_at(f->archive, index, entry, NULL) < 0)
+        return 0;
+    return importable(entry->kind);
+}
+
+/* Like find_module, but raises ImportError naming the module when it is not there. '__main__'
+ * maps to the module that runpy ran as main, so linecache finds the main module's source. */
+static int require_module(PhFinder *f, PyObject *fullname, pyr_entry *entry)
+{
+    if (find_module(f, fullname, entry))
+        return 0;
+    if (PyUnicode_Check(fullname) && PyUnicode_CompareWithASCIIString(fullname, "__main__") == 0) {
+        PyObject *main = PyImport_AddModule("__main__"); /* borrowed */
+        PyObject *spec = main ? PyObject_GetAttrString(main, "__spec__") : NULL;
+        PyObject *name = spec && spec != Py_None ? PyObject_GetAttrString(spec, "name") : NULL;
+        Py_XDECREF(spec);
+        PyErr_Clear();
+        int found = name && find_module(f, name, entry);
+        Py_XDECREF(name);
+        if (found)
+            return 0;
+    }
+    PyErr_Format(PyExc_ImportError, "no module named %R in %s", fullname, pyr_path(f->archive));
+    return -1;
+}
+
+/* root + "/" + relative path of the module's file. */
+static PyObject *module_origin(PhFinder *f, const pyr_entry *entry)
+{
+    PyObject *dotted = PyUnicode_FromStringAndSize(entry->name, (Py_ssize_t)entry->name_len);
+    if (!dotted)
+        return NULL;
+    PyObject *rel = PyObject_CallMethod(dotted, "replace", "ss", ".", "/");
+    Py_DECREF(dotted);
+    if (!rel)
+        return NULL;
+    const char *suffix = entry->kind == PYR_PACKAGE            ? "/__init__.py"
+                         : entry->kind == PYR_EXTENSION_MODULE ? ".so"
+                                                               : ".py";
+    PyObject *origin = PyUnicode_FromFormat("%U/%U%s", f->root, rel, suffix);
+    Py_DECREF(rel);
+    return origin;
+}
+
+static PyObject *package_dir(PhFinder *f, const pyr_entry *entry)
+{
+    PyObject *dotted = PyUnicode_FromStringAndSize(entry->name, (Py_ssize_t)entry->name_len);
+    PyObject *rel = dotted ? PyObject_CallMethod(dotted, "replace", "ss", ".", "/") : NULL;
+    Py_XDECREF(dotted);
+    if (!rel)
+        return NULL;
+    PyObject *dir = PyUnicode_FromFormat("%U/%U", f->root, rel);
+    Py_DECREF(rel);
+    return dir;
+}
+
+static PyObject *make_spec(PhFinder *f, PyObject *fullname, const pyr_entry *entry)
+{
+    bool package = entry->kind == PYR_PACKAGE || entry->kind == PYR_NAMESPACE_PACKAGE;
+    PyObject *origin = entry->kind == PYR_NAMESPACE_PACKAGE ? Py_NewRef(Py_None)
+                                                             : module_origin(f, entry);
+    if (!origin)
+        return NULL;
+    PyObject *args = Py_BuildValue("(OO)", fullname, (PyObject *)f);
+    PyObject *kwargs = Py_BuildValue("{sOsO}", "origin", origin, "is_package",
+                                     package ? Py_True : Py_False);
+    PyObject *spec = args && kwargs ? PyObject_Call(f->module_spec, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(kwargs);
+    if (spec && origin != Py_None && PyObject_SetAttrString(spec, "has_location", Py_True) < 0)
+        Py_CLEAR(spec);
+    Py_DECREF(origin);
+    if (spec && package) {
+        PyObject *dir = package_dir(f, entry);
+        PyObject *locations = dir ? PyObject_GetAttrString(spec, "submodule_search_locations")
+                                  : NULL;
+        int rc = locations ? PyList_Append(locations, dir) : -1;
+        Py_XDECREF(locations);
+        Py_XDECREF(dir);
+        if (rc < 0)
+            Py_CLEAR(spec);
+    }
+    return spec;
+}
+
+static PyObject *finder_find_spec(PhFinder *f, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = {"fullname", "path", "target", NULL};
+    PyObject *fullname, *path = NULL, *target = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "U|OO:find_spec", kwlist, &fullname, &path,
+                                     &target))
+        return NULL;
+    pyr_entry entry;
+    if (!find_module(f, fullname, &entry))
+        Py_RETURN_NONE;
+    return make_spec(f, fullname, &entry);
+}
+
+static PyObject *compile_source(PhFinder *f, uint32_t index, PyObject *origin)
+{
+    PyObject *source = ph_finder_read_bytes(f, index, PYR_SOURCE);
+    if (!source)
+        return NULL;
+    /* Bytes, not str: the compiler honours the PEP 263 coding cookie itself. */
+    PyObject *code = Py_CompileStringObject(PyBytes_AS_STRING(source), origin, Py_file_input,
+                                            NULL, f->optimize);
+    Py_DECREF(source);
+    return code;
+}
+
+static PyObject *unmarshal_code(PhFinder *f, uint32_t index, pyr_slot slot)
+{
+    pyr_data data;
+    ph_error err;
+    if (pyr_read(f->archive, index, slot, &data, &err) < 0) {
+        raise_pyr_error(&err, PyExc_ImportError);
+        return NULL;
+    }
+    /* Read straight from the mapping when the blob is stored uncompressed. */
+    PyObject *code = PyMarshal_ReadObjectFromString((const char *)data.bytes,
+                                                    (Py_ssize_t)data.size);
+    pyr_data_release(&data);
+    if (code && !PyCode_Check(code)) {
+        Py_DECREF(code);
+        PyErr_Format(PyExc_ImportError, "%s: bytecode of entry %u is not a code object",
+                     pyr_path(f->archive), index);
+        return NULL;
+    }
+    return code;
+}
+
+/* The module's code object, with co_filename pointing at its virtual path. None for namespace
+ * packages and extension modules. */
+static PyObject *code_for(PhFinder *f, const pyr_entry *entry)
+{
+    if (entry->kind == PYR_NAMESPACE_PACKAGE || entry->kind == PYR_EXTENSION_MODULE)
+        Py_RETURN_NONE;
+    PyObject *origin = module_origin(f, entry);
+    if (!origin)
+        return NULL;
+    pyr_slot slot = (pyr_slot)(PYR_BYTECODE_OPT0 + f->optimize);
+    PyObject *code = NULL;
+    if (entry->slot_mask & (1u << slot)) {
+        code = unmarshal_code(f, entry->index, slot);
+        if (code) {
+            /* the builder compiled with a relative filename; tracebacks want the real one */
+            PyObject *imp = PyImport_ImportModule("_imp");
+            PyObject *r = imp ? PyObject_CallMethod(imp, "_fix_co_filename", "OO", code, origin)
+                              : NULL;
+            Py_XDECREF(imp);
+            if (!r)
+                Py_CLEAR(code);
+            Py_XDECREF(r);
+        }
+    } else if (entry->slot_mask & (1u << PYR_SOURCE)) {
+        code = compile_source(f, entry->index, origin);
+    } else {
+        PyErr_Format(PyExc_ImportError, "%s: %s has no bytecode for optimize=%d and no source",
+                     pyr_path(f->archive), entry->name, f->optimize);
+    }
+    Py_DECREF(origin);
+    return code;
+}
+
+static PyObject *finder_get_code(PhFinder *f, PyObject *fullname)
+{
+    pyr_entry entry;
+    if (require_module(f, fullname, &entry) < 0)
+        return NULL;
+    return code_for(f, &entry);
+}
+
+static PyObject *finder_create_module(PhFinder *f, PyObject *spec)
+{
+    PyObject *name = PyObject_GetAttrString(spec, "name");
+    if (!name)
+        return NULL;
+    pyr_entry entry;
+    int rc = require_module(f, name, &entry);
+    Py_DECREF(name);
+    if (rc < 0)
+        return NULL;
+    if (entry.kind == PYR_EXTENSION_MODULE)
+        return ph_extension_create(f, spec, entry.index);
+    Py_RETURN_NONE; /* the default module object */
+}
+
+static PyObject *finder_exec_module(PhFinder *f, PyObject *module)
+{
+    PyObject *name = PyObject_GetAttrString(module, "__name__");
+    PyObject *spec = PyObject_GetAttrString(module, "__spec__");
+    PyObject *spec_name = spec && spec != Py_None ? PyObject_GetAttrString(spec, "name") : NULL;
+    Py_XDECREF(spec);
+    PyErr_Clear();
+    pyr_entry entry;
+    int rc = require_module(f, spec_name ? spec_name : name, &entry);
+    Py_XDECREF(spec_name);
+    Py_XDECREF(name);
+    if (rc < 0)
+        return NULL;
+    if (entry.kind == PYR_EXTENSION_MODULE) {
+        PyObject *imp = PyImport_ImportModule("_imp");
+        PyObject *r = imp ? PyObject_CallMethod(imp, "exec_dynamic", "O", module) : NULL;
+        Py_XDECREF(imp);
+        Py_XDECREF(r);
+        return r ? Py_NewRef(Py_None) : NULL;
+    }
+    PyObject *code = code_for(f, &entry);
+    if (!code || code == Py_None)
+        return code;
+    PyObject *globals = PyModule_GetDict(module); /* borrowed */
+    /* As exec() does: C code that imports (PyImport_Import) looks builtins up in the calling
+     * frame's globals and fails without them. */
+    if (!PyDict_GetItemString(globals, "__builtins__") &&
+        PyDict_SetItemString(globals, "__builtins__", PyEval_GetBuiltins()) < 0) {
+        Py_DECREF(code);
+        return NULL;
+    }
+    PyObject *result = PyEval_EvalCode(code, globals, globals);
+    Py_DECREF(code);
+    if (!result)
+        return NULL;
+    Py_DECREF(result);
+    Py_RETURN_NONE;
+}
+
+static PyObject *finder_get_source(PhFinder *f, PyObject *fullname)
+{
+    pyr_entry entry;
+    if (require_module(f, fullname, &entry) < 0)
+        return NULL;
+    if (!(entry.slot_mask & (1u << PYR_SOURCE)))
+        Py_RETURN_NONE; /* the loader protocol's answer for "no source available" */
+    PyObject *bytes = ph_finder_read_bytes(f, entry.index, PYR_SOURCE);
+    if (!bytes)
+        return NULL;
+    PyObject *external = PyImport_ImportModule("importlib._bootstrap_external");
+    PyObject *text = external ? PyObject_CallMethod(external, "decode_source", "O", bytes) : NULL;
+    Py_XDECREF(external);
+    Py_DECREF(bytes);
+    return text;
+}
+
+static PyObject *finder_get_filename(PhFinder *f, PyObject *fullname)
+{
+    pyr_entry entry;
+    if (require_module(f, fullname, &entry) < 0)
+        return NULL;
+    if (entry.kind == PYR_NAMESPACE_PACKAGE) {
+        PyErr_Format(PyExc_ImportError, "namespace package %R has no file", fullname);
+        return NULL;
+    }
+    return module_origin(f, &entry);
+}
+
+static PyObject *finder_is_package(PhFinder *f, PyObject *fullname)
+{
+    pyr_entry entry;
+    if (require_module(f, fullname, &entry) < 0)
+        return NULL;
+    return PyBool_FromLong(entry.kind == PYR_PACKAGE || entry.kind == PYR_NAMESPACE_PACKAGE);
+}
+
+PyObject *ph_finder_relative(PhFinder *f, PyObject *path)
+{
+    PyObject *fspath = PyOS_FSPath(path);
+    if (!fspath)
+        return NULL;
+    if (!PyUnicode_Check(fspath)) {
+        Py_DECREF(fspath);
+        return NULL;
+    }
+    Py_ssize_t root_len = PyUnicode_GET_LENGTH(f->root);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(fspath);
+    PyObject *rel = NULL;
+    if (len > root_len + 1 && PyUnicode_Tailmatch(fspath, f->root, 0, root_len, -1) == 1 &&
+        PyUnicode_READ_CHAR(fspath, root_len) == '/')
+        rel = PyUnicode_Substring(fspath, root_len + 1, len);
+    else if (len == root_len && PyUnicode_Compare(fspath, f->root) == 0)
+        rel = PyUnicode_FromString("");
+    Py_DECREF(fspath);
+    return rel;
+}
+
+/* Reads a file-like entry ('/'-named resource, metadata or plain file) by its relative path;
+ * NULL with no exception when there is none. Filesystem-relative entries are real files. */
+static PyObject *read_file_entry(PhFinder *f, const char *rel, Py_ssize_t len)
+{
+    uint32_t index = ph_finder_lookup(f, rel, len);
+    pyr_entry entry;
+    pyr_blob blob;
+    if (index == PYR_NOT_FOUND || pyr_entry_at(f->archive, index, &entry, NULL) < 0 ||
+        importable(entry.kind) || pyr_blob_at(f->archive, index, PYR_DATA, &blob, NULL) != 1)
+        return NULL;
+    if (blob.location == PYR_IN_MEMORY)
+        return ph_finder_read_bytes(f, index, PYR_DATA);
+    PyObject *target = ph_finder_read_bytes(f, index, PYR_DATA);
+    PyObject *path = target ? PyUnicode_FromFormat("%U/%s", f->root, PyBytes_AS_STRING(target))
+                            : NULL;
+    Py_XDECREF(target);
+    PyObject *io = path ? PyImport_ImportModule("_io") : NULL;
+    PyObject *file = io ? PyObject_CallMethod(io, "FileIO", "Os", path, "r") : NULL;
+    PyObject *data = file ? PyObject_CallMethod(file, "readall", NULL) : NULL;
+    if (file)
+        Py_XDECREF(PyObject_CallMethod(file, "close", NULL));
+    Py_XDECREF(file);
+    Py_XDECREF(io);
+    Py_XDECREF(path);
+    return data;
+}
+
+/* The source of the module whose virtual file is `rel` ("pkg/__init__.py", "pkg/mod.py"). */
+static PyObject *read_module_source(PhFinder *f, const char *rel, size_t len)
+{
+    size_t stem = len;
+    if (len > 12 && !strcmp(rel + len - 12, "/__init__.py"))
+        stem = len - 12;
+    else if (len > 3 && !strcmp(rel + len - 3, ".py"))
+        stem = len - 3;
+    if (stem == len)
+        return NULL;
+    PyObject *dotted = PyUnicode_FromStringAndSize(rel, (Py_ssize_t)stem);
+    PyObject *name = dotted ? PyObject_CallMethod(dotted, "replace", "ss", "/", ".") : NULL;
+    Py_XDECREF(dotted);
+    pyr_entry entry;
+    PyObject *data = NULL;
+    if (name && find_module(f, name, &entry) && (entry.slot_mask & (1u << PYR_SOURCE)))
+        data = ph_finder_read_bytes(f, entry.index, PYR_SOURCE);
+    Py_XDECREF(name);
+    return data;
+}
+
+PyObject *ph_finder_read_path(PhFinder *f, PyObject *rel)
+{
+    Py_ssize_t len;
+    const char *s = PyUnicode_AsUTF8AndSize(rel, &len);
+    if (!s)
+        return NULL;
+    PyObject *data = read_file_entry(f, s, len);
+    if (!data && !PyErr_Occurred())
+        data = read_module_source(f, s, (size_t)len);
+    return data;
+}
+
+static PyObject *finder_get_data(PhFinder *f, PyObject *path)
+{
+    PyObject *rel = ph_finder_relative(f, path);
+    if (!rel && PyErr_Occurred())
+        return NULL;
+    if (rel) {
+        PyObject *data = ph_finder_read_path(f, rel);
+        Py_DECREF(rel);
+        if (data || PyErr_Occurred())
+            return data;
+    }
+    /* Not packed: behave like FileLoader.get_data for real files (filesystem fallbacks). */
+    PyObject *io = PyImport_ImportModule("_io");
+    PyObject *file = io ? PyObject_CallMethod(io, "open_code", "O", path) : NULL;
+    PyObject *data = file ? PyObject_CallMethod(file, "read", NULL) : NULL;
+    if (file)
+        Py_XDECREF(PyObject_CallMethod(file, "close", NULL));
+    Py_XDECREF(file);
+    Py_XDECREF(io);
+    return data;
+}
+
+PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out)
+{
+    size_t plen = strlen(package_prefix);
+    pyr_info info;
+    pyr_get_info(f->archive, &info);
+    PyObject *list = PyList_New(0);
+    uint32_t i = plen ? pyr_lower_bound(f->archive, package_prefix, plen) : 0;
+    for (; list && i < info.entry_count; i++) {
+        pyr_entry e;
+        if (pyr_entry_at(f->archive, i, &e, NULL) < 0)
+            break;
+        if (e.name_len < plen || memcmp(e.name, package_prefix, plen) != 0)
+            break; /* sorted by name: the package's range has ended */
+        const char *rest = e.name + plen;
+        if (!importable(e.kind) || !*rest || strchr(rest, '.'))
+            continue;
+        bool ispkg = e.kind == PYR_PACKAGE || e.kind == PYR_NAMESPACE_PACKAGE;
+        PyObject *item = Py_BuildValue("(NO)", PyUnicode_FromFormat("%U%s", prefix_out, rest),
+                                       ispkg ? Py_True : Py_False);
+        if (!item || PyList_Append(list, item) < 0)
+            Py_CLEAR(list);
+        Py_XDECREF(item);
+    }
+    return list;
+}
+
+static PyObject *finder_iter_modules(PhFinder *f, PyObject *args)
+{
+    PyObject *prefix = NULL;
+    if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix))
+        return NULL;
+    PyObject *empty = prefix ? NULL : PyUnicode_FromString("");
+    PyObject *list = ph_finder_iter_modules(f, "", prefix ? prefix : empty);
+    Py_XDECREF(empty);
+    if (!list)
+        return NULL;
+    PyObject *it = PyObject_GetIter(list);
+    Py_DECREF(list);
+    return it;
+}
+
+static PyObject *finder_get_resource_reader(PhFinder *f, PyObject *fullname)
+{
+    pyr_entry entry;
+    if (require_module(f, fullname, &entry) < 0)
+        return NULL;
+    if (entry.kind != PYR_PACKAGE && entry.kind != PYR_NAMESPACE_PACKAGE)
+        Py_RETURN_NONE;
+    return ph_resource_reader_new(f, fullname);
+}
+
+static PyObject *finder_path_hook(PhFinder *f, PyObject *path)
+{
+    return ph_path_finder_new(f, path);
+}
+
+static PyObject *finder_invalidate_caches(PhFinder *f, PyObject *unused)
+{
+    (void)f, (void)unused;
+    Py_RETURN_NONE; /* the archive never changes under a running app */
+}
+
+static PyMethodDef finder_methods[] = {
+    {"find_spec", (PyCFunction)(void (*)(void))finder_find_spec, METH_VARARGS | METH_KEYWORDS,
+     NULL},
+    {"create_module", (PyCFunction)finder_create_module, METH_O, NULL},
+    {"exec_module", (PyCFunction)finder_exec_module, METH_O, NULL},
+    {"get_code", (PyCFunction)finder_get_code, METH_O, NULL},
+    {"get_source", (PyCFunction)finder_get_source, METH_O, NULL},
+    {"get_data", (PyCFunction)finder_get_data, METH_O, NULL},
+    {"get_filename", (PyCFunction)finder_get_filename, METH_O, NULL},
+    {"is_package", (PyCFunction)finder_is_package, METH_O, NULL},
+    {"iter_modules", (PyCFunction)finder_iter_modules, METH_VARARGS, NULL},
+    {"get_resource_reader", (PyCFunction)finder_get_resource_reader, METH_O, NULL},
+    {"path_hook", (PyCFunction)finder_path_hook, METH_O, NULL},
+    {"invalidate_caches", (PyCFunction)finder_invalidate_caches, METH_NOARGS, NULL},
+    {NULL, NULL, 0, NULL},
+};
+
+static void finder_dealloc(PhFinder *f)
+{
+    Py_XDECREF(f->root);
+    Py_XDECREF(f->module_spec);
+    Py_TYPE(f)->tp_free((PyObject *)f);
+}
+
+static PyObject *finder_repr(PhFinder *f)
+{
+    return PyUnicode_FromFormat("<pyhost finder for %s>", pyr_path(f->archive));
+}
+
+PyTypeObject PhFinder_Type = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "pyhost.Finder",
+    .tp_basicsize = sizeof(PhFinder),
+    .tp_dealloc = (destructor)finder_dealloc,
+    .tp_repr = (reprfunc)finder_repr,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Meta path finder and loader over a pyhost .pyr file.",
+    .tp_methods = finder_methods,
+};
+
+PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize)
+{
+    PyTypeObject *types[] = {&PhFinder_Type, &PhPathFinder_Type, &PhResourceReader_Type,
+                             &PhResourcePath_Type};
+    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+        if (PyType_Ready(types[i]) < 0)
+            return NULL;
+    PhFinder *f = PyObject_New(PhFinder, &PhFinder_Type);
+    if (!f)
+        return NULL;
+    f->archive = archive;
+    f->optimize = optimize;
+    f->root = PyUnicode_DecodeFSDefault(root);
+    PyObject *bootstrap = PyImport_ImportModule("_frozen_importlib");
+    f->module_spec = bootstrap ? PyObject_GetAttrString(bootstrap, "ModuleSpec") : NULL;
+    Py_XDECREF(bootstrap);
+    if (!f->root || !f->module_spec) {
+        Py_DECREF(f);
+        return NULL;
+    }
+    return f;
+}

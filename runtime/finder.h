@@ -1,0 +1,55 @@
+/* Private to runtime/: the C meta path finder and loader over a .pyr, and the objects it hands
+ * out (path-entry finders for pkgutil, resource readers and traversables for
+ * importlib.resources). One PhFinder serves one archive for the life of the interpreter. */
+#ifndef PH_FINDER_H
+#define PH_FINDER_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "pyhost/pyr.h"
+
+typedef struct PhFinder {
+    PyObject_HEAD
+    pyr_archive *archive; /* borrowed: the app owns it and outlives the interpreter */
+    PyObject *root;       /* str: the app directory; virtual __file__ paths live under it */
+    int optimize;         /* which bytecode slot to use: sys.flags.optimize */
+    PyObject *module_spec; /* importlib's ModuleSpec class */
+} PhFinder;
+
+extern PyTypeObject PhFinder_Type; /* static type objects: immutable once readied */
+extern PyTypeObject PhPathFinder_Type;
+extern PyTypeObject PhResourceReader_Type;
+extern PyTypeObject PhResourcePath_Type;
+
+/* Creates the finder. `root` is the app directory (absolute). */
+PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize);
+
+/* Looks up a name; returns the entry index or PYR_NOT_FOUND. Raises nothing. */
+uint32_t ph_finder_lookup(PhFinder *f, const char *name, Py_ssize_t len);
+/* Reads a blob as bytes; sets a Python exception (ImportError / OSError) and returns NULL on
+ * failure. */
+PyObject *ph_finder_read_bytes(PhFinder *f, uint32_t index, pyr_slot slot);
+/* The module name behind a path under the root ("pkg/sub" -> "pkg.sub"), or NULL with no
+ * exception if the path is not under the root. New reference. */
+PyObject *ph_finder_relative(PhFinder *f, PyObject *path);
+/* The bytes of the packed file at '/'-path `rel` under the root: a resource, a metadata or
+ * plain file (filesystem-relative ones read from disk), or a module's source ("pkg/m.py").
+ * NULL with no exception when nothing is packed there. */
+PyObject *ph_finder_read_path(PhFinder *f, PyObject *rel);
+/* Lists the direct children (modules) of the package prefix ("" or "pkg.") into a list of
+ * (name, ispkg) tuples with names prefixed by `prefix_out`. */
+PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out);
+
+/* The path-entry finder for `path` (a virtual directory under the root), or NULL with
+ * ImportError set when the path is not ours: installed first in sys.path_hooks. */
+PyObject *ph_path_finder_new(PhFinder *f, PyObject *path);
+/* A resource reader for package `package` (dotted name). */
+PyObject *ph_resource_reader_new(PhFinder *f, PyObject *package);
+/* A Traversable for '/'-separated `relpath` under the root ("" = the root). */
+PyObject *ph_resource_path_new(PhFinder *f, PyObject *relpath);
+
+/* Loads an in-memory extension module through memfd_create: no file on disk. */
+PyObject *ph_extension_create(PhFinder *f, PyObject *spec, uint32_t index);
+
+#endif

@@ -1,0 +1,175 @@
+/* Interpreter start-up. This is the one file that knows how CPython's initialization is hooked.
+ *
+ * CPython 3.11 imports `encodings` (and with it much of the stdlib) from the filesystem during
+ * the "main" phase of initialization. pyhost splits initialization in two with
+ * PyConfig._init_main = 0: after the core phase, importlib's bootstrap is there but nothing has
+ * been imported from disk; pyhost appends its finder to sys.meta_path (after the builtin and
+ * frozen importers, so deep-frozen modules keep their zero-cost start), then runs the main phase
+ * with _Py_InitializeMain(). This is PyOxidizer's approach too. The alternative (serving the
+ * start-up modules through PyImport_FrozenModules) needs a table built before init and still a
+ * finder afterwards; the split is simpler and keeps every module on one code path. */
+#include "interp.h"
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include "finder.h"
+
+#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
+#error "pyhost's start-up sequence is written for CPython 3.11-3.13: check _init_main first"
+#endif
+
+static int status_error(PyStatus status, const char *what, ph_error *err)
+{
+    ph_error_set(err, "%s: %s%s%s", what, status.func ? status.func : "",
+                 status.func ? ": " : "", status.err_msg ? status.err_msg : "failed");
+    return ph_error_hint(err, "this is a pyhost bug or an unusable environment; run with "
+                              "PYHOST_DEBUG=1 and report it");
+}
+
+static int set_string(PyConfig *c, wchar_t **field, const char *value, ph_error *err)
+{
+    PyStatus s = PyConfig_SetBytesString(c, field, value);
+    return PyStatus_Exception(s) ? status_error(s, "configuring Python", err) : 0;
+}
+
+static int fill_config(PyConfig *c, const ph_interp_config *ic, ph_error *err)
+{
+    PyConfig_InitIsolatedConfig(c);
+    c->_init_main = 0;
+    c->install_signal_handlers = 1; /* Ctrl-C raises KeyboardInterrupt, as in python */
+    c->site_import = ic->site;
+    c->write_bytecode = 0;
+    c->optimization_level = ic->optimize;
+    c->pathconfig_warnings = 0;
+    c->parse_argv = 0; /* the app's arguments are its own, never python's options */
+    c->use_frozen_modules = 1;
+    c->module_search_paths_set = 1;
+    PyStatus s = PyConfig_SetBytesArgv(c, ic->argc, ic->argv);
+    if (PyStatus_Exception(s))
+        return status_error(s, "setting sys.argv", err);
+    if (set_string(c, &c->program_name, ic->executable, err) < 0 ||
+        set_string(c, &c->executable, ic->executable, err) < 0 ||
+        set_string(c, &c->base_executable, ic->executable, err) < 0)
+        return -1;
+    /* Fixed prefixes: no search for landmarks on disk, and sys.prefix points at the app. */
+    wchar_t **prefixes[] = {&c->prefix, &c->base_prefix, &c->exec_prefix, &c->base_exec_prefix,
+                            &c->home};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (set_string(c, prefixes[i], ic->root, err) < 0)
+            return -1;
+    wchar_t *root = Py_DecodeLocale(ic->root, NULL);
+    if (!root)
+        return ph_error_set(err, "cannot decode the app directory %s", ic->root);
+    s = PyWideStringList_Append(&c->module_search_paths, root);
+    PyMem_RawFree(root);
+    return PyStatus_Exception(s) ? status_error(s, "setting sys.path", err) : 0;
+}
+
+static int append_meta_path(PyObject *finder)
+{
+    PyObject *meta_path = PySys_GetObject("meta_path"); /* borrowed */
+    return meta_path ? PyList_Append(meta_path, finder) : -1;
+}
+
+/* After the main phase: our path hook first (pkgutil and __path__ lookups see the archive), and
+ * PathFinder gone unless the manifest keeps the filesystem importer. */
+static int finish_import_system(PyObject *finder, bool filesystem_importer)
+{
+    PyObject *hooks = PySys_GetObject("path_hooks");
+    PyObject *hook = PyObject_GetAttrString(finder, "path_hook");
+    int rc = hooks && hook ? PyList_Insert(hooks, 0, hook) : -1;
+    Py_XDECREF(hook);
+    PyObject *cache = PySys_GetObject("path_importer_cache");
+    if (rc == 0 && cache)
+        PyDict_Clear(cache);
+    if (rc < 0 || filesystem_importer)
+        return rc;
+    PyObject *external = PyImport_ImportModule("_frozen_importlib_external");
+    PyObject *path_finder = external ? PyObject_GetAttrString(external, "PathFinder") : NULL;
+    Py_XDECREF(external);
+    PyObject *meta_path = PySys_GetObject("meta_path");
+    if (!path_finder || !meta_path) {
+        Py_XDECREF(path_finder);
+        return -1;
+    }
+    for (Py_ssize_t i = PyList_GET_SIZE(meta_path) - 1; i >= 0; i--)
+        if (PyList_GET_ITEM(meta_path, i) == path_finder)
+            PySequence_DelItem(meta_path, i);
+    Py_DECREF(path_finder);
+    return 0;
+}
+
+static int python_error(const char *what, ph_error *err)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    const char *msg = text ? PyUnicode_AsUTF8(text) : NULL;
+    ph_error_set(err, "%s: %s", what, msg ? msg : "unknown Python error");
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+    PyErr_Clear();
+    return -1;
+}
+
+static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_error *err)
+{
+    *finder = (PyObject *)ph_finder_new(ic->archive, ic->root, ic->optimize);
+    if (!*finder || append_meta_path(*finder) < 0)
+        return python_error("installing the pyhost finder", err);
+    if (PySys_SetObject("frozen", Py_True) < 0)
+        return python_error("setting sys.frozen", err);
+    if (ic->meipass) {
+        PyObject *root = PyUnicode_DecodeFSDefault(ic->root);
+        int rc = root ? PySys_SetObject("_MEIPASS", root) : -1;
+        Py_XDECREF(root);
+        if (rc < 0)
+            return python_error("setting sys._MEIPASS", err);
+    }
+    return 0;
+}
+
+int ph_interp_start(const ph_interp_config *ic, ph_error *err)
+{
+    /* python -I's pre-configuration: environment ignored, but a C/POSIX locale still turns on
+     * UTF-8 mode as PEP 538/540 specify, so the app decodes text as it would under python. */
+    PyPreConfig pre;
+    PyPreConfig_InitPythonConfig(&pre);
+    pre.isolated = 1;
+    pre.use_environment = 0;
+    PyStatus s = Py_PreInitialize(&pre);
+    if (PyStatus_Exception(s))
+        return status_error(s, "pre-initializing Python", err);
+    PyConfig config;
+    if (fill_config(&config, ic, err) < 0) {
+        PyConfig_Clear(&config);
+        return -1;
+    }
+    s = Py_InitializeFromConfig(&config);
+    PyConfig_Clear(&config);
+    if (PyStatus_Exception(s))
+        return status_error(s, "initializing Python", err);
+    PyObject *finder = NULL;
+    if (install_finder(ic, &finder, err) < 0) {
+        Py_XDECREF(finder);
+        Py_FinalizeEx();
+        return -1;
+    }
+    s = _Py_InitializeMain();
+    if (PyStatus_Exception(s)) {
+        Py_DECREF(finder);
+        Py_FinalizeEx();
+        return status_error(s, "initializing Python (main phase)", err);
+    }
+    int rc = finish_import_system(finder, ic->filesystem_importer);
+    Py_DECREF(finder);
+    if (rc < 0) {
+        python_error("installing the pyhost path hook", err);
+        Py_FinalizeEx();
+        return -1;
+    }
+    return 0;
+}

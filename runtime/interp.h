@@ -1,0 +1,26 @@
+/* Private to runtime/: interpreter start-up with the finder in place before the stdlib loads. */
+#ifndef PH_INTERP_H
+#define PH_INTERP_H
+
+#include <stdbool.h>
+
+#include "pyhost/error.h"
+#include "pyhost/pyr.h"
+
+typedef struct ph_interp_config {
+    pyr_archive *archive;
+    const char *root;       /* absolute app directory */
+    const char *executable; /* absolute path for sys.executable */
+    int argc;
+    char **argv;
+    int optimize;
+    bool site;
+    bool filesystem_importer;
+    bool meipass;
+} ph_interp_config;
+
+/* Initializes CPython isolated, with pyhost's finder on sys.meta_path before `encodings` and
+ * the rest of the stdlib are imported. On failure nothing is left initialized. */
+int ph_interp_start(const ph_interp_config *config, ph_error *err);
+
+#endif

@@ -1,0 +1,216 @@
+#!/usr/bin/env bash
+# End-to-end tests of `pyhost build`: builds small apps in a temporary directory and checks the
+# .pyr through `pyhost inspect --json`, the error messages, determinism and rebuild speed.
+#
+# usage: tests/e2e/test_build.sh [PATH/TO/pyhost]     (default: $PYHOST or build/launcher/pyhost)
+# Exits non-zero when a check fails; prints "N passed, N failed" last.
+set -u
+
+PYHOST=${1:-${PYHOST:-build/launcher/pyhost}}
+PYHOST=$(cd "$(dirname "$PYHOST")" && pwd)/$(basename "$PYHOST")
+PY=/usr/bin/python3.11 # only to read JSON; never the pyenv python3
+[ -x "$PYHOST" ] || { echo "no pyhost at $PYHOST (pass its path)"; exit 2; }
+
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+export PYHOST_CACHE_DIR=$TMP/cache # cold cache, and the user's cache stays untouched
+passed=0
+failed=0
+
+check() { # check DESCRIPTION COMMAND...
+    local what=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL: $what"
+    fi
+}
+
+# "kind name slot slot..." per entry, from pyhost inspect --json
+entries() {
+    "$PYHOST" inspect "$1" --json | "$PY" -c '
+import json, sys
+for e in json.load(sys.stdin)["entries"]:
+    print(e["kind"], e["name"], *sorted(e.get("blobs", {})))'
+}
+
+has_line() { grep -qxF -- "$2" <<<"$1"; }
+lacks() { ! grep -q -- "$2" <<<"$1"; }
+contains() { [[ $1 == *"$2"* ]]; }
+differ() { ! cmp -s "$1" "$2"; }
+in_order() { [[ $1 == *"$2"*"$3"* ]]; } # in_order TEXT FIRST THEN
+
+now() { date +%s.%N; }
+elapsed() { "$PY" -c "print(f'{$2 - $1:.2f} s')"; }
+
+# ---- a small app: a package with data, a namespace package, a top-level module ----------
+make_app() {
+    local d=$1
+    mkdir -p "$d/src/notes/data/templates" "$d/src/notes/sub" "$d/src/ns/sub" \
+        "$d/src/notes/__pycache__" "$d/src/.hidden" "$d/tools"
+    cat >"$d/pyhost.ini" <<'EOF'
+[app]
+name = notes
+entry = notes.cli:main
+
+[python]
+stdlib = false
+
+[resources]
+paths = src
+EOF
+    echo '"""Notes."""' >"$d/src/notes/__init__.py"
+    printf 'def main():\n    print("notes")\n' >"$d/src/notes/cli.py"
+    echo 'Hello {name}' >"$d/src/notes/data/templates/a.txt"
+    echo '{"a": 1}' >"$d/src/notes/data/b.json"
+    echo 'X = 1' >"$d/src/notes/sub/m.py"
+    echo 'Y = 2' >"$d/src/ns/sub/mod.py"
+    echo 'Z = 3' >"$d/src/top.py"
+    echo 'not packed: outside any package' >"$d/src/README.md"
+    echo 'junk' >"$d/src/notes/__pycache__/cli.cpython-311.pyc"
+    echo 'junk' >"$d/src/notes/old.pyc"
+    echo 'H = 1' >"$d/src/.hidden/h.py"
+    echo 'print("run")' >"$d/tools/run_app.py"
+}
+
+APP=$TMP/app
+make_app "$APP"
+cd "$APP" || exit 2
+
+# ---- what gets packed, and under which names --------------------------------------------
+out=$("$PYHOST" build 2>"$TMP/stderr")
+check "build succeeds" test $? -eq 0
+check "default output is NAME.pyr next to the manifest" test -f "$APP/notes.pyr"
+check "summary line" grep -qE '^wrote notes\.pyr: [0-9,]+ entries, [0-9.]+ (kB|MB) \(zstd:3\), [0-9.]+ s$' <<<"$out"
+check "nothing on stderr when it is not a terminal" test ! -s "$TMP/stderr"
+
+got=$(entries notes.pyr | sort)
+expected=$(sort <<'EOF'
+file .pyhost/manifest.ini data
+package notes bytecode-opt0 source
+module notes.cli bytecode-opt0 source
+namespace-package notes.sub
+module notes.sub.m bytecode-opt0 source
+package-resource notes/data/b.json data
+package-resource notes/data/templates/a.txt data
+namespace-package ns
+namespace-package ns.sub
+module ns.sub.mod bytecode-opt0 source
+module top bytecode-opt0 source
+EOF
+)
+check "exactly the expected entries (no README, __pycache__, .pyc, hidden dirs)" test "$got" = "$expected"
+[ "$got" = "$expected" ] || diff <(echo "$expected") <(echo "$got")
+
+# ---- manifest options -------------------------------------------------------------------
+sed 's/^stdlib = false/stdlib = false\noptimize = 2\ninclude_source = false\ncompress = none/' \
+    pyhost.ini >opt.ini
+"$PYHOST" build -c opt.ini -o opt.pyr >/dev/null
+got=$(entries opt.pyr)
+check "optimize = 2 fills the bytecode-opt2 slot, include_source = false drops source" \
+    has_line "$got" "module notes.cli bytecode-opt2"
+
+sed 's/^paths = src/paths = src\nexclude = notes.sub.*/' pyhost.ini >excl.ini
+"$PYHOST" build -c excl.ini -o excl.pyr >/dev/null
+got=$(entries excl.pyr)
+check "exclude drops the module and its now-empty namespace package" lacks "$got" "notes.sub"
+check "exclude keeps the rest" has_line "$got" "module notes.cli bytecode-opt0 source"
+
+sed 's#^entry = .*#entry = tools/run_app.py#' pyhost.ini >script.ini
+"$PYHOST" build -c script.ini -o script.pyr >/dev/null
+check "a script entry is packed as a module named by its stem" \
+    has_line "$(entries script.pyr)" "module run_app bytecode-opt0 source"
+
+# ---- determinism ------------------------------------------------------------------------
+"$PYHOST" build -o again.pyr >/dev/null
+check "two builds give identical bytes" cmp -s notes.pyr again.pyr
+rm -rf "$PYHOST_CACHE_DIR"
+"$PYHOST" build -o cold.pyr >/dev/null
+check "a build with an empty bytecode cache gives identical bytes" cmp -s notes.pyr cold.pyr
+
+# ---- errors -----------------------------------------------------------------------------
+expect_error() { # expect_error DESCRIPTION MESSAGE-FRAGMENT HINT-FRAGMENT pyhost-args...
+    local what=$1 message=$2 hint=$3
+    shift 3
+    local err rc
+    err=$("$PYHOST" "$@" 2>&1 >/dev/null)
+    rc=$?
+    check "$what: non-zero exit" test $rc -ne 0
+    check "$what: message" in_order "$err" "pyhost: error: " "$message"
+    check "$what: hint" in_order "$err" "hint: " "$hint"
+}
+
+printf '[app]\nname = x\nentry = x:main\n[python]\noptimize = 3\n' >bad.ini
+expect_error "bad manifest value" "bad.ini:5: [python] optimize: '3' is not 0, 1 or 2" \
+    "accepted" build -c bad.ini
+printf '[app]\nname = x\nentyr = x:main\n' >typo.ini
+expect_error "unknown manifest key" "typo.ini:3: [app] entyr: unknown key" "did you mean 'entry'" \
+    build -c typo.ini
+expect_error "missing manifest" "cannot read manifest 'none.ini'" "pyhost init" build -c none.ini
+
+sed 's/^entry = .*/entry = notes.nothere:main/' pyhost.ini >entry.ini
+expect_error "missing entry module" \
+    "entry.ini:3: [app] entry: entry module 'notes.nothere' is not among the packed modules" \
+    "notes" build -c entry.ini
+sed 's/^entry = .*/entry = notes/' pyhost.ini >pkgentry.ini
+expect_error "package entry without __main__" "'notes' is a package without a __main__ module" \
+    "notes/__main__.py" build -c pkgentry.ini
+sed 's/^paths = src/paths = src, vendor/' pyhost.ini >paths.ini
+expect_error "missing paths directory" \
+    "paths.ini:9: [resources] paths: directory 'vendor' does not exist" "relative to" \
+    build -c paths.ini
+sed 's#^entry = .*#entry = tools/top.py#' pyhost.ini >clash.ini
+echo 'print(1)' >tools/top.py
+expect_error "script stem colliding with a module" "is packed as module 'top'" "rename" \
+    build -c clash.ini
+expect_error "unwritable output" "cannot create $TMP/nodir/x.pyr" "-o" build -o "$TMP/nodir/x.pyr"
+expect_error "unknown option" "unexpected argument '--frobnicate'" "pyhost build --help" \
+    build --frobnicate
+
+# A failing build leaves neither a partial output nor a temporary file, and keeps the old one.
+cp notes.pyr before.pyr
+printf 'def broken(:\n' >src/notes/broken.py
+expect_error "syntax error in app code" "src/notes/broken.py:1: SyntaxError" "fix the file" build
+check "a failed build keeps the previous output" cmp -s notes.pyr before.pyr
+expect_error "syntax error, fresh output" "SyntaxError" "fix the file" build -o fresh.pyr
+check "a failed build creates no output" test ! -e fresh.pyr
+check "a failed build leaves no temporary file" test -z "$(find . -name '*.tmp.*')"
+rm src/notes/broken.py
+
+# An unusable cache is one warning, and the build still succeeds.
+err=$(PYHOST_CACHE_DIR=/dev/null/cache "$PYHOST" build -o nocache.pyr 2>&1 >/dev/null)
+check "unwritable cache: build succeeds" test -f nocache.pyr
+check "unwritable cache: one warning line" \
+    test "$(grep -c '^pyhost: warning: bytecode cache .* is not writable' <<<"$err")" -eq 1
+check "unwritable cache: hint" contains "$err" "hint: set PYHOST_CACHE_DIR"
+check "unwritable cache: same bytes" cmp -s notes.pyr nocache.pyr
+
+# ---- with the standard library, and rebuild speed ---------------------------------------
+sed 's/^stdlib = false/stdlib = true/' pyhost.ini >std.ini
+rm -rf "$PYHOST_CACHE_DIR"
+t0=$(now)
+out=$("$PYHOST" build -c std.ini -o std.pyr)
+t1=$(now)
+check "stdlib build succeeds" test -f std.pyr
+got=$(entries std.pyr)
+check "stdlib: json package" has_line "$got" "package json bytecode-opt0 source"
+check "stdlib: json.decoder module" has_line "$got" "module json.decoder bytecode-opt0 source"
+check "stdlib: _json extension module from lib-dynload" has_line "$got" "extension-module _json data"
+check "stdlib: package data files are resources" has_line "$got" "package-resource lib2to3/Grammar.txt data"
+check "stdlib: default stdlib_exclude drops test.*" lacks "$got" " test\.support"
+check "stdlib: default stdlib_exclude drops idlelib.*" lacks "$got" " idlelib"
+check "stdlib: lib-dynload is not a package" lacks "$got" "lib-dynload"
+"$PYHOST" build -c std.ini -o std2.pyr >/dev/null
+t2=$(now)
+check "stdlib: warm build gives identical bytes" cmp -s std.pyr std2.pyr
+printf 'def main():\n    print("edited")\n' >src/notes/cli.py
+"$PYHOST" build -c std.ini -o std3.pyr >/dev/null
+t3=$(now)
+check "stdlib: edited build differs" differ std.pyr std3.pyr
+echo "stdlib app: ${out#wrote }"
+echo "timing: cold $(elapsed "$t0" "$t1"), warm $(elapsed "$t1" "$t2"), one file edited $(elapsed "$t2" "$t3")"
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

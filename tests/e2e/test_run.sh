@@ -1,0 +1,215 @@
+#!/usr/bin/env bash
+# End-to-end: `pyhost build` real apps with the real stdlib, `pyhost run` them, and compare with
+# what /usr/bin/python3.11 does with the same code.
+. "$(dirname "$0")/lib.sh"
+
+copy_example() { cp -r "$REPO/examples/$1" "$WORK/$1" && rm -f "$WORK/$1"/*.pyr; }
+
+test_module_entry_runs_like_python() {
+    copy_example hello
+    build_app "$WORK/hello" || return
+    run_capture "$PYHOST" run "$WORK/hello/hello.pyr" Ada "Grace Hopper"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "output" "Hello, Ada, Grace Hopper!" "$OUT"
+}
+
+test_function_entry_and_package_resources() {
+    copy_example notes
+    build_app "$WORK/notes" || return
+    for args in "list" "show 2" "templates"; do
+        run_capture "$PYHOST" run "$WORK/notes/notes.pyr" $args
+        local expected
+        expected=$(cd "$WORK/notes" && "$PYTHON" -E -s -S -c \
+            'import sys; from notes.cli import main; sys.exit(main(sys.argv[1:]))' $args)
+        expect_eq "notes $args status" 0 "$STATUS"
+        expect_eq "notes $args output" "$expected" "$OUT"
+    done
+    run_capture "$PYHOST" run "$WORK/notes/notes.pyr" show 9
+    expect_eq "function's return value is the exit status" 2 "$STATUS"
+    expect_contains "stderr" "$ERR" "no note number 9"
+}
+
+test_script_entry() {
+    mkdir -p "$WORK/s/tools"
+    printf 'import sys\nprint("script", __name__, sys.argv[1:])\n' >"$WORK/s/tools/run_app.py"
+    make_app "$WORK/s" s tools/run_app.py
+    build_app "$WORK/s" || return
+    run_capture "$PYHOST" run "$WORK/s/s.pyr" x
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "output" "script __main__ ['x']" "$OUT"
+}
+
+test_argv_and_exit_codes() {
+    mkdir -p "$WORK/e"
+    cat >"$WORK/e/codes.py" <<'PY'
+import sys
+if sys.argv[1] == "argv":
+    print(repr(sys.argv))
+elif sys.argv[1] == "message":
+    sys.exit("fatal: it broke")
+elif sys.argv[1] == "none":
+    raise SystemExit
+else:
+    sys.exit(int(sys.argv[1]))
+PY
+    make_app "$WORK/e" codes codes
+    build_app "$WORK/e" || return
+    run_capture "$PYHOST" run "$WORK/e/codes.pyr" argv "two words" "ünï"
+    expect_eq "argv" "['$WORK/e/codes.pyr', 'argv', 'two words', 'ünï']" "$OUT"
+    run_capture "$PYHOST" run "$WORK/e/codes.pyr" 42
+    expect_eq "sys.exit(42)" 42 "$STATUS"
+    run_capture "$PYHOST" run "$WORK/e/codes.pyr" message
+    expect_eq "sys.exit(str) status" 1 "$STATUS"
+    expect_eq "sys.exit(str) stderr" "fatal: it broke" "$ERR"
+    run_capture "$PYHOST" run "$WORK/e/codes.pyr" none
+    expect_eq "SystemExit() status" 0 "$STATUS"
+}
+
+test_traceback_is_pythons_with_source_lines() {
+    mkdir -p "$WORK/t/pkg"
+    printf '' >"$WORK/t/pkg/__init__.py"
+    printf 'def inner(x):\n    return 1 / x\n' >"$WORK/t/pkg/util.py"
+    printf 'from pkg.util import inner\n\ndef outer():\n    inner(0)\n\nouter()\n' \
+        >"$WORK/t/crash.py"
+    make_app "$WORK/t" crash crash
+    build_app "$WORK/t" || return
+    run_capture "$PYHOST" run "$WORK/t/crash.pyr"
+    expect_eq "status" 1 "$STATUS"
+    local expected
+    expected=$(cd "$WORK/t" && "$PYTHON" -E -s -S -m crash 2>&1)
+    # python -m adds runpy's own (frozen) frames on top; the app's frames must read the same
+    expected=$(printf '%s\n' "$expected" | grep -v -e '<frozen runpy>')
+    expect_eq "traceback" "$expected" "$ERR"
+    expect_contains "source line shown" "$ERR" "    return 1 / x"
+}
+
+test_inspect_and_pkgutil_see_packed_modules() {
+    copy_example notes
+    cat >"$WORK/notes/probe.py" <<'PY'
+import inspect, json, pkgutil
+import notes
+print(sorted(m.name for m in pkgutil.iter_modules(notes.__path__)))
+top = {m.name for m in pkgutil.iter_modules()}
+print("json" in top, "notes" in top, "probe" in top)
+print(inspect.getsource(json.dumps).splitlines()[0])
+print(notes.__file__ == __file__.replace("probe.py", "notes/__init__.py"))
+PY
+    make_app "$WORK/notes" probe probe
+    build_app "$WORK/notes" || return
+    run_capture "$PYHOST" run "$WORK/notes/probe.pyr"
+    expect_eq "status" 0 "$STATUS"
+    local expected
+    expected=$(cd "$WORK/notes" && "$PYTHON" -E -s -S probe.py 2>&1)
+    expect_eq "probe output" "$expected" "$OUT"
+}
+
+test_keyboard_interrupt_exits_like_python() {
+    mkdir -p "$WORK/k"
+    printf 'import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(5)\n' \
+        >"$WORK/k/k.py"
+    make_app "$WORK/k" k k
+    build_app "$WORK/k" || return
+    run_capture "$PYHOST" run "$WORK/k/k.pyr"
+    expect_eq "status (killed by SIGINT, as python)" 130 "$STATUS"
+    expect_contains "traceback" "$ERR" "KeyboardInterrupt"
+}
+
+test_isolated_from_environment_and_cwd() {
+    mkdir -p "$WORK/i" "$WORK/hijack"
+    printf 'import json, sys\nprint(json.dumps([1]), sys.flags.isolated, sys.path)\n' >"$WORK/i/app.py"
+    make_app "$WORK/i" app app
+    build_app "$WORK/i" || return
+    local clean
+    clean=$("$PYHOST" run "$WORK/i/app.pyr" 2>&1)
+    expect_contains "runs" "$clean" "[1]"
+    printf 'print("HIJACKED")\nimport sys; sys.exit(9)\n' >"$WORK/hijack/json.py"
+    cp "$WORK/hijack/json.py" "$WORK/hijack/sitecustomize.py"
+    local dirty
+    dirty=$(cd "$WORK/hijack" && PYTHONPATH="$WORK/hijack" PYTHONHOME=/nonexistent/junk \
+        PYTHONSTARTUP="$WORK/hijack/json.py" PYTHONSAFEPATH= PYTHONINSPECT=1 \
+        "$PYHOST" run "$WORK/i/app.pyr" 2>&1)
+    expect_eq "same behaviour with a hostile environment" "$clean" "$dirty"
+    expect_not_contains "no hijack" "$dirty" "HIJACKED"
+}
+
+test_stdlib_comes_from_the_pyr() {
+    command -v unshare >/dev/null || { fail "unshare (util-linux) is required"; return; }
+    "$PYTHON" -I -S "$REPO/bench/stdlib_modules.py" >"$WORK/modules.txt"
+    mkdir -p "$WORK/all" "$WORK/empty"
+    cat >"$WORK/all/import_all.py" <<'PY'
+import importlib, sys
+names = sys.argv[1:] or open(sys.argv[0].replace(".pyr", ".txt")).read().split()
+failed = []
+for name in names:
+    try:
+        importlib.import_module(name)
+    except BaseException as e:
+        failed.append(f"{name}: {e!r}")
+print(len(names), "imported", len(names) - len(failed))
+print("\n".join(failed))
+PY
+    make_app "$WORK/all" import_all import_all
+    build_app "$WORK/all" || return
+    cp "$WORK/modules.txt" "$WORK/all/import_all.txt"
+    local n
+    n=$(wc -l <"$WORK/modules.txt")
+    run_capture unshare -m sh -c "mount --bind '$WORK/empty' /usr/lib/python3.11 &&
+        test ! -e /usr/lib/python3.11/os.py && exec '$PYHOST' run '$WORK/all/import_all.pyr'"
+    expect_eq "status with /usr/lib/python3.11 hidden" 0 "$STATUS"
+    expect_eq "every stdlib module imported from the .pyr" "$n imported $n" "$(echo "$OUT" | head -1)"
+}
+
+test_bad_inputs_fail_clearly() {
+    run_capture "$PYHOST" run "$WORK/missing.pyr"
+    expect_eq "missing: status" 1 "$STATUS"
+    expect_contains "missing: names file" "$ERR" "pyhost: error: cannot open $WORK/missing.pyr"
+    expect_contains "missing: hint" "$ERR" "hint: "
+
+    printf 'not a pyr at all, just text\n' >"$WORK/text.pyr"
+    run_capture "$PYHOST" run "$WORK/text.pyr"
+    expect_eq "text: status" 1 "$STATUS"
+    expect_contains "text: message" "$ERR" "not a .pyr file"
+
+    copy_example hello
+    build_app "$WORK/hello" || return
+    local pyr="$WORK/hello/hello.pyr"
+    head -c 100000 "$pyr" >"$WORK/truncated.pyr"
+    run_capture "$PYHOST" run "$WORK/truncated.pyr"
+    expect_eq "truncated: status" 1 "$STATUS"
+    expect_contains "truncated: message" "$ERR" "truncated"
+
+    "$PYTHON" - "$pyr" "$WORK/othermagic.pyr" <<'PY'
+import struct, sys, xxhash
+data = bytearray(open(sys.argv[1], "rb").read())
+struct.pack_into("<I", data, 16, 3413 | (0x0a0d << 16))  # Python 3.8's bytecode magic
+struct.pack_into("<I", data, 124, xxhash.xxh64(bytes(data[:124])).intdigest() & 0xffffffff)
+open(sys.argv[2], "wb").write(data)
+PY
+    run_capture "$PYHOST" run "$WORK/othermagic.pyr"
+    expect_eq "other magic: status" 1 "$STATUS"
+    expect_contains "other magic: message" "$ERR" "bytecode magic 3413"
+    expect_contains "other magic: hint" "$ERR" "hint: rebuild it"
+    expect_eq "one line + hint" 2 "$(printf '%s\n' "$ERR" | wc -l)"
+}
+
+test_bad_manifest_and_missing_entry_fail_at_build() {
+    mkdir -p "$WORK/m"
+    printf 'print(1)\n' >"$WORK/m/m.py"
+    printf '[app]\nname = m\nentyr = m\n' >"$WORK/m/pyhost.ini"
+    run_capture "$PYHOST" build -c "$WORK/m/pyhost.ini"
+    expect_eq "typo: status" 1 "$STATUS"
+    expect_contains "typo: file:line and key" "$ERR" "pyhost.ini:3"
+    expect_contains "typo: suggestion" "$ERR" "entry"
+    make_app "$WORK/m" m nosuchmodule
+    run_capture "$PYHOST" build -c "$WORK/m/pyhost.ini"
+    expect_eq "missing entry: status" 1 "$STATUS"
+    expect_contains "missing entry: names it" "$ERR" "nosuchmodule"
+    [ ! -e "$WORK/m/m.pyr" ] || fail "a failed build left m.pyr behind"
+    make_app "$WORK/m" m m:nosuchfunction
+    build_app "$WORK/m" || return
+    run_capture "$PYHOST" run "$WORK/m/m.pyr"
+    expect_eq "missing function: status" 1 "$STATUS"
+    expect_contains "missing function: names it" "$ERR" "nosuchfunction"
+}
+
+run_tests "$@"
