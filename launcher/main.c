@@ -1,9 +1,11 @@
 /* pyhost: build, run, inspect and ship Python applications. */
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "pyhost/app.h"
 #include "ph_build_config.h"
 
 static const struct command {
@@ -44,6 +46,29 @@ int ph_usage_error(const char *command, const char *fmt, ...)
     return 2;
 }
 
+/* `pyhost --multiprocessing-fork ...` or `pyhost -B -s -c CODE`: a child that multiprocessing
+ * started from an app that `pyhost run` started (spawn, forkserver, resource tracker); the
+ * app's path comes from the environment the parent left. */
+static int ph_spawn_child(int argc, char **argv)
+{
+    int code = ph_app_python_c_index(argc, argv);
+    ph_app_options options = {.argc = code ? argc - code + 1 : argc,
+                              .argv = code ? argv + code - 1 : argv,
+                              .code = code ? argv[code] : NULL};
+    if (code)
+        options.argv[0] = "-c"; /* sys.argv as python -c sets it */
+    ph_error err = {0};
+    if (ph_app_resources_from_env(&options) < 0) {
+        ph_error_set(&err, "%s is for child processes of a pyhost app", PH_SPAWN_CHILD_ARG);
+        ph_error_hint(&err, "multiprocessing passes it; there is nothing to run by hand");
+        return ph_report(&err);
+    }
+    int status = 0;
+    if (ph_app_run(&options, &status, &err) < 0)
+        return ph_report(&err);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -58,6 +83,9 @@ int main(int argc, char **argv)
         printf("pyhost %s\n", PH_VERSION);
         return 0;
     }
+    if (!strcmp(argv[1], PH_SPAWN_CHILD_ARG) ||
+        (ph_app_python_c_index(argc, argv) && getenv(PH_ENV_RESOURCES)))
+        return ph_spawn_child(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);

@@ -97,6 +97,44 @@ static char *absolute_dir_of(const char *path)
     return real;
 }
 
+/* multiprocessing's spawn children are started as `sys.executable --multiprocessing-fork ...`;
+ * for `pyhost run` that executable is pyhost itself, which finds the app again through these
+ * variables (they are read for that flag only; see ph_app_resources_from_env). */
+static int export_resources(const ph_app_options *o, ph_error *err)
+{
+    char *real = realpath(o->resources, NULL);
+    char offset[32];
+    snprintf(offset, sizeof offset, "%llu", (unsigned long long)o->offset);
+    int rc = real && setenv(PH_ENV_RESOURCES, real, 1) == 0 &&
+                     setenv(PH_ENV_RESOURCES_OFFSET, offset, 1) == 0
+                 ? 0
+                 : ph_error_errno(err, errno, "cannot record the app path for child processes");
+    free(real);
+    return rc;
+}
+
+int ph_app_resources_from_env(ph_app_options *o)
+{
+    const char *path = getenv(PH_ENV_RESOURCES);
+    const char *offset = getenv(PH_ENV_RESOURCES_OFFSET);
+    if (!path || !*path)
+        return -1;
+    o->resources = path;
+    o->offset = offset ? strtoull(offset, NULL, 10) : 0;
+    return 0;
+}
+
+int ph_app_python_c_index(int argc, char **argv)
+{
+    for (int i = 1; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "-c"))
+            return i + 1 < argc ? i + 1 : 0;
+        if (strspn(argv[i] + 1, "BsSIEOuqd") != strlen(argv[i] + 1))
+            return 0; /* only the flags multiprocessing passes */
+    }
+    return 0;
+}
+
 typedef struct app_state {
     pyr_archive *archive;
     ph_manifest manifest;
@@ -124,6 +162,8 @@ static int prepare(const ph_app_options *o, app_state *s, ph_error *err)
     if (!s->root || !s->executable)
         return ph_error_errno(err, errno, "cannot resolve the app directory of %s", o->resources);
     if (load_manifest(s->archive, s->root, &s->manifest, err) < 0)
+        return -1;
+    if (export_resources(o, err) < 0)
         return -1;
     s->module = entry_module(&s->manifest.app.entry);
     if (!s->module)
@@ -154,7 +194,11 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
         return -1;
     }
     const ph_entry_point *e = &s.manifest.app.entry;
-    ph_entry_result r = ph_entry_run(s.module, e->kind == PH_ENTRY_FUNCTION ? e->function : NULL);
+    ph_entry_result r =
+        o->code ? ph_entry_run_code(o->code)
+        : o->argc >= 2 && !strcmp(o->argv[1], PH_SPAWN_CHILD_ARG)
+            ? ph_entry_spawn_child(o->argc, o->argv)
+            : ph_entry_run(s.module, e->kind == PH_ENTRY_FUNCTION ? e->function : NULL);
     if (Py_FinalizeEx() < 0 && r.status == 0)
         r.status = 120; /* python's status when flushing stdout fails at exit */
     app_state_free(&s);

@@ -186,3 +186,50 @@ ph_entry_result ph_entry_run(const char *module, const char *function)
     Py_DECREF(r);
     return result;
 }
+
+/* A multiprocessing "spawn" child. multiprocessing starts frozen programs as
+ * `EXECUTABLE --multiprocessing-fork name=value...` (sys.frozen is set), and expects the program
+ * to hand those arguments to spawn_main instead of running the app: what PyInstaller's
+ * freeze_support hook does, here done before the entry point is even looked at. */
+ph_entry_result ph_entry_spawn_child(int argc, char **argv)
+{
+    PyObject *kwargs = PyDict_New();
+    for (int i = 2; kwargs && i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq)
+            continue;
+        PyObject *key = PyUnicode_FromStringAndSize(argv[i], eq - argv[i]);
+        PyObject *value = PyLong_FromString(eq + 1, NULL, 10);
+        if (!value) {
+            PyErr_Clear();
+            value = PyUnicode_FromString(eq + 1);
+        }
+        if (!key || !value || PyDict_SetItem(kwargs, key, value) < 0)
+            Py_CLEAR(kwargs);
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+    }
+    PyObject *spawn = kwargs ? PyImport_ImportModule("multiprocessing.spawn") : NULL;
+    PyObject *main = spawn ? PyObject_GetAttrString(spawn, "spawn_main") : NULL;
+    PyObject *args = main ? PyTuple_New(0) : NULL;
+    PyObject *r = args ? PyObject_Call(main, args, kwargs) : NULL;
+    Py_XDECREF(args);
+    Py_XDECREF(main);
+    Py_XDECREF(spawn);
+    Py_XDECREF(kwargs);
+    if (!r)
+        return finish_with_exception();
+    Py_DECREF(r);
+    return (ph_entry_result){.status = 0};
+}
+
+ph_entry_result ph_entry_run_code(const char *code)
+{
+    PyObject *main = PyImport_AddModule("__main__"); /* borrowed */
+    PyObject *globals = main ? PyModule_GetDict(main) : NULL;
+    PyObject *r = globals ? PyRun_String(code, Py_file_input, globals, globals) : NULL;
+    if (!r)
+        return finish_with_exception();
+    Py_DECREF(r);
+    return (ph_entry_result){.status = 0};
+}

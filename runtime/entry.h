@@ -14,4 +14,9 @@ typedef struct ph_entry_result {
  * Needs an initialized interpreter. */
 ph_entry_result ph_entry_run(const char *module, const char *function);
 
+/* Runs `code` in __main__'s namespace, as python -c does. */
+ph_entry_result ph_entry_run_code(const char *code);
+/* Runs a multiprocessing spawn child (argv[1] == PH_SPAWN_CHILD_ARG) instead of the app. */
+ph_entry_result ph_entry_spawn_child(int argc, char **argv);
+
 #endif

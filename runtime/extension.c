@@ -1,12 +1,19 @@
-/* Extension modules packed in memory. dlopen needs a file; on Linux an anonymous memfd is one,
- * reachable as /proc/self/fd/N, so nothing is written to disk. The descriptor stays open (it is
- * close-on-exec): the dynamic loader knows a library by its path, and a closed descriptor's
- * number, reused by the next memfd, would make dlopen hand back the first library again. */
+/* Extension modules. dlopen needs a file:
+ * - filesystem-relative ones are real files next to the app: load them where they are;
+ * - in-memory ones go into an anonymous memfd, reachable as /proc/self/fd/N, so nothing is
+ *   written to disk. The descriptor stays open (close-on-exec): the dynamic loader knows a
+ *   library by its path, and a closed descriptor's number, reused by the next memfd, would make
+ *   dlopen hand back the first library again;
+ * - where memfd is unavailable (old kernels, vm.memfd_noexec, no /proc) or PYHOST_NO_MEMFD is
+ *   set, they are extracted once to the content-addressed cache (pyhost/extract.h). */
 #include "finder.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#include "pyhost/extract.h"
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -22,58 +29,95 @@ static int write_all(int fd, const uint8_t *p, size_t n)
     return 0;
 }
 
-/* A memfd holding the extension's bytes, or -1 with an OSError set. */
-static int memfd_with(PhFinder *f, uint32_t index, const char *name)
+/* /proc/self/fd/N of a memfd holding the bytes, or NULL (errno set) when memfd cannot be used. */
+static PyObject *memfd_path(const char *name, const pyr_data *data, int *fd_out)
+{
+    *fd_out = -1;
+    const char *disabled = getenv("PYHOST_NO_MEMFD");
+    if (disabled && *disabled && strcmp(disabled, "0")) {
+        errno = EPERM;
+        return NULL;
+    }
+    int fd = memfd_create(name, MFD_CLOEXEC);
+    if (fd < 0)
+        return NULL;
+    if (write_all(fd, data->bytes, data->size) < 0 || access("/proc/self/fd", X_OK) < 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return NULL;
+    }
+    *fd_out = fd;
+    return PyUnicode_FromFormat("/proc/self/fd/%d", fd);
+}
+
+static PyObject *extracted_path(const char *name, const pyr_data *data)
+{
+    char filename[256];
+    snprintf(filename, sizeof filename, "%s.so", name);
+    char *path;
+    ph_error err;
+    if (ph_extract(data->bytes, data->size, filename, &path, &err) < 0) {
+        PyErr_Format(PyExc_ImportError, "cannot load extension module %s: %s (hint: %s)", name,
+                     err.message, err.hint);
+        return NULL;
+    }
+    PyObject *p = PyUnicode_DecodeFSDefault(path);
+    free(path);
+    return p;
+}
+
+/* A path dlopen can load the in-memory extension from. */
+static PyObject *loadable_path(PhFinder *f, uint32_t index, const char *name, int *fd)
 {
     pyr_data data;
     ph_error err;
     if (pyr_read(f->archive, index, PYR_DATA, &data, &err) < 0) {
         PyErr_Format(PyExc_ImportError, "%s (hint: %s)", err.message, err.hint);
-        return -1;
+        return NULL;
     }
-    int fd = memfd_create(name, MFD_CLOEXEC);
-    if (fd < 0 || write_all(fd, data.bytes, data.size) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        pyr_data_release(&data);
-        PyErr_Format(PyExc_ImportError,
-                     "cannot load extension module %s in memory: %s (memfd_create needs "
-                     "Linux 3.17+; route it with filesystem-relative:DIR in pyhost.ini)",
-                     name, strerror(e));
-        return -1;
-    }
+    PyObject *path = memfd_path(name, &data, fd);
+    if (!path && !PyErr_Occurred())
+        path = extracted_path(name, &data);
     pyr_data_release(&data);
-    return fd;
+    return path;
+}
+
+static PyObject *create_dynamic(PyObject *name, PyObject *origin)
+{
+    /* _imp.create_dynamic reads only .name and .origin. */
+    PyObject *types = PyImport_ImportModule("types");
+    PyObject *ns = types ? PyObject_CallMethod(types, "SimpleNamespace", NULL) : NULL;
+    PyObject *module = NULL;
+    if (ns && PyObject_SetAttrString(ns, "name", name) == 0 &&
+        PyObject_SetAttrString(ns, "origin", origin) == 0) {
+        PyObject *imp = PyImport_ImportModule("_imp");
+        module = imp ? PyObject_CallMethod(imp, "create_dynamic", "O", ns) : NULL;
+        Py_XDECREF(imp);
+    }
+    Py_XDECREF(ns);
+    Py_XDECREF(types);
+    return module;
 }
 
 PyObject *ph_extension_create(PhFinder *f, PyObject *spec, uint32_t index)
 {
     PyObject *name = PyObject_GetAttrString(spec, "name");
     const char *cname = name ? PyUnicode_AsUTF8(name) : NULL;
-    int fd = cname ? memfd_with(f, index, cname) : -1;
-    if (fd < 0) {
+    if (!cname) {
         Py_XDECREF(name);
         return NULL;
     }
-    /* _imp.create_dynamic reads only .name and .origin: hand it a spec whose origin is the
-     * memfd, then give the module its virtual __file__ from the real spec. */
-    PyObject *types = PyImport_ImportModule("types");
-    PyObject *ns = types ? PyObject_CallMethod(types, "SimpleNamespace", NULL) : NULL;
-    PyObject *origin = PyUnicode_FromFormat("/proc/self/fd/%d", fd);
-    PyObject *module = NULL;
-    if (ns && origin && PyObject_SetAttrString(ns, "name", name) == 0 &&
-        PyObject_SetAttrString(ns, "origin", origin) == 0) {
-        PyObject *imp = PyImport_ImportModule("_imp");
-        module = imp ? PyObject_CallMethod(imp, "create_dynamic", "O", ns) : NULL;
-        Py_XDECREF(imp);
-    }
-    if (!module)
+    int fd = -1;
+    PyObject *origin = ph_finder_filesystem_path(f, index);
+    if (!origin && !PyErr_Occurred())
+        origin = loadable_path(f, index, cname, &fd);
+    PyObject *module = origin ? create_dynamic(name, origin) : NULL;
+    if (!module && fd >= 0)
         close(fd);
     Py_XDECREF(origin);
-    Py_XDECREF(ns);
-    Py_XDECREF(types);
     Py_DECREF(name);
+    /* The module's __file__ is its spec's origin: the virtual path (or the real file). */
     PyObject *file = module ? PyObject_GetAttrString(spec, "origin") : NULL;
     if (file && PyModule_Check(module) && PyObject_SetAttrString(module, "__file__", file) < 0)
         Py_CLEAR(module);

@@ -75,9 +75,29 @@ static int require_module(PhFinder *f, PyObject *fullname, pyr_entry *entry)
     return -1;
 }
 
-/* root + "/" + relative path of the module's file. */
+/* root + "/" + the path stored in a filesystem-relative DATA blob, or NULL with no exception
+ * when the entry's data is in memory. */
+PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index)
+{
+    pyr_blob blob;
+    if (pyr_blob_at(f->archive, index, PYR_DATA, &blob, NULL) != 1 ||
+        blob.location != PYR_FILESYSTEM_RELATIVE)
+        return NULL;
+    PyObject *rel = ph_finder_read_bytes(f, index, PYR_DATA);
+    PyObject *path = rel ? PyUnicode_FromFormat("%U/%s", f->root, PyBytes_AS_STRING(rel)) : NULL;
+    Py_XDECREF(rel);
+    return path;
+}
+
+/* root + "/" + relative path of the module's file: the real file for filesystem-relative
+ * extension modules, a virtual path otherwise. */
 static PyObject *module_origin(PhFinder *f, const pyr_entry *entry)
 {
+    if (entry->kind == PYR_EXTENSION_MODULE) {
+        PyObject *real = ph_finder_filesystem_path(f, entry->index);
+        if (real || PyErr_Occurred())
+            return real;
+    }
     PyObject *dotted = PyUnicode_FromStringAndSize(entry->name, (Py_ssize_t)entry->name_len);
     if (!dotted)
         return NULL;
@@ -345,10 +365,7 @@ static PyObject *read_file_entry(PhFinder *f, const char *rel, Py_ssize_t len)
         return NULL;
     if (blob.location == PYR_IN_MEMORY)
         return ph_finder_read_bytes(f, index, PYR_DATA);
-    PyObject *target = ph_finder_read_bytes(f, index, PYR_DATA);
-    PyObject *path = target ? PyUnicode_FromFormat("%U/%s", f->root, PyBytes_AS_STRING(target))
-                            : NULL;
-    Py_XDECREF(target);
+    PyObject *path = ph_finder_filesystem_path(f, index);
     PyObject *io = path ? PyImport_ImportModule("_io") : NULL;
     PyObject *file = io ? PyObject_CallMethod(io, "FileIO", "Os", path, "r") : NULL;
     PyObject *data = file ? PyObject_CallMethod(file, "readall", NULL) : NULL;
@@ -490,6 +507,8 @@ static PyMethodDef finder_methods[] = {
     {"iter_modules", (PyCFunction)finder_iter_modules, METH_VARARGS, NULL},
     {"get_resource_reader", (PyCFunction)finder_get_resource_reader, METH_O, NULL},
     {"path_hook", (PyCFunction)finder_path_hook, METH_O, NULL},
+    {"find_distributions", (PyCFunction)(void (*)(void))ph_finder_find_distributions,
+     METH_VARARGS | METH_KEYWORDS, NULL},
     {"invalidate_caches", (PyCFunction)finder_invalidate_caches, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},
 };

@@ -33,6 +33,9 @@ PyObject *ph_finder_read_bytes(PhFinder *f, uint32_t index, pyr_slot slot);
 /* The module name behind a path under the root ("pkg/sub" -> "pkg.sub"), or NULL with no
  * exception if the path is not under the root. New reference. */
 PyObject *ph_finder_relative(PhFinder *f, PyObject *path);
+/* The real path (root + stored relative path) of an entry whose DATA blob is routed
+ * filesystem-relative; NULL with no exception when its data is in memory. */
+PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index);
 /* The bytes of the packed file at '/'-path `rel` under the root: a resource, a metadata or
  * plain file (filesystem-relative ones read from disk), or a module's source ("pkg/m.py").
  * NULL with no exception when nothing is packed there. */
@@ -48,6 +51,9 @@ PyObject *ph_path_finder_new(PhFinder *f, PyObject *path);
 PyObject *ph_resource_reader_new(PhFinder *f, PyObject *package);
 /* A Traversable for '/'-separated `relpath` under the root ("" = the root). */
 PyObject *ph_resource_path_new(PhFinder *f, PyObject *relpath);
+
+/* importlib.metadata's finder hook: PathDistribution objects over packed metadata. */
+PyObject *ph_finder_find_distributions(PhFinder *f, PyObject *args, PyObject *kwargs);
 
 /* Loads an in-memory extension module through memfd_create: no file on disk. */
 PyObject *ph_extension_create(PhFinder *f, PyObject *spec, uint32_t index);
