@@ -339,12 +339,52 @@ static int store_value(ph_manifest *m, size_t index, const char *value, char *wh
     return 0;
 }
 
+/* A [routing] line: the key is a module pattern, the value a routing policy. */
+static int apply_route(ph_manifest *m, const struct raw_pair *p, ph_error *err)
+{
+    ph_routing policy;
+    char why[512];
+    if (!ph_schema_is_pattern(p->key)) {
+        ph_error_set(err, "%s:%d: [%s] %s: not a module name pattern", m->path, p->line, p->section,
+                     p->key);
+        return ph_error_hint(err,
+                             "keys in [%s] are dotted module names with '*' globs, e.g. "
+                             "'numpy.* = filesystem-relative:lib'",
+                             p->section);
+    }
+    for (size_t i = 0; i < m->routing.count; i++)
+        if (!strcmp(m->routing.items[i].pattern, p->key)) {
+            ph_error_set(err, "%s:%d: [%s] %s: duplicate key (first set on line %d)", m->path,
+                         p->line, p->section, p->key, m->routing.items[i].line);
+            return ph_error_hint(err, "keep one of them");
+        }
+    if (strchr(p->value, '\n') || ph_schema_parse_routing(p->value, &policy, why, sizeof why)) {
+        ph_error_set(err, "%s:%d: [%s] %s: %s", m->path, p->line, p->section, p->key,
+                     strchr(p->value, '\n') ? "only lists may continue on indented lines" : why);
+        return ph_error_hint(err, "accepted: %s", ph_schema_routing_accepted);
+    }
+    ph_route *grown = realloc(m->routing.items, (m->routing.count + 1) * sizeof *grown);
+    char *pattern = strdup(p->key);
+    if (!grown || !pattern) {
+        m->routing.items = grown ? grown : m->routing.items;
+        free(pattern);
+        ph_schema_release_routing(&policy);
+        return ph_error_set(err, "out of memory");
+    }
+    m->routing.items = grown;
+    m->routing.items[m->routing.count++] = (ph_route){pattern, policy, p->line};
+    return 0;
+}
+
 static int apply_pair(ph_manifest *m, const struct raw_pair *p, ph_error *err)
 {
     if (!*p->section)
         return outside_section(m->path, p, err);
-    if (!ph_schema_section(p->section))
+    const struct ph_section_spec *section = ph_schema_section(p->section);
+    if (!section)
         return unknown_section(m->path, p->line, p->section, err);
+    if (section->pattern_keys)
+        return apply_route(m, p, err);
     int index = ph_schema_key(p->section, p->key);
     if (index < 0)
         return unknown_key(m->path, p, err);
@@ -437,6 +477,11 @@ void ph_manifest_free(ph_manifest *m)
         return;
     for (size_t i = 0; i < ph_schema_key_count; i++)
         ph_schema_keys[i].type->release((char *)m + ph_schema_keys[i].offset);
+    for (size_t i = 0; i < m->routing.count; i++) {
+        free(m->routing.items[i].pattern);
+        ph_schema_release_routing(&m->routing.items[i].policy);
+    }
+    free(m->routing.items);
     free(m->path);
     free(m->base_dir);
     memset(m, 0, sizeof *m);

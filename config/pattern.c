@@ -45,3 +45,18 @@ bool ph_manifest_matches_any(const ph_strlist *patterns, const char *module)
             return true;
     return false;
 }
+
+const ph_routing *ph_manifest_route(const ph_manifest *m, const char *module, int *line)
+{
+    const ph_route *best = NULL;
+    for (size_t i = 0; i < m->routing.count; i++) {
+        const ph_route *r = &m->routing.items[i];
+        /* The longest pattern is the most specific: "numpy.linalg.*" beats "numpy.*". */
+        if (ph_manifest_module_matches(r->pattern, module) &&
+            (!best || strlen(r->pattern) >= strlen(best->pattern)))
+            best = r;
+    }
+    if (line)
+        *line = best ? best->line : 0;
+    return best ? &best->policy : &m->resources.routing;
+}

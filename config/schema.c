@@ -299,6 +299,165 @@ static bool is_path(const char *s)
     return *s != '\0';
 }
 
+bool ph_schema_is_pattern(const char *s)
+{
+    return is_pattern(s);
+}
+
+/* ---- distributions -------------------------------------------------------------------------- */
+
+/* "name" or "name[extra, extra]": a PEP 508 name (letters, digits, '.', '_', '-', starting and
+ * ending with a letter or digit) with optional extras of the same form. */
+static bool is_dist_name(const char *s, size_t len)
+{
+    if (len == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (!alnum && ((i == 0 || i == len - 1) || !strchr("._-", c)))
+            return false;
+    }
+    return true;
+}
+
+static bool is_requirement(const char *s)
+{
+    const char *open = strchr(s, '[');
+    if (!open)
+        return is_dist_name(s, strlen(s));
+    size_t n = strlen(s);
+    if (!is_dist_name(s, (size_t)(open - s)) || s[n - 1] != ']')
+        return false;
+    for (const char *p = open + 1; p < s + n - 1;) {
+        size_t len = strcspn(p, ",]");
+        const char *a = p, *b = p + len;
+        while (a < b && is_blank(*a))
+            a++;
+        while (b > a && is_blank(b[-1]))
+            b--;
+        if (!is_dist_name(a, (size_t)(b - a)))
+            return false;
+        p += len + 1;
+    }
+    return true;
+}
+
+/* Like ph_schema_split, but a comma inside "[...]" separates extras, not items. */
+static int split_requirements(const char *value, ph_strlist *out)
+{
+    char *copy = strdup(value);
+    if (!copy)
+        return -1;
+    int depth = 0;
+    for (char *p = copy; *p; p++) {
+        depth += (*p == '[') - (*p == ']');
+        if (depth > 0 && *p == ',')
+            *p = '\x1f'; /* restored below; no manifest value holds this byte */
+    }
+    int rc = ph_schema_split(copy, out);
+    for (size_t i = 0; rc == 0 && i < out->count; i++)
+        for (char *p = out->items[i]; *p; p++)
+            if (*p == '\x1f')
+                *p = ',';
+    free(copy);
+    return rc;
+}
+
+static int parse_requirements(const struct ph_key_spec *key, const char *value, void *out,
+                              char *why, size_t why_size)
+{
+    ph_strlist list = {0};
+    (void)key;
+    if (split_requirements(value, &list) != 0) {
+        snprintf(why, why_size, "out of memory");
+        return -1;
+    }
+    for (size_t i = 0; i < list.count; i++) {
+        if (!is_requirement(list.items[i])) {
+            snprintf(why, why_size, "'%s' is not a distribution name", list.items[i]);
+            ph_strlist_free(&list);
+            return -1;
+        }
+    }
+    *(ph_strlist *)out = list;
+    return 0;
+}
+
+/* ---- routing -------------------------------------------------------------------------------- */
+
+const char ph_schema_routing_accepted[] =
+    "in-memory, prefer-in-memory or filesystem-relative:DIR with DIR a relative directory "
+    "without '..' (e.g. filesystem-relative:lib)";
+
+/* DIR ends up in paths written next to the .pyr and read back at run time: keep it inside. */
+static bool is_relative_dir(const char *dir)
+{
+    if (!*dir || dir[0] == '/' || strchr(dir, '\\') || strchr(dir, ':'))
+        return false;
+    for (const char *p = dir; *p;) {
+        size_t len = strcspn(p, "/");
+        if (len == 0 && p[len] == '/')
+            return false; /* "a//b" */
+        if ((len == 2 && !strncmp(p, "..", 2)) || (len == 1 && *p == '.'))
+            return false;
+        p += len + (p[len] == '/');
+    }
+    return true;
+}
+
+int ph_schema_parse_routing(const char *value, ph_routing *out, char *why, size_t why_size)
+{
+    static const char fs[] = "filesystem-relative:";
+    *out = (ph_routing){PH_ROUTE_IN_MEMORY, NULL};
+    if (!strcmp(value, "in-memory"))
+        return 0;
+    if (!strcmp(value, "prefer-in-memory")) {
+        out->kind = PH_ROUTE_PREFER_IN_MEMORY;
+        return 0;
+    }
+    if (strncmp(value, fs, sizeof fs - 1) != 0) {
+        snprintf(why, why_size, "'%s' is not a routing policy", value);
+        return -1;
+    }
+    const char *dir = value + sizeof fs - 1;
+    size_t len = strlen(dir);
+    while (len > 1 && dir[len - 1] == '/')
+        len--;
+    char *copy = strndup(dir, len);
+    /* "." is the app directory itself: files land where their virtual paths point. */
+    if (!copy || (strcmp(copy, ".") != 0 && !is_relative_dir(copy))) {
+        snprintf(why, why_size,
+                 copy ? "'%s': the directory must be relative to the app's directory, "
+                        "without '.' or '..' components"
+                      : "out of memory",
+                 dir);
+        free(copy);
+        return -1;
+    }
+    out->kind = PH_ROUTE_FILESYSTEM;
+    out->dir = copy;
+    return 0;
+}
+
+void ph_schema_release_routing(ph_routing *routing)
+{
+    free(routing->dir);
+    *routing = (ph_routing){PH_ROUTE_IN_MEMORY, NULL};
+}
+
+static int parse_routing(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                         size_t why_size)
+{
+    (void)key;
+    return ph_schema_parse_routing(value, out, why, why_size);
+}
+
+static void release_routing(void *value)
+{
+    ph_schema_release_routing(value);
+}
+
 static int parse_patterns(const struct ph_key_spec *key, const char *value, void *out, char *why,
                           size_t why_size)
 {
@@ -351,10 +510,21 @@ static const struct ph_value_type t_paths = {
     "directories relative to the manifest's directory, separated by commas or newlines",
     sizeof(ph_strlist), true, parse_paths, release_list};
 
+static const struct ph_value_type t_requirements = {
+    "installed distribution names (e.g. requests, PyYAML, requests[socks]), separated by commas "
+    "or newlines",
+    sizeof(ph_strlist), true, parse_requirements, release_list};
+static const struct ph_value_type t_routing = {ph_schema_routing_accepted, sizeof(ph_routing),
+                                               false, parse_routing, release_routing};
+
 const struct ph_section_spec ph_schema_sections[] = {
-    {"app", "The application: its name and how it starts."},
-    {"python", "The interpreter and how Python code is packed."},
-    {"resources", "Where the app's own modules come from."},
+    {"app", "The application: its name and how it starts.", false, NULL},
+    {"python", "The interpreter and how Python code is packed.", false, NULL},
+    {"resources", "Where the app's modules and installed distributions come from.", false, NULL},
+    {"routing",
+     "Per-module routing overrides: MODULE-PATTERN = in-memory | prefer-in-memory | "
+     "filesystem-relative:DIR.",
+     true, "numpy.* = filesystem-relative:lib"},
 };
 const size_t ph_schema_section_count = sizeof ph_schema_sections / sizeof ph_schema_sections[0];
 
@@ -403,6 +573,18 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "Modules to pack from those directories (patterns); empty: all of them."},
     {KEY("resources", "exclude", t_patterns, resources.exclude), .def = "",
      .example = "my_app.tests.*", .comment = "Modules left out even if included (patterns)."},
+    {KEY("resources", "distributions", t_requirements, resources.distributions), .def = "",
+     .example = "requests, PyYAML",
+     .comment = "Installed distributions to pack, with the distributions they require."},
+    /* No default here: unset, the builder searches the embedded Python's own site directories
+     * that exist on the build machine (see docs/manifest.md). */
+    {KEY("resources", "site_packages", t_paths, resources.site_packages),
+     .example = "venv/lib/python3.11/site-packages",
+     .comment = "Where distributions are searched, in order; unset: the Python's dist-packages."},
+    {KEY("resources", "routing", t_routing, resources.routing), .def = "in-memory",
+     .example = "filesystem-relative:lib",
+     .comment = "Where extension modules and data files go: in-memory, prefer-in-memory or "
+                "filesystem-relative:DIR."},
 };
 const size_t ph_schema_key_count = sizeof ph_schema_keys / sizeof ph_schema_keys[0];
 

@@ -39,6 +39,9 @@ struct ph_key_spec {
 struct ph_section_spec {
     const char *name;
     const char *comment;
+    /* Keys are module patterns and values routing policies ([routing]), not schema rows. */
+    bool pattern_keys;
+    const char *example; /* pattern_keys: a commented example line for the template */
 };
 
 extern const struct ph_key_spec ph_schema_keys[];
@@ -54,6 +57,12 @@ const char *ph_schema_accepted(const struct ph_key_spec *key);
 /* Parses `value` for `key` into zeroed storage `out` (checking that only lists span lines). */
 int ph_schema_parse(const struct ph_key_spec *key, const char *value, void *out, char *why,
                     size_t why_size);
+
+/* Parses a routing policy ("in-memory", "filesystem-relative:DIR", "prefer-in-memory"). */
+int ph_schema_parse_routing(const char *value, ph_routing *out, char *why, size_t why_size);
+void ph_schema_release_routing(ph_routing *routing);
+bool ph_schema_is_pattern(const char *s);
+extern const char ph_schema_routing_accepted[];
 
 /* Splits a list value on commas and newlines, trimming blanks and dropping empty items. */
 int ph_schema_split(const char *value, ph_strlist *out);

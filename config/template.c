@@ -51,6 +51,8 @@ static void render(FILE *out, const char *name, const char *entry)
     for (size_t s = 0; s < ph_schema_section_count; s++) {
         const struct ph_section_spec *sec = &ph_schema_sections[s];
         fprintf(out, "\n# %s\n[%s]\n", sec->comment, sec->name);
+        if (sec->pattern_keys)
+            fprintf(out, "# %s\n", sec->example);
         for (size_t i = 0; i < ph_schema_key_count; i++)
             if (!strcmp(ph_schema_keys[i].section, sec->name))
                 render_key(out, &ph_schema_keys[i], name, entry);

@@ -26,6 +26,7 @@ typedef struct ph_build_options {
     const char *manifest_path; /* NULL: ./pyhost.ini */
     const char *output_path;   /* NULL: <manifest dir>/<app.name>.pyr */
     bool verbose;              /* collect details (skipped files, timings) into the result */
+    bool explain;              /* say why each distribution and top-level module is packed */
     ph_build_progress_fn progress;
     void *progress_ctx;
 } ph_build_options;
@@ -40,7 +41,9 @@ typedef struct ph_build_result {
     /* Non-empty when the bytecode cache could not be used; the build went on without it. */
     char cache_warning[768];
     char cache_dir[512];
-    ph_strlist notes; /* --verbose: stdlib files skipped and why, shadowed modules */
+    ph_strlist notes;   /* --verbose: stdlib files skipped and why, shadowed modules */
+    ph_strlist explain; /* --explain: "module json: [python] stdlib", sorted */
+    size_t routed;      /* files copied next to the .pyr (filesystem-relative routing) */
     double seconds_collect, seconds_compile, seconds_pack, seconds_write;
 } ph_build_result;
 
@@ -64,6 +67,12 @@ typedef struct ph_unit_list {
     size_t count, capacity;
 } ph_unit_list;
 
+/* A file or directory by identity, to recognize it whatever path leads to it. */
+typedef struct ph_file_id {
+    dev_t dev;
+    ino_t ino;
+} ph_file_id;
+
 /* How a root is walked. */
 typedef struct ph_walk_rules {
     unsigned root;                /* its position in search order, recorded on every unit */
@@ -72,6 +81,9 @@ typedef struct ph_walk_rules {
     const char *const *skip_dirs; /* NULL-terminated top-level directory names to ignore */
     dev_t skip_dev;               /* a file never to pack (the output .pyr); 0/0: none */
     ino_t skip_ino;
+    const ph_strlist *tops;     /* NULL: every top-level name; else only these ("yaml") */
+    const ph_file_id *skip_ids; /* directories never walked: routed copies of a last build */
+    size_t skip_id_count;
 } ph_walk_rules;
 
 /* Walks `root` (an absolute directory) and appends what it provides, unfiltered by name order
@@ -91,6 +103,52 @@ int ph_unit_push(ph_unit_list *list, const char *name, pyr_kind kind, const char
 /* Index of the unit called `name`, or (size_t)-1. Linear: only for a handful of look-ups. */
 size_t ph_unit_find(const ph_unit_list *list, const char *name);
 void ph_unit_list_free(ph_unit_list *list);
+
+/* ---- Installed distributions (build_dist.c) ------------------------------------------- */
+
+/* One distribution to pack, found through its metadata in a site directory. */
+typedef struct ph_dist {
+    char *name;        /* normalized (PEP 503): "charset-normalizer" */
+    char *display;     /* as its metadata directory spells it: "charset_normalizer" */
+    char *meta;        /* metadata directory (or egg-info file) name: "requests-2.28.1.egg-info" */
+    bool meta_is_file; /* a single-file egg-info (PKG-INFO contents) */
+    unsigned site;     /* index into the site directories */
+    char *reason;      /* "[resources] distributions" or "required by requests (...)" */
+    ph_strlist tops;   /* top-level modules and packages it provides, that exist */
+    ph_strlist extras; /* extras whose requirements were followed (normalized) */
+} ph_dist;
+
+typedef struct ph_dist_set {
+    ph_dist *items;
+    size_t count;
+} ph_dist_set;
+
+/* Finds the manifest's [resources] distributions in `sites` (absolute directories, searched in
+ * order) and, recursively, the distributions they require. Errors name the manifest line. */
+int ph_dist_resolve(const ph_manifest *m, const ph_strlist *sites, ph_dist_set *out, ph_error *err);
+/* Appends every file of a distribution's metadata as PYR_DISTRIBUTION_FILE units
+ * ("Pygments-2.14.0.egg-info/PKG-INFO"), with `root` recorded on them. */
+int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out, unsigned root,
+                           ph_error *err);
+void ph_dist_set_free(ph_dist_set *set);
+/* PEP 503 in place: lower case, each run of '-', '_' and '.' becomes one '-'. */
+void ph_dist_normalize(char *name);
+
+/* Debian's Depends as requirements (build_debian.c). For metadata at `meta_path` that a dpkg
+ * package installed, appends the normalized names of the distributions shipped by the
+ * packages it Depends on, each with a reason ("Debian python3-requests Depends: ..."). The
+ * cache is created on first use; free it with ph_debian_free. Not a dpkg system: nothing. */
+typedef struct ph_debian ph_debian;
+int ph_debian_depends(ph_debian **cache, const char *meta_path, ph_strlist *names,
+                      ph_strlist *reasons, ph_error *err);
+void ph_debian_free(ph_debian *debian);
+
+/* Evaluates a PEP 508 marker for the embedded Python on Linux x86_64, with `extra` (normalized;
+ * NULL or "" for none). On a syntax error fills `why` and returns -1. */
+int ph_marker_eval(const char *marker, const char *extra, bool *result, char *why, size_t why_size);
+
+#define PH_STR_(x) #x
+#define PH_STR(x) PH_STR_(x)
 
 /* ---- The build-time interpreter (build_python.c) --------------------------------------- */
 

@@ -433,8 +433,31 @@ static int stat_entry(walker *w, const char *path, struct stat *st)
     return ph_error_errno(w->err, e, "cannot read %s", path);
 }
 
+/* With `tops`, a distribution's site directory: only the top-level names it provides. */
+static bool outside_tops(const walker *w, const place *at, const char *name)
+{
+    const ph_strlist *tops = w->rules->tops;
+    if (at->mode != W_ROOT || !tops)
+        return false;
+    size_t len = strcspn(name, ".");
+    for (size_t i = 0; i < tops->count; i++)
+        if (strlen(tops->items[i]) == len && !strncmp(tops->items[i], name, len))
+            return false;
+    return true;
+}
+
+static bool skipped_dir(const walker *w, const struct stat *st)
+{
+    for (size_t i = 0; i < w->rules->skip_id_count; i++)
+        if (w->rules->skip_ids[i].dev == st->st_dev && w->rules->skip_ids[i].ino == st->st_ino)
+            return true;
+    return false;
+}
+
 static int visit(walker *w, const place *at, const char *name, bool *found)
 {
+    if (outside_tops(w, at, name))
+        return 0;
     char *path = join(at->abs, "/", name), *rel = join(at->rel, "/", name);
     struct stat st;
     int rc = path && rel ? stat_entry(w, path, &st) : ph_error_set(w->err, "out of memory");
@@ -444,7 +467,7 @@ static int visit(walker *w, const place *at, const char *name, bool *found)
             ; /* the output .pyr itself */
         else if (S_ISREG(st.st_mode))
             rc = visit_file(w, at, name, path, rel, found);
-        else if (S_ISDIR(st.st_mode) && !on_stack(w, &st))
+        else if (S_ISDIR(st.st_mode) && !on_stack(w, &st) && !skipped_dir(w, &st))
             rc = visit_dir(w, at, name, path, rel, found);
     }
     free(path);
@@ -547,13 +570,14 @@ int ph_collect_filter(ph_unit_list *list, const ph_walk_rules *rules, ph_error *
 
 static size_t top_len(const ph_unit *u)
 {
-    return strcspn(u->name, u->kind == PYR_PACKAGE_RESOURCE ? "/" : ".");
+    bool path = u->kind == PYR_PACKAGE_RESOURCE || u->kind == PYR_DISTRIBUTION_FILE;
+    return strcspn(u->name, path ? "/" : ".");
 }
 
 static bool is_regular_top(const ph_unit *u)
 {
     return u->kind != PYR_NAMESPACE_PACKAGE && u->kind != PYR_PACKAGE_RESOURCE &&
-           !strchr(u->name, '.');
+           u->kind != PYR_DISTRIBUTION_FILE && !strchr(u->name, '.');
 }
 
 static int note(ph_strlist *notes, const ph_unit *lost, const ph_unit *winner)

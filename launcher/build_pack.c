@@ -23,11 +23,22 @@ typedef struct build {
     bool py_started;
     ph_cache cache;
     ph_unit_list units;
-    unsigned stdlib_root;
+    unsigned stdlib_root;  /* app paths come before it, site directories after it */
+    ph_strlist sites;      /* absolute site directories searched for distributions */
+    ph_dist_set dists;     /* distributions packed, in the order they were found */
+    ph_unit_list copies;   /* filesystem-relative files: path = source, name = "DIR/rel" */
+    ph_file_id routed[64]; /* routing directories of a previous build, never walked */
+    size_t routed_count;
     struct stat out_st; /* the output as it exists before the build, never packed into itself */
     pyr_writer *writer;
     ph_error *err;
 } build;
+
+/* Roots in sys.path order: [resources] paths 0..n-1, the stdlib n, site directories after. */
+static unsigned site_root(const build *b, unsigned site)
+{
+    return b->stdlib_root + 1 + site;
+}
 
 static double now(void)
 {
@@ -49,6 +60,18 @@ static int add_note(build *b, const char *fmt, const char *a, const char *c)
     }
     notes->items = grown;
     notes->count++;
+    return 0;
+}
+
+static int add_note_list(ph_strlist *list, const char *line)
+{
+    char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    list->items = grown;
+    if (!(list->items[list->count] = strdup(line)))
+        return -1;
+    list->count++;
     return 0;
 }
 
@@ -83,9 +106,198 @@ static void describe_compression(build *b)
                  b->m.python.dictionary ? "+dict" : "");
 }
 
+/* ---- Routing --------------------------------------------------------------------------- */
+
+/* The directory the .pyr goes in: the runtime resolves filesystem-relative paths against it. */
+static char *output_dir(const build *b)
+{
+    const char *slash = strrchr(b->r->output_path, '/');
+    if (!slash)
+        return strdup(".");
+    return slash == b->r->output_path
+               ? strdup("/")
+               : strndup(b->r->output_path, (size_t)(slash - b->r->output_path));
+}
+
+static void note_routed_dir(build *b, const char *outdir, const ph_routing *r)
+{
+    char path[PATH_MAX];
+    struct stat st;
+    if (r->kind != PH_ROUTE_FILESYSTEM || !strcmp(r->dir, ".") ||
+        b->routed_count == sizeof b->routed / sizeof b->routed[0])
+        return; /* "." is the app's own directory: its copies sit where the sources would */
+    snprintf(path, sizeof path, "%s/%s", outdir, r->dir);
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+        b->routed[b->routed_count++] = (ph_file_id){st.st_dev, st.st_ino};
+}
+
+/* Copies written by a previous build live next to the .pyr, often inside [resources] paths:
+ * walking them would pack "lib.yaml._yaml" as app code. */
+static int find_routed_dirs(build *b)
+{
+    char *outdir = output_dir(b);
+    if (!outdir)
+        return ph_error_set(b->err, "out of memory");
+    note_routed_dir(b, outdir, &b->m.resources.routing);
+    for (size_t i = 0; i < b->m.routing.count; i++)
+        note_routed_dir(b, outdir, &b->m.routing.items[i].policy);
+    free(outdir);
+    return 0;
+}
+
+static bool routable(pyr_kind kind)
+{
+    return kind == PYR_EXTENSION_MODULE || kind == PYR_SHARED_LIBRARY ||
+           kind == PYR_PACKAGE_RESOURCE;
+}
+
+/* What [routing] patterns are matched against: the module, or for a data file the top-level
+ * package that holds it. */
+static void route_key(const ph_unit *u, char *buf, size_t size)
+{
+    const char *name = u->kind == PYR_PACKAGE_RESOURCE && u->owner ? u->owner : u->name;
+    if (u->kind == PYR_PACKAGE_RESOURCE)
+        snprintf(buf, size, "%.*s", (int)strcspn(name, "./"), name);
+    else
+        snprintf(buf, size, "%s", name);
+}
+
+/* Where a routed file goes under DIR. Extension modules keep their real file name
+ * ("yaml/_yaml.cpython-311-x86_64-linux-gnu.so") so the loader finds them by path and
+ * $ORIGIN rpaths keep pointing at their neighbours. */
+static void route_path(const ph_unit *u, char *buf, size_t size)
+{
+    if (u->kind != PYR_EXTENSION_MODULE) {
+        snprintf(buf, size, "%s", u->name);
+        return;
+    }
+    const char *base = strrchr(u->path, '/');
+    const char *dot = strrchr(u->name, '.');
+    int pkg = dot ? (int)(dot - u->name) : 0;
+    snprintf(buf, size, "%.*s%s%s", pkg, u->name, pkg ? "/" : "", base ? base + 1 : u->path);
+    for (int i = 0; i < pkg; i++)
+        buf[i] = buf[i] == '.' ? '/' : buf[i];
+}
+
+/* Stores the relative path in the .pyr and remembers the copy, written once the .pyr is
+ * complete (so a failing build writes no copies either). */
+static int pack_routed(build *b, const ph_unit *u, const char *dir)
+{
+    char rel[PATH_MAX], path[PATH_MAX];
+    route_path(u, rel, sizeof rel);
+    if (snprintf(path, sizeof path, "%s%s%s", strcmp(dir, ".") ? dir : "",
+                 strcmp(dir, ".") ? "/" : "", rel) >= (int)sizeof path)
+        return ph_error_set(b->err, "%s: routed path too long", u->name);
+    if (pyr_writer_add_blob(b->writer, u->name, u->kind, PYR_DATA, path, strlen(path),
+                            PYR_FILESYSTEM_RELATIVE, PYR_NO_COMPRESS, b->err) < 0)
+        return -1;
+    return ph_unit_push(&b->copies, path, u->kind, u->path, path, NULL, 0, b->err);
+}
+
+/* mkdir -p for the directories of `path` below `base` (which exists). */
+static int make_parents(const char *base, const char *path, ph_error *err)
+{
+    char buf[PATH_MAX];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + strlen(base) + 1; (p = strchr(p, '/')); p++) {
+        *p = '\0';
+        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+            return ph_error_errno(err, errno, "cannot create directory %s", buf);
+        *p = '/';
+    }
+    return 0;
+}
+
+static int write_copy(build *b, const char *outdir, const ph_unit *c)
+{
+    char dest[PATH_MAX], *data;
+    size_t size;
+    snprintf(dest, sizeof dest, "%s/%s", outdir, c->name);
+    struct stat from, to;
+    if (stat(c->path, &from) == 0 && stat(dest, &to) == 0 && from.st_dev == to.st_dev &&
+        from.st_ino == to.st_ino)
+        return 0; /* routed to "." from the app's own tree: the file is already in place */
+    if (make_parents(outdir, dest, b->err) < 0 || ph_read_file(c->path, &data, &size, b->err) < 0)
+        return ph_error_hint(b->err, "filesystem-relative routing writes next to the .pyr; "
+                                     "choose another output with -o or another routing");
+    mode_t mode = c->kind == PYR_PACKAGE_RESOURCE ? 0644 : 0755;
+    int rc = ph_write_file_atomic(dest, data, size, mode, b->err);
+    free(data);
+    return rc < 0
+               ? ph_error_hint(b->err, "make %s writable, or choose another output with -o", outdir)
+               : 0;
+}
+
+static int write_copies(build *b)
+{
+    char *outdir = b->copies.count ? output_dir(b) : NULL;
+    if (b->copies.count && !outdir)
+        return ph_error_set(b->err, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->copies.count; i++)
+        rc = write_copy(b, outdir, &b->copies.items[i]);
+    b->r->routed = b->copies.count;
+    free(outdir);
+    return rc;
+}
+
+/* ---- --explain ------------------------------------------------------------------------- */
+
+static void dists_providing(const build *b, const ph_unit *u, char *buf, size_t size)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < b->dists.count && n < size; i++) {
+        const ph_dist *d = &b->dists.items[i];
+        if (site_root(b, d->site) == u->root && ph_manifest_matches_any(&d->tops, u->name))
+            n +=
+                (size_t)snprintf(buf + n, size - n, "%s%s", n ? ", " : "distribution ", d->display);
+    }
+}
+
+static void why_module(const build *b, const ph_unit *u, char *buf, size_t size)
+{
+    if (u->root == SCRIPT_ROOT)
+        snprintf(buf, size, "[app] entry");
+    else if (u->root < b->stdlib_root)
+        snprintf(buf, size, "[resources] paths %s", b->m.resources.paths.items[u->root]);
+    else if (u->root == b->stdlib_root)
+        snprintf(buf, size, "[python] stdlib");
+    else
+        dists_providing(b, u, buf, size);
+}
+
+static int cmp_lines(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int explain(build *b)
+{
+    ph_strlist *out = &b->r->explain;
+    char line[2048], why[1024];
+    for (size_t i = 0; i < b->dists.count; i++) {
+        const ph_dist *d = &b->dists.items[i];
+        snprintf(line, sizeof line, "distribution %s: %s", d->display, d->reason);
+        if (add_note_list(out, line) < 0)
+            return ph_error_set(b->err, "out of memory");
+    }
+    for (size_t i = 0; i < b->units.count; i++) {
+        const ph_unit *u = &b->units.items[i];
+        if (strchr(u->name, '.') || strchr(u->name, '/') || u->kind == PYR_PLAIN_FILE)
+            continue; /* only top-level modules and packages */
+        why_module(b, u, why, sizeof why);
+        snprintf(line, sizeof line, "module %s: %s", u->name, why);
+        if (add_note_list(out, line) < 0)
+            return ph_error_set(b->err, "out of memory");
+    }
+    qsort(out->items, out->count, sizeof *out->items, cmp_lines);
+    return 0;
+}
+
 /* ---- Collecting ------------------------------------------------------------------------ */
 
-static int resolve_dir(build *b, const char *item, char **out)
+static int resolve_dir(build *b, const char *key, const char *item, char **out)
 {
     char *joined;
     if (ph_manifest_resolve_path(&b->m, item, &joined, b->err) < 0)
@@ -95,15 +307,15 @@ static int resolve_dir(build *b, const char *item, char **out)
     *out = e ? NULL : realpath(joined, NULL);
     free(joined);
     if (e == ENOENT || e == ENOTDIR) {
-        ph_manifest_error(&b->m, b->err, "resources", "paths", "directory '%s' %s", item,
+        ph_manifest_error(&b->m, b->err, "resources", key, "directory '%s' %s", item,
                           e == ENOENT ? "does not exist" : "is not a directory");
         return ph_error_hint(b->err,
                              "paths are relative to %s; create the directory or fix "
-                             "[resources] paths",
-                             b->m.base_dir);
+                             "[resources] %s",
+                             b->m.base_dir, key);
     }
     if (e || !*out)
-        return ph_error_errno(b->err, e ? e : errno, "[resources] paths: cannot use '%s'", item);
+        return ph_error_errno(b->err, e ? e : errno, "[resources] %s: cannot use '%s'", key, item);
     return 0;
 }
 
@@ -115,9 +327,11 @@ static int collect_app(build *b)
                                .include = &b->m.resources.include,
                                .exclude = &b->m.resources.exclude,
                                .skip_dev = b->out_st.st_dev,
-                               .skip_ino = b->out_st.st_ino};
+                               .skip_ino = b->out_st.st_ino,
+                               .skip_ids = b->routed,
+                               .skip_id_count = b->routed_count};
         char *root;
-        if (resolve_dir(b, paths->items[i], &root) < 0)
+        if (resolve_dir(b, "paths", paths->items[i], &root) < 0)
             return -1;
         int rc = ph_collect_root(&b->units, root, &rules, b->err);
         free(root);
@@ -167,6 +381,91 @@ static int collect_stdlib(build *b)
                              "pyhost packs the standard library of the Python it was "
                              "built against; set '[python] stdlib = false' to leave it out");
     return ph_collect_filter(&b->units, &rules, b->err);
+}
+
+/* ---- Installed distributions ---------------------------------------------------------- */
+
+/* The embedded Python's own site directories on Debian, in sys.path order. */
+static const char *const default_sites[] = {"/usr/local/lib/python3.11/dist-packages",
+                                            "/usr/lib/python3/dist-packages",
+                                            "/usr/lib/python3.11/dist-packages", NULL};
+
+static int add_site(build *b, const char *dir)
+{
+    char **grown = realloc(b->sites.items, (b->sites.count + 1) * sizeof *grown);
+    if (!grown)
+        return ph_error_set(b->err, "out of memory");
+    b->sites.items = grown;
+    if (!(b->sites.items[b->sites.count] = strdup(dir)))
+        return ph_error_set(b->err, "out of memory");
+    b->sites.count++;
+    return 0;
+}
+
+/* Unset, the defaults that exist; set, every directory must exist. */
+static int find_sites(build *b)
+{
+    const ph_strlist *set = &b->m.resources.site_packages;
+    struct stat st;
+    if (!ph_manifest_line(&b->m, "resources", "site_packages")) {
+        for (const char *const *d = default_sites; *d; d++)
+            if (stat(*d, &st) == 0 && S_ISDIR(st.st_mode) && add_site(b, *d) < 0)
+                return -1;
+        return 0;
+    }
+    for (size_t i = 0; i < set->count; i++) {
+        char *dir;
+        if (resolve_dir(b, "site_packages", set->items[i], &dir) < 0)
+            return -1;
+        int rc = add_site(b, dir);
+        free(dir);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* One walk per site directory, over the top-level names its distributions provide, so a
+ * namespace package shared by two of them is walked once. */
+static int collect_site(build *b, unsigned site)
+{
+    ph_strlist tops = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->dists.count; i++) {
+        const ph_dist *d = &b->dists.items[i];
+        for (size_t t = 0; rc == 0 && d->site == site && t < d->tops.count; t++)
+            if (!ph_manifest_matches_any(&tops, d->tops.items[t]) && /* identifiers: exact */
+                add_note_list(&tops, d->tops.items[t]) < 0)
+                rc = ph_error_set(b->err, "out of memory");
+        if (rc == 0 && d->site == site)
+            rc = ph_dist_metadata_units(d, b->sites.items[site], &b->units, site_root(b, site),
+                                        b->err);
+    }
+    ph_walk_rules rules = {.root = site_root(b, site),
+                           .exclude = &b->m.resources.exclude,
+                           .tops = &tops,
+                           .skip_dev = b->out_st.st_dev,
+                           .skip_ino = b->out_st.st_ino};
+    if (rc == 0 && tops.count)
+        rc = ph_collect_root(&b->units, b->sites.items[site], &rules, b->err);
+    if (rc == 0)
+        rc = ph_collect_filter(&b->units, &rules, b->err);
+    for (size_t i = 0; i < tops.count; i++)
+        free(tops.items[i]);
+    free(tops.items);
+    return rc < 0 ? -1 : 0;
+}
+
+static int collect_dists(build *b)
+{
+    if (!b->m.resources.distributions.count)
+        return 0;
+    if (find_sites(b) < 0 || ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err) < 0)
+        return -1;
+    for (unsigned i = 0; i < b->sites.count; i++)
+        if (collect_site(b, i) < 0)
+            return -1;
+    return 0;
 }
 
 /* ---- The entry point ------------------------------------------------------------------- */
@@ -314,11 +613,14 @@ static int check_entry(build *b)
 
 static int collect(build *b)
 {
-    if (collect_app(b) < 0 || collect_stdlib(b) < 0)
+    if (find_routed_dirs(b) < 0 || collect_app(b) < 0 || collect_stdlib(b) < 0 ||
+        collect_dists(b) < 0)
         return -1;
     if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
         return -1;
-    return check_entry(b);
+    if (check_entry(b) < 0)
+        return -1;
+    return b->o->explain ? explain(b) : 0;
 }
 
 /* ---- Packing --------------------------------------------------------------------------- */
@@ -336,12 +638,13 @@ static int bytecode(build *b, const ph_unit *u, const char *src, size_t size, ui
     }
     ph_error cerr;
     if (ph_python_compile(src, size, u->relname, u->path, opt, code, code_size, &cerr) < 0) {
-        if (u->root != b->stdlib_root) {
+        if (u->root < b->stdlib_root || u->root == SCRIPT_ROOT) {
             *b->err = cerr;
             return ph_error_hint(b->err, "fix the file, or leave its module out with "
                                          "[resources] exclude");
         }
-        /* The stdlib's own tests hold deliberate syntax errors: skip, and say so if asked. */
+        /* The stdlib's own tests hold deliberate syntax errors, and installed distributions
+         * may ship files for other Python versions: skip, and say so if asked. */
         if (b->o->verbose && add_note(b, "skipped %.900s%s", cerr.message, "") < 0)
             return -1;
         return 1;
@@ -395,7 +698,14 @@ static int pack_unit(build *b, const ph_unit *u)
         return pack_module(b, u);
     case PYR_NAMESPACE_PACKAGE:
         return pyr_writer_add_entry(b->writer, u->name, u->kind, b->err);
-    default: /* extension modules and resources: the file's bytes */
+    default: /* extension modules and resources: the file's bytes, or where they are */
+        if (routable(u->kind)) {
+            char key[1024];
+            route_key(u, key, sizeof key);
+            const ph_routing *r = ph_manifest_route(&b->m, key, NULL);
+            if (r->kind == PH_ROUTE_FILESYSTEM)
+                return pack_routed(b, u, r->dir);
+        }
         return pack_file(b, u, u->name, u->kind, 0);
     }
 }
@@ -443,6 +753,10 @@ static int write_output(build *b, double *t_pack)
     if (pyr_writer_finish(b->writer, &buf, &size, b->err) < 0)
         return -1;
     *t_pack = now();
+    if (write_copies(b) < 0) {
+        free(buf);
+        return -1;
+    }
     int rc = ph_write_file_atomic(b->r->output_path, buf, size, 0644, b->err);
     free(buf);
     if (rc < 0)
@@ -493,6 +807,11 @@ int ph_build(const ph_build_options *options, ph_build_result *result, ph_error 
         memcpy(result->cache_warning, b.cache.warning, sizeof result->cache_warning);
     pyr_writer_free(b.writer);
     ph_unit_list_free(&b.units);
+    ph_unit_list_free(&b.copies);
+    ph_dist_set_free(&b.dists);
+    for (size_t i = 0; i < b.sites.count; i++)
+        free(b.sites.items[i]);
+    free(b.sites.items);
     if (b.py_started)
         ph_python_stop();
     ph_manifest_free(&b.m);
@@ -505,5 +824,8 @@ void ph_build_result_free(ph_build_result *r)
     for (size_t i = 0; i < r->notes.count; i++)
         free(r->notes.items[i]);
     free(r->notes.items);
+    for (size_t i = 0; i < r->explain.count; i++)
+        free(r->explain.items[i]);
+    free(r->explain.items);
     *r = (ph_build_result){0};
 }

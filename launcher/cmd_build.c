@@ -12,12 +12,13 @@
 
 static void print_help(void)
 {
-    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [--verbose]\n\n"
+    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [--verbose] [--explain]\n\n"
            "Compiles the app's modules and the standard library and packs them, with the app's\n"
            "data files and extension modules, into one .pyr that 'pyhost run' starts.\n\n"
            "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
            "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
-           "  -v, --verbose      list skipped files, shadowed modules and where the time went\n\n"
+           "  -v, --verbose      list skipped files, shadowed modules and where the time went\n"
+           "      --explain      print why each distribution and top-level module is packed\n\n"
            "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
            "$XDG_CACHE_HOME/pyhost/bytecode or ~/.cache/pyhost/bytecode).\n");
 }
@@ -53,6 +54,10 @@ static int parse_args(int argc, char **argv, ph_build_options *o)
         }
         if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
             o->verbose = true;
+            continue;
+        }
+        if (!strcmp(a, "--explain")) {
+            o->explain = true;
             continue;
         }
         if ((r = take_value(argc, argv, &i, "--config", &o->manifest_path)) ||
@@ -170,6 +175,9 @@ static void report_summary(const ph_build_result *r, double seconds)
         snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
     printf("wrote %s: %s entries, %s (%s), %.2f s\n", display_path(r->output_path), entries, size,
            r->compression, seconds);
+    if (r->routed)
+        printf("copied %zu file%s next to it (filesystem-relative routing)\n", r->routed,
+               r->routed == 1 ? "" : "s");
 }
 
 int ph_cmd_build(int argc, char **argv)
@@ -191,6 +199,8 @@ int ph_cmd_build(int argc, char **argv)
     report_cache(&r);
     if (rc == 0 && o.verbose)
         report_verbose(&r);
+    for (size_t i = 0; rc == 0 && i < r.explain.count; i++)
+        printf("%s\n", r.explain.items[i]);
     if (rc == 0)
         report_summary(&r, now() - start);
     ph_build_result_free(&r);

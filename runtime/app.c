@@ -37,7 +37,9 @@ static int check_python(pyr_archive *archive, ph_error *err)
 
 static int load_manifest(pyr_archive *archive, const char *root, ph_manifest *m, ph_error *err)
 {
-    uint32_t index = pyr_find(archive, MANIFEST_ENTRY, strlen(MANIFEST_ENTRY));
+    uint32_t index; /* checked: a damaged index must not read as "no manifest" */
+    if (pyr_find_checked(archive, MANIFEST_ENTRY, strlen(MANIFEST_ENTRY), &index, err) < 0)
+        return -1;
     if (index == PYR_NOT_FOUND) {
         ph_error_set(err, "%s holds no app manifest (%s)", pyr_path(archive), MANIFEST_ENTRY);
         return ph_error_hint(err, "build the app with 'pyhost build', which packs pyhost.ini");

@@ -427,7 +427,7 @@ Test(errors, unknown_section_without_suggestion)
     ph_manifest m;
     ph_error err;
     cr_assert_eq(load_text(MINIMAL "[zzzzzz]\n", &m, &err), -1);
-    cr_assert_str_eq(err.hint, "known sections: [app], [python], [resources]");
+    cr_assert_str_eq(err.hint, "known sections: [app], [python], [resources], [routing]");
 }
 
 Test(errors, unknown_key_typo)
@@ -623,4 +623,89 @@ Test(helpers, free_is_idempotent)
     ph_manifest_free(&m);
     ph_manifest_free(NULL);
     cr_assert_null(m.app.name);
+}
+
+/* ---- distributions, site_packages and routing ---------------------------------------------- */
+
+Test(distributions, defaults)
+{
+    ph_manifest m;
+    load_ok("", &m);
+    cr_assert_eq(m.resources.distributions.count, 0);
+    cr_assert_eq(m.resources.site_packages.count, 0);
+    cr_assert_eq(ph_manifest_line(&m, "resources", "site_packages"), 0);
+    cr_assert_eq(m.resources.routing.kind, PH_ROUTE_IN_MEMORY);
+    cr_assert_null(m.resources.routing.dir);
+    cr_assert_eq(m.routing.count, 0);
+    ph_manifest_free(&m);
+}
+
+Test(distributions, names_with_extras)
+{
+    ph_manifest m;
+    load_ok("[resources]\ndistributions = requests[socks, use_chardet_on_py3], PyYAML\n"
+            "    zope.interface\nsite_packages = venv/site\n",
+            &m);
+    const char *names[] = {"requests[socks, use_chardet_on_py3]", "PyYAML", "zope.interface"};
+    assert_list(&m.resources.distributions, 3, names);
+    const char *sites[] = {"venv/site"};
+    assert_list(&m.resources.site_packages, 1, sites);
+    ph_manifest_free(&m);
+}
+
+Test(distributions, bad_names)
+{
+    expect_error(MINIMAL "[resources]\ndistributions = requests, -bad\n",
+                 ":5: [resources] distributions: '-bad' is not a distribution name", "accepted");
+    expect_error(MINIMAL "[resources]\ndistributions = requests[socks\n",
+                 ":5: [resources] distributions: 'requests[socks' is not a distribution name",
+                 NULL);
+}
+
+Test(routing, policies)
+{
+    ph_manifest m;
+    load_ok("[resources]\nrouting = filesystem-relative:lib/ext/\n"
+            "[routing]\nnumpy.* = prefer-in-memory\nnumpy.linalg.* = filesystem-relative:np\n"
+            "yaml._yaml = in-memory\n",
+            &m);
+    cr_assert_eq(m.resources.routing.kind, PH_ROUTE_FILESYSTEM);
+    cr_assert_str_eq(m.resources.routing.dir, "lib/ext");
+    cr_assert_eq(m.routing.count, 3);
+    int line;
+    const ph_routing *r = ph_manifest_route(&m, "numpy.core._umath", &line);
+    cr_assert_eq(r->kind, PH_ROUTE_PREFER_IN_MEMORY);
+    cr_assert_eq(line, 7);
+    r = ph_manifest_route(&m, "numpy.linalg._umath_linalg", &line);
+    cr_assert_eq(r->kind, PH_ROUTE_FILESYSTEM);
+    cr_assert_str_eq(r->dir, "np");
+    cr_assert_eq(line, 8);
+    cr_assert_eq(ph_manifest_route(&m, "yaml._yaml", NULL)->kind, PH_ROUTE_IN_MEMORY);
+    r = ph_manifest_route(&m, "_ssl", &line);
+    cr_assert_eq(r, &m.resources.routing);
+    cr_assert_eq(line, 0);
+    ph_manifest_free(&m);
+}
+
+Test(routing, bad_values)
+{
+    const char *hint = "filesystem-relative:DIR";
+    expect_error(MINIMAL "[resources]\nrouting = disk\n",
+                 ":5: [resources] routing: 'disk' is not a routing policy", hint);
+    expect_error(MINIMAL "[resources]\nrouting = filesystem-relative:/abs\n",
+                 ":5: [resources] routing: '/abs': the directory must be relative to the app's "
+                 "directory, without '.' or '..' components",
+                 hint);
+    expect_error(MINIMAL "[routing]\nnumpy.* = filesystem-relative:lib/../..\n",
+                 ":5: [routing] numpy.*: 'lib/../..': the directory must be relative to the app's "
+                 "directory, without '.' or '..' components",
+                 hint);
+    expect_error(MINIMAL "[routing]\nnumpy.* = filesystem-relative:\n",
+                 ":5: [routing] numpy.*: '': the directory must be relative to the app's "
+                 "directory, without '.' or '..' components",
+                 hint);
+    expect_error(MINIMAL "[routing]\nnum-py = in-memory\n",
+                 ":5: [routing] num-py: not a module name pattern", "numpy.*");
+    expect_error(MINIMAL "[routing]\nnumpy.* = in-memory\nnumpy.* = in-memory\n",
+                 ":6: [routing] numpy.*: duplicate key (first set on line 5)", "keep one");
 }

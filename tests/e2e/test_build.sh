@@ -212,5 +212,136 @@ check "stdlib: edited build differs" differ std.pyr std3.pyr
 echo "stdlib app: ${out#wrote }"
 echo "timing: cold $(elapsed "$t0" "$t1"), warm $(elapsed "$t1" "$t2"), one file edited $(elapsed "$t2" "$t3")"
 
+# ---- installed distributions ([resources] distributions, site_packages, routing) ----------
+# A fake site directory: metadata, RECORD, markers and extras, independent of the machine.
+SITE=$TMP/site
+mkdir -p "$SITE/fancy_pkg/data" "$SITE/fancy_pkg-1.0.dist-info/licenses" \
+    "$SITE/dep_a-2.0.dist-info" "$SITE/extra_dep-0.1.egg-info" "$SITE/deep"
+echo 'A = 1' >"$SITE/fancy_pkg/__init__.py"
+echo 'payload' >"$SITE/fancy_pkg/data/x.txt"
+echo 'B = 1' >"$SITE/dep_a.py"
+echo 'C = 1' >"$SITE/extra_mod.py"
+echo 'D = 1' >"$SITE/deep/__init__.py" # installed, never required
+cat >"$SITE/fancy_pkg-1.0.dist-info/METADATA" <<'END'
+Metadata-Version: 2.1
+Name: fancy-pkg
+Version: 1.0
+Requires-Dist: Dep_A (>=1.0)
+Requires-Dist: old-backport ; python_version < "3.8"
+Requires-Dist: winonly ; sys_platform == "win32" or os_name == "nt"
+Requires-Dist: Extra.Dep ; extra == 'Fancy' and python_full_version >= "3.6"
+Requires-Dist: not-wanted ; extra == "other"
+
+Requires-Dist: not a header any more
+END
+printf 'fancy_pkg/__init__.py,,\nfancy_pkg/data/x.txt,,\nfancy_pkg-1.0.dist-info/METADATA,,\n../../bin/fancy,,\n' \
+    >"$SITE/fancy_pkg-1.0.dist-info/RECORD"
+echo 'MIT' >"$SITE/fancy_pkg-1.0.dist-info/licenses/LICENSE"
+printf 'Metadata-Version: 2.1\nName: dep-a\nVersion: 2.0\n' >"$SITE/dep_a-2.0.dist-info/METADATA"
+printf 'Metadata-Version: 1.2\nName: extra.dep\nVersion: 0.1\n' \
+    >"$SITE/extra_dep-0.1.egg-info/PKG-INFO"
+printf 'extra_mod\n' >"$SITE/extra_dep-0.1.egg-info/top_level.txt"
+printf '\n[:python_version < "3"]\nnever\n' >"$SITE/extra_dep-0.1.egg-info/requires.txt"
+
+printf '[app]\nname = fake\nentry = notes.cli:main\n[python]\nstdlib = false\n[resources]\npaths = src\nsite_packages = %s\ndistributions = fancy-pkg[fancy]\n' \
+    "$SITE" >fake.ini
+out=$("$PYHOST" build -c fake.ini -o fake.pyr --explain 2>&1)
+check "fake site: build succeeds" test -f fake.pyr
+got=$(entries fake.pyr)
+for line in "package fancy_pkg bytecode-opt0 source" "package-resource fancy_pkg/data/x.txt data" \
+    "distribution-file fancy_pkg-1.0.dist-info/METADATA data" \
+    "distribution-file fancy_pkg-1.0.dist-info/RECORD data" \
+    "distribution-file fancy_pkg-1.0.dist-info/licenses/LICENSE data" \
+    "module dep_a bytecode-opt0 source" "distribution-file dep_a-2.0.dist-info/METADATA data" \
+    "module extra_mod bytecode-opt0 source" \
+    "distribution-file extra_dep-0.1.egg-info/PKG-INFO data"; do
+    check "fake site: $line" has_line "$got" "$line"
+done
+check "fake site: what nothing requires is not packed" lacks "$got" " deep"
+check "explain: named in the manifest" \
+    has_line "$out" "distribution fancy_pkg: [resources] distributions"
+check "explain: Requires-Dist" \
+    has_line "$out" "distribution dep_a: required by fancy_pkg (Requires-Dist: Dep_A (>=1.0))"
+check "explain: an extra's requirement" contains "$out" \
+    "distribution extra_dep: required by fancy_pkg (Requires-Dist: Extra.Dep ; extra == 'Fancy'"
+check "explain: app module" has_line "$out" "module notes: [resources] paths src"
+check "explain: distribution module" has_line "$out" "module extra_mod: distribution extra_dep"
+check "explain: sorted" test "$(grep -E '^(module|distribution) ' <<<"$out")" = \
+    "$(grep -E '^(module|distribution) ' <<<"$out" | LC_ALL=C sort)"
+
+sed 's/fancy-pkg\[fancy\]/fancy-pkg/' fake.ini >noextra.ini
+"$PYHOST" build -c noextra.ini -o noextra.pyr >/dev/null 2>&1
+check "without the extra, its requirement is not packed" lacks "$(entries noextra.pyr)" "extra_mod"
+sed 's/fancy-pkg\[fancy\]/fancy-pkg[other]/' fake.ini >other.ini
+expect_error "missing required distribution" \
+    "other.ini:9: [resources] distributions: distribution 'not-wanted', required by fancy_pkg (Requires-Dist: not-wanted ; extra == \"other\"), is not installed in $SITE" \
+    "apt-get install python3-not-wanted" build -c other.ini -o other.pyr
+check "a failed build writes no output" test ! -e other.pyr
+sed 's/fancy-pkg\[fancy\]/fancy-pkg, nosuchdist/' fake.ini >missing.ini
+expect_error "missing distribution" \
+    "missing.ini:9: [resources] distributions: distribution 'nosuchdist' is not installed in $SITE" \
+    "apt-get install python3-nosuchdist" build -c missing.ini
+sed "s#^site_packages = .*#site_packages = nowhere#" fake.ini >nosite.ini
+expect_error "missing site directory" \
+    "nosite.ini:8: [resources] site_packages: directory 'nowhere' does not exist" \
+    "relative to" build -c nosite.ini
+
+# Routing: filesystem-relative copies next to the .pyr, in memory for the rest.
+mkdir -p routed
+printf '[routing]\nfancy_pkg.* = filesystem-relative:lib\n' | cat fake.ini - >routed/r.ini
+sed -i "s#^paths = src#paths = $APP/src#" routed/r.ini
+"$PYHOST" build -c routed/r.ini >/dev/null 2>&1
+check "routing: the data file is copied next to the .pyr" \
+    cmp -s routed/lib/fancy_pkg/data/x.txt "$SITE/fancy_pkg/data/x.txt"
+json=$("$PYHOST" inspect routed/fake.pyr --json)
+check "routing: the entry is filesystem-relative" \
+    contains "$json" '"location":"filesystem","path":"lib/fancy_pkg/data/x.txt"'
+check "routing: other entries stay in memory" contains "$json" '"location":"memory"'
+
+# Real Debian packages (CI installs python3-pygments, -requests, -yaml; skipped elsewhere).
+DIST=/usr/lib/python3/dist-packages
+if [ -d "$DIST/pygments" ] && [ -d "$DIST/requests" ] && [ -d "$DIST/yaml" ]; then
+    printf '[app]\nname = real\nentry = notes.cli:main\n[python]\nstdlib = false\n[resources]\npaths = src\ndistributions = pygments\n' >pyg.ini
+    "$PYHOST" build -c pyg.ini -o pyg.pyr >/dev/null
+    got=$(entries pyg.pyr)
+    check "pygments: package" has_line "$got" "package pygments bytecode-opt0 source"
+    check "pygments: lexers" has_line "$got" "module pygments.lexers.python bytecode-opt0 source"
+    check "pygments: metadata" grep -qE \
+        '^distribution-file Pygments-[^/]*(\.egg-info/PKG-INFO|\.dist-info/METADATA) data$' <<<"$got"
+    check "pygments: entry points" \
+        grep -qE '^distribution-file Pygments-[^/]*-info/entry_points.txt data$' <<<"$got"
+
+    sed 's/^distributions = .*/distributions = requests/' pyg.ini >req.ini
+    out=$("$PYHOST" build -c req.ini -o req.pyr --explain)
+    got=$(entries req.pyr)
+    for pkg in requests urllib3 idna certifi; do
+        check "requests: package $pkg" has_line "$got" "package $pkg bytecode-opt0 source"
+        check "requests: $pkg metadata" grep -qiE "^distribution-file $pkg-[^/]*-info/" <<<"$got"
+        check "requests: explain $pkg" has_line "$out" "module $pkg: distribution $pkg"
+    done
+    check "requests: charset_normalizer or chardet" \
+        grep -qE '^package (charset_normalizer|chardet) ' <<<"$got"
+    check "requests: explain the request" \
+        has_line "$out" "distribution requests: [resources] distributions"
+    check "requests: explain why urllib3" \
+        grep -qE '^distribution urllib3: required by requests \(.*urllib3' <<<"$out"
+
+    mkdir -p yamlapp
+    sed "s/^distributions = .*/distributions = pyyaml\n[routing]\nyaml.* = filesystem-relative:lib/; s#^paths = src#paths = $APP/src#" \
+        pyg.ini >yamlapp/pyhost.ini
+    "$PYHOST" build -c yamlapp/pyhost.ini >/dev/null
+    so=$(cd yamlapp && ls lib/yaml/_yaml.*.so 2>/dev/null)
+    check "yaml: the extension module is copied under lib/ with its real name" test -n "$so"
+    check "yaml: the copy is executable" test -x "yamlapp/$so"
+    json=$("$PYHOST" inspect yamlapp/real.pyr --json)
+    check "yaml: filesystem location in the .pyr" \
+        contains "$json" "\"location\":\"filesystem\",\"path\":\"$so\""
+    cp yamlapp/real.pyr yaml1.pyr
+    "$PYHOST" build -c yamlapp/pyhost.ini >/dev/null
+    check "yaml: a rebuild gives identical bytes" cmp -s yaml1.pyr yamlapp/real.pyr
+else
+    echo "SKIP: real distributions (apt-get install python3-pygments python3-requests python3-yaml)"
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

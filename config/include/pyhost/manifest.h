@@ -44,6 +44,26 @@ typedef struct ph_compress {
     int level; /* zstd level 1..22; 0 for none */
 } ph_compress;
 
+/* Where extension modules, shared libraries and package data go ([resources] routing and the
+ * [routing] section). Pure-Python modules are always in memory. */
+typedef enum ph_route_kind {
+    PH_ROUTE_IN_MEMORY,        /* "in-memory": loaded from the mapping (memfd on Linux) */
+    PH_ROUTE_FILESYSTEM,       /* "filesystem-relative:DIR": a real file under the app's dir */
+    PH_ROUTE_PREFER_IN_MEMORY, /* "prefer-in-memory": in memory, extraction cache as fallback */
+} ph_route_kind;
+
+typedef struct ph_routing {
+    ph_route_kind kind;
+    char *dir; /* PH_ROUTE_FILESYSTEM: relative, '/'-separated, no "..", no trailing '/' */
+} ph_routing;
+
+/* One line of the [routing] section: "numpy.* = filesystem-relative:lib". */
+typedef struct ph_route {
+    char *pattern; /* a module pattern, as in [resources] include */
+    ph_routing policy;
+    int line;
+} ph_route;
+
 /* Room for the line of every schema key; schema.c checks at compile time that it fits. */
 #define PH_MANIFEST_MAX_KEYS 64
 
@@ -74,7 +94,17 @@ typedef struct ph_manifest {
         ph_strlist paths;   /* directories searched like sys.path entries, as written */
         ph_strlist include; /* module patterns; empty: everything found under paths */
         ph_strlist exclude; /* module patterns removed after include */
+        /* Installed distributions to pack with their dependencies, as written: "requests" or
+         * "requests[socks]" (extras inside brackets, separated by commas). */
+        ph_strlist distributions;
+        ph_strlist site_packages; /* where distributions are searched, in order */
+        ph_routing routing;       /* default policy for extension modules and data */
     } resources;
+
+    struct {
+        ph_route *items; /* in file order */
+        size_t count;
+    } routing; /* [routing]: per-module overrides of [resources] routing */
 
     int lines[PH_MANIFEST_MAX_KEYS]; /* private: line each key was set on, 0 = default */
 } ph_manifest;
@@ -111,6 +141,11 @@ bool ph_manifest_module_matches(const char *pattern, const char *module);
 
 /* Does `module` match any pattern in the list? */
 bool ph_manifest_matches_any(const ph_strlist *patterns, const char *module);
+
+/* The routing policy for `module` (a dotted name; for a data file, the top-level package that
+ * holds it): the [routing] line with the longest matching pattern (a later line wins a tie),
+ * else [resources] routing. Stores the [routing] line in *line (0: the default) if not NULL. */
+const ph_routing *ph_manifest_route(const ph_manifest *m, const char *module, int *line);
 
 /* Checks one value as if it were written in a manifest, e.g. `pyhost init --entry`; the error
  * reads "[app] entry: ..." with the usual hint. */
