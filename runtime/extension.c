@@ -14,20 +14,7 @@
 #include <unistd.h>
 
 #include "pyhost/extract.h"
-
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        p += w;
-        n -= (size_t)w;
-    }
-    return 0;
-}
+#include "pyhost/fsutil.h"
 
 /* /proc/self/fd/N of a memfd holding the bytes, or NULL (errno set) when memfd cannot be used. */
 static PyObject *memfd_path(const char *name, const pyr_data *data, int *fd_out)
@@ -41,7 +28,7 @@ static PyObject *memfd_path(const char *name, const pyr_data *data, int *fd_out)
     int fd = memfd_create(name, MFD_CLOEXEC);
     if (fd < 0)
         return NULL;
-    if (write_all(fd, data->bytes, data->size) < 0 || access("/proc/self/fd", X_OK) < 0) {
+    if (ph_write_all(fd, data->bytes, data->size) < 0 || access("/proc/self/fd", X_OK) < 0) {
         int e = errno;
         close(fd);
         errno = e;

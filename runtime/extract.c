@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pyhost/fsutil.h"
 #include "pyr_hash.h"
 
 static const char cache_hint[] = "set PYHOST_CACHE_DIR to a directory you own, or route the "
@@ -81,16 +82,8 @@ static int write_atomically(const char *dir, const char *path, const uint8_t *da
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return ph_error_errno(err, errno, "cannot write to the extraction cache %s", dir);
-    int rc = 0;
-    for (size_t done = 0; rc == 0 && done < size;) {
-        ssize_t n = write(fd, data + done, size - done);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            rc = ph_error_errno(err, errno, "cannot write %s", tmp);
-        else
-            done += (size_t)n;
-    }
+    int rc = ph_write_all(fd, data, size) < 0 ? ph_error_errno(err, errno, "cannot write %s", tmp)
+                                               : 0;
     if (rc == 0 && fchmod(fd, 0500) < 0)
         rc = ph_error_errno(err, errno, "cannot chmod %s", tmp);
     close(fd);

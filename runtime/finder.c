@@ -458,19 +458,24 @@ PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObje
     return list;
 }
 
-static PyObject *finder_iter_modules(PhFinder *f, PyObject *args)
+PyObject *ph_finder_iter_modules_method(PhFinder *f, const char *package_prefix, PyObject *args)
 {
     PyObject *prefix = NULL;
     if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix))
         return NULL;
     PyObject *empty = prefix ? NULL : PyUnicode_FromString("");
-    PyObject *list = ph_finder_iter_modules(f, "", prefix ? prefix : empty);
+    PyObject *list = ph_finder_iter_modules(f, package_prefix, prefix ? prefix : empty);
     Py_XDECREF(empty);
     if (!list)
         return NULL;
     PyObject *it = PyObject_GetIter(list);
     Py_DECREF(list);
     return it;
+}
+
+static PyObject *finder_iter_modules(PhFinder *f, PyObject *args)
+{
+    return ph_finder_iter_modules_method(f, "", args);
 }
 
 static PyObject *finder_get_resource_reader(PhFinder *f, PyObject *fullname)

@@ -44,6 +44,10 @@ PyObject *ph_finder_read_path(PhFinder *f, PyObject *rel);
  * (name, ispkg) tuples with names prefixed by `prefix_out`. */
 PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out);
 
+/* The pkgutil protocol's iter_modules([prefix]) for a package prefix: an iterator of
+ * (name, ispkg). */
+PyObject *ph_finder_iter_modules_method(PhFinder *f, const char *package_prefix, PyObject *args);
+
 /* The path-entry finder for `path` (a virtual directory under the root), or NULL with
  * ImportError set when the path is not ours: installed first in sys.path_hooks. */
 PyObject *ph_path_finder_new(PhFinder *f, PyObject *path);

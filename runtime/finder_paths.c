@@ -69,17 +69,7 @@ static PyObject *path_finder_find_spec(PhPathFinder *pf, PyObject *args, PyObjec
 
 static PyObject *path_finder_iter_modules(PhPathFinder *pf, PyObject *args)
 {
-    PyObject *prefix = NULL;
-    if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix))
-        return NULL;
-    PyObject *empty = prefix ? NULL : PyUnicode_FromString("");
-    PyObject *list = ph_finder_iter_modules(pf->finder, pf->package_prefix, prefix ? prefix : empty);
-    Py_XDECREF(empty);
-    if (!list)
-        return NULL;
-    PyObject *it = PyObject_GetIter(list);
-    Py_DECREF(list);
-    return it;
+    return ph_finder_iter_modules_method(pf->finder, pf->package_prefix, args);
 }
 
 static PyObject *path_finder_invalidate_caches(PhPathFinder *pf, PyObject *unused)

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int write_all(int fd, const void *data, size_t size)
+int ph_write_all(int fd, const void *data, size_t size)
 {
     const char *p = data;
     while (size) {
@@ -39,7 +39,7 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
         return -1;
     }
     int rc = 0;
-    if (write_all(fd, data, size) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
+    if (ph_write_all(fd, data, size) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
         rc = ph_error_errno(err, errno, "cannot write %s", tmp);
     if (close(fd) < 0 && rc == 0)
         rc = ph_error_errno(err, errno, "cannot write %s", tmp);
