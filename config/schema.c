@@ -472,6 +472,37 @@ static int parse_paths(const struct ph_key_spec *key, const char *value, void *o
     return parse_list(value, out, is_path, "a path", why, why_size);
 }
 
+/* [resources] wheels: a local .whl path, or an http(s)/file URL that must carry its SHA-256
+ * as "#sha256=HEX", so a download is always checked (docs/wheels.md). */
+static bool is_hex64(const char *s)
+{
+    size_t n = strspn(s, "0123456789abcdefABCDEF");
+    return n == 64 && !s[n];
+}
+
+static bool is_wheel_ref(const char *s)
+{
+    const char *hash = strchr(s, '#');
+    size_t len = hash ? (size_t)(hash - s) : strlen(s);
+    if (hash && (strncmp(hash, "#sha256=", 8) != 0 || !is_hex64(hash + 8)))
+        return false;
+    if (!strstr(s, "://"))
+        return len > 4 && !strncmp(s + len - 4, ".whl", 4);
+    bool scheme = !strncasecmp(s, "https://", 8) || !strncasecmp(s, "http://", 7) ||
+                  !strncasecmp(s, "file://", 7);
+    return scheme && hash;
+}
+
+static int parse_wheels(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                        size_t why_size)
+{
+    (void)key;
+    return parse_list(value, out, is_wheel_ref,
+                      "a .whl path or an https://, http:// or file:// URL ending in "
+                      "#sha256=HEX (64 hex digits: the SHA-256 is mandatory for URLs)",
+                      why, why_size);
+}
+
 static void release_list(void *value)
 {
     ph_strlist_free(value);
@@ -480,6 +511,19 @@ static void release_list(void *value)
 static void release_nothing(void *value)
 {
     (void)value;
+}
+
+/* [bundle] resources: stored as `adjacent`, so the zeroed default is the single file. */
+static int parse_bundle_resources(const struct ph_key_spec *key, const char *value, void *out,
+                                  char *why, size_t why_size)
+{
+    (void)key;
+    if (strcmp(value, "embedded") != 0 && strcmp(value, "adjacent") != 0) {
+        snprintf(why, why_size, "'%s' is not embedded or adjacent", value);
+        return -1;
+    }
+    *(bool *)out = value[0] == 'a';
+    return 0;
 }
 
 /* ---- the schema ----------------------------------------------------------------------------- */
@@ -514,8 +558,15 @@ static const struct ph_value_type t_requirements = {
     "installed distribution names (e.g. requests, PyYAML, requests[socks]), separated by commas "
     "or newlines",
     sizeof(ph_strlist), true, parse_requirements, release_list};
+static const struct ph_value_type t_wheels = {
+    "local .whl paths (relative to the manifest's directory) or URL#sha256=HEX, separated by "
+    "commas or newlines",
+    sizeof(ph_strlist), true, parse_wheels, release_list};
 static const struct ph_value_type t_routing = {ph_schema_routing_accepted, sizeof(ph_routing),
                                                false, parse_routing, release_routing};
+static const struct ph_value_type t_bundle_resources = {
+    "embedded (appended to the executable) or adjacent (NAME.pyr next to it)", sizeof(bool), false,
+    parse_bundle_resources, release_nothing};
 
 const struct ph_section_spec ph_schema_sections[] = {
     {"app", "The application: its name and how it starts.", false, NULL},
@@ -525,6 +576,7 @@ const struct ph_section_spec ph_schema_sections[] = {
      "Per-module routing overrides: MODULE-PATTERN = in-memory | prefer-in-memory | "
      "filesystem-relative:DIR.",
      true, "numpy.* = filesystem-relative:lib"},
+    {"bundle", "The standalone executable 'pyhost bundle' makes: dist/NAME/NAME.", false, NULL},
 };
 const size_t ph_schema_section_count = sizeof ph_schema_sections / sizeof ph_schema_sections[0];
 
@@ -581,10 +633,22 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("resources", "site_packages", t_paths, resources.site_packages),
      .example = "venv/lib/python3.11/site-packages",
      .comment = "Where distributions are searched, in order; unset: the Python's dist-packages."},
+    {KEY("resources", "wheels", t_wheels, resources.wheels), .def = "",
+     .example = "https://pkgs.example.com/six-1.16.0-py2.py3-none-any.whl#sha256=8abb...",
+     .comment = "Wheels to pack (not their dependencies): .whl paths or URL#sha256=HEX."},
+    {KEY("resources", "requirements", t_path, resources.requirements),
+     .example = "requirements.txt",
+     .comment = "A requirements file of 'NAME @ URL --hash=sha256:HEX' lines, packed as wheels."},
     {KEY("resources", "routing", t_routing, resources.routing), .def = "in-memory",
      .example = "filesystem-relative:lib",
      .comment = "Where extension modules and data files go: in-memory, prefer-in-memory or "
                 "filesystem-relative:DIR."},
+
+    {KEY("bundle", "resources", t_bundle_resources, bundle.adjacent), .def = "embedded",
+     .example = "adjacent",
+     .comment = "embedded: one executable; adjacent: the executable plus NAME.pyr next to it."},
+    {KEY("bundle", "output", t_path, bundle.output), .example = "dist",
+     .comment = "Where NAME/ is made, relative to this file; unset: ./dist (or pyhost bundle -o)."},
 };
 const size_t ph_schema_key_count = sizeof ph_schema_keys / sizeof ph_schema_keys[0];
 

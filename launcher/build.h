@@ -27,6 +27,7 @@ typedef struct ph_build_options {
     const char *output_path;   /* NULL: <manifest dir>/<app.name>.pyr */
     bool verbose;              /* collect details (skipped files, timings) into the result */
     bool explain;              /* say why each distribution and top-level module is packed */
+    const char *skip_dir;      /* never walked for code (a bundle's output inside the app) */
     ph_build_progress_fn progress;
     void *progress_ctx;
 } ph_build_options;

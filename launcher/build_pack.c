@@ -142,6 +142,10 @@ static int find_routed_dirs(build *b)
     for (size_t i = 0; i < b->m.routing.count; i++)
         note_routed_dir(b, outdir, &b->m.routing.items[i].policy);
     free(outdir);
+    struct stat st;
+    if (b->o->skip_dir && stat(b->o->skip_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+        b->routed_count < sizeof b->routed / sizeof b->routed[0])
+        b->routed[b->routed_count++] = (ph_file_id){st.st_dev, st.st_ino};
     return 0;
 }
 

@@ -17,6 +17,7 @@ static const struct command {
     {"build", ph_cmd_build, "pack the app, its dependencies and the stdlib into one .pyr"},
     {"run", ph_cmd_run, "run the app inside a .pyr"},
     {"inspect", ph_cmd_inspect, "show what a .pyr holds"},
+    {"bundle", ph_cmd_bundle, "make dist/NAME/NAME: a standalone executable of the app"},
 };
 
 static void print_help(FILE *out)

@@ -98,6 +98,10 @@ typedef struct ph_manifest {
          * "requests[socks]" (extras inside brackets, separated by commas). */
         ph_strlist distributions;
         ph_strlist site_packages; /* where distributions are searched, in order */
+        /* Wheels to unpack and pack, as written: "dist/x-1.0-py3-none-any.whl" (relative to
+         * base_dir) or "https://host/x-1.0-py3-none-any.whl#sha256=HEX" (docs/wheels.md). */
+        ph_strlist wheels;
+        char *requirements; /* a pip requirements file of "NAME @ URL --hash=sha256:HEX" */
         ph_routing routing;       /* default policy for extension modules and data */
     } resources;
 
@@ -105,6 +109,11 @@ typedef struct ph_manifest {
         ph_route *items; /* in file order */
         size_t count;
     } routing; /* [routing]: per-module overrides of [resources] routing */
+
+    struct {
+        bool adjacent; /* resources = adjacent: NAME.pyr next to the executable (else embedded) */
+        char *output;  /* as written, relative to base_dir; NULL: ./dist (pyhost bundle -o) */
+    } bundle;
 
     int lines[PH_MANIFEST_MAX_KEYS]; /* private: line each key was set on, 0 = default */
 } ph_manifest;

@@ -1,0 +1,56 @@
+/* `pyhost bundle` and the app stub, private to the launcher.
+ *
+ * bundle_self.c answers "where is this executable?" for both the stub (which finds its resources
+ * from there) and `pyhost bundle` (which finds pyhost-stub next to itself). bundle_make.c turns
+ * a manifest into dist/<name>/; it never prints: cmd_bundle.c reports. */
+#ifndef PH_BUNDLE_H
+#define PH_BUNDLE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pyhost/error.h"
+
+#define PH_STUB_NAME "pyhost-stub"
+
+/* ---- This executable (bundle_self.c) ---------------------------------------------------- */
+
+/* The absolute, symlink-free path of the running executable, from the operating system (never
+ * from argv[0] or the working directory). Returns a malloc'd string, or NULL with `err` set. */
+char *ph_self_path(ph_error *err);
+
+/* ---- Making a bundle (bundle_make.c) ---------------------------------------------------- */
+
+typedef enum ph_bundle_mode {
+    PH_BUNDLE_DEFAULT,  /* what the manifest says ([bundle] resources), else embedded */
+    PH_BUNDLE_EMBEDDED, /* one executable: the stub with the .pyr appended and a trailer */
+    PH_BUNDLE_ADJACENT, /* the stub plus <name>.pyr next to it */
+} ph_bundle_mode;
+
+typedef struct ph_bundle_options {
+    const char *manifest_path; /* NULL: ./pyhost.ini */
+    const char *output_dir;    /* NULL: the manifest's [bundle] output, else ./dist */
+    ph_bundle_mode mode;
+    const char *stub_path; /* NULL: pyhost-stub next to this executable */
+    bool strip;            /* strip the stub's copy when a `strip` program is on PATH */
+    /* Passed to the builder as ph_build_options.progress / progress_ctx. */
+    void (*progress)(void *ctx, size_t done, size_t total, const char *what);
+    void *progress_ctx;
+} ph_bundle_options;
+
+typedef struct ph_bundle_result {
+    char *dir;        /* dist/<name> (malloc'd) */
+    char *executable; /* dist/<name>/<name> (malloc'd) */
+    bool embedded;
+    bool stripped;  /* `strip` ran on the stub's copy */
+    uint64_t size;  /* bytes of every file in the bundle */
+    unsigned files; /* regular files in the bundle, lib/ included */
+    uint64_t pyr_size;
+    char compression[32];
+} ph_bundle_result;
+
+int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_error *err);
+void ph_bundle_result_free(ph_bundle_result *result);
+
+#endif

@@ -1,0 +1,135 @@
+/* pyhost bundle: a standalone dist/<name>/ (bundle_make.c does the work; this file owns the
+ * command line and everything the user sees). */
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "cli.h"
+
+static void print_help(void)
+{
+    printf("usage: pyhost bundle [-c pyhost.ini] [-o DIR] [--embedded | --adjacent] [--no-strip]\n"
+           "\n"
+           "Builds the app's .pyr and makes DIR/NAME/NAME, an executable that runs the app on a\n"
+           "machine without Python (the interpreter is linked into it), from any directory.\n"
+           "\n"
+           "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+           "  -o, --output DIR   where NAME/ is made (default: [bundle] output, else ./dist)\n"
+           "  --embedded         one file: the resources appended to the executable (default)\n"
+           "  --adjacent         the resources in NAME.pyr next to the executable\n"
+           "  --no-strip         keep the symbol table and debug info of the executable\n"
+           "\n"
+           "Files the manifest routes to the filesystem go to DIR/NAME/lib/. An existing\n"
+           "DIR/NAME is replaced only once the new bundle is complete.\n");
+}
+
+/* Accepts "--opt VALUE" and "--opt=VALUE". Returns 1 if argv[*i] was this option, -1 if its
+ * value is missing. */
+static int take_value(int argc, char **argv, int *i, const char *opt, const char **out)
+{
+    size_t n = strlen(opt);
+    if (strncmp(argv[*i], opt, n) != 0 || (argv[*i][n] != '=' && argv[*i][n] != '\0'))
+        return 0;
+    if (argv[*i][n] == '=') {
+        *out = argv[*i] + n + 1;
+        return 1;
+    }
+    if (*i + 1 >= argc)
+        return -1;
+    *out = argv[++*i];
+    return 1;
+}
+
+static bool take_flag(const char *a, ph_bundle_options *o)
+{
+    if (!strcmp(a, "--embedded") || !strcmp(a, "--adjacent"))
+        o->mode = a[2] == 'e' ? PH_BUNDLE_EMBEDDED : PH_BUNDLE_ADJACENT;
+    else if (!strcmp(a, "--no-strip"))
+        o->strip = false;
+    else
+        return false;
+    return true;
+}
+
+/* Returns 0 to bundle, 1 when --help was printed, or a usage error's exit status. */
+static int parse_args(int argc, char **argv, ph_bundle_options *o)
+{
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int r = 0;
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            print_help();
+            return 1;
+        }
+        if (take_flag(a, o))
+            continue;
+        if ((r = take_value(argc, argv, &i, "--config", &o->manifest_path)) ||
+            (r = take_value(argc, argv, &i, "-c", &o->manifest_path)) ||
+            (r = take_value(argc, argv, &i, "--output", &o->output_dir)) ||
+            (r = take_value(argc, argv, &i, "-o", &o->output_dir))) {
+            if (r < 0)
+                return ph_usage_error("bundle", "option '%s' needs a value", a);
+            continue;
+        }
+        return ph_usage_error("bundle", "unexpected argument '%s'", a);
+    }
+    return 0;
+}
+
+/* One line, rewritten in place, only on a terminal; at most 10 redraws a second. */
+static void show_progress(void *ctx, size_t done, size_t total, const char *what)
+{
+    unsigned *shown = ctx;
+    if (what && done != total && done % 64 != 1)
+        return;
+    *shown = 1;
+    fprintf(stderr, "\r\033[K[%zu/%zu] %s", done, total, what ? "building" : "writing");
+    fflush(stderr);
+}
+
+/* The path relative to the current directory when it is inside it, as the user thinks of it. */
+static const char *display_path(const char *path)
+{
+    static char cwd[PATH_MAX];
+    if (path[0] != '/' || !getcwd(cwd, sizeof cwd))
+        return path;
+    size_t n = strlen(cwd);
+    if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
+        return path + n + 1;
+    return path;
+}
+
+static void report_summary(const ph_bundle_result *r)
+{
+    char size[32];
+    if (r->size >= 1000000)
+        snprintf(size, sizeof size, "%.1f MB", (double)r->size / 1e6);
+    else
+        snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
+    printf("bundled %s: %s, %u file%s, %s\n", display_path(r->executable), size, r->files,
+           r->files == 1 ? "" : "s", r->embedded ? "embedded" : "adjacent");
+}
+
+int ph_cmd_bundle(int argc, char **argv)
+{
+    ph_bundle_options o = {.strip = true};
+    int rc = parse_args(argc, argv, &o);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    unsigned shown = 0;
+    if (isatty(STDERR_FILENO)) {
+        o.progress = show_progress;
+        o.progress_ctx = &shown;
+    }
+    ph_bundle_result r;
+    ph_error err = {{0}, {0}};
+    rc = ph_bundle(&o, &r, &err);
+    if (shown)
+        fprintf(stderr, "\r\033[K");
+    if (rc == 0)
+        report_summary(&r);
+    ph_bundle_result_free(&r);
+    return rc == 0 ? 0 : ph_report(&err);
+}

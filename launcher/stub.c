@@ -1,0 +1,136 @@
+/* pyhost-stub: the executable a bundled app starts through (dist/<name>/<name>).
+ *
+ * It knows nothing but where it is: it asks the operating system for its own path, takes its
+ * resources from the end of its own file (a trailer written by `pyhost bundle`) or from
+ * <its path>.pyr next to it, and hands them to ph_app_run with the app's directory as root.
+ * It links the runtime only (no builder, no manifest tooling), so the bundle stays small. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "bundle.h"
+#include "pyhost/app.h"
+#include "pyhost/pyr.h"
+
+static const char *app_name = "app";
+
+/* Errors reach the end user of the app, so they are named after the app, not after pyhost. */
+static int report(const ph_error *err)
+{
+    fprintf(stderr, "%s: error: %s\n", app_name, err->message[0] ? err->message : "unknown error");
+    fprintf(stderr, "hint: %s\n",
+            err->hint[0] ? err->hint
+                         : "the app's files are damaged or incomplete: reinstall it, or rebuild "
+                           "it with 'pyhost bundle'");
+    return 1;
+}
+
+typedef struct located {
+    char *self;      /* the executable, absolute and symlink-free */
+    char *dir;       /* its directory: the app's root and sys._MEIPASS */
+    char *resources; /* the file holding the .pyr: self, or the adjacent <self>.pyr */
+    uint64_t offset;
+} located;
+
+static void located_free(located *l)
+{
+    if (l->resources != l->self)
+        free(l->resources);
+    free(l->self);
+    free(l->dir);
+}
+
+/* <self>.pyr, without a Windows ".exe" (app.exe -> app.pyr). */
+static char *adjacent_path(const char *self)
+{
+    size_t n = strlen(self);
+#ifdef _WIN32
+    if (n > 4 && !_stricmp(self + n - 4, ".exe"))
+        n -= 4;
+#endif
+    char *path = malloc(n + 5);
+    if (path)
+        snprintf(path, n + 5, "%.*s.pyr", (int)n, self);
+    return path;
+}
+
+static int find_adjacent(located *l, ph_error *err)
+{
+    l->resources = adjacent_path(l->self);
+    if (!l->resources)
+        return ph_error_set(err, "out of memory");
+    struct stat st;
+    if (stat(l->resources, &st) == 0)
+        return 0;
+    if (errno != ENOENT)
+        return ph_error_errno(err, errno, "cannot use the app's resources %s", l->resources);
+    ph_error_set(err, "%s holds no embedded resources and %s does not exist", l->self,
+                 l->resources);
+    return ph_error_hint(err, "the app is incomplete (a truncated download, or its .pyr was not "
+                              "copied along): reinstall it, or rebuild it with 'pyhost bundle'");
+}
+
+static int locate(located *l, ph_error *err)
+{
+    if (!(l->self = ph_self_path(err)))
+        return -1;
+    const char *slash = strrchr(l->self, '/');
+    app_name = slash ? slash + 1 : l->self;
+    l->dir = strndup(l->self, slash && slash != l->self ? (size_t)(slash - l->self) : 1);
+    if (!l->dir)
+        return ph_error_set(err, "out of memory");
+    int rc = pyr_find_embedded(l->self, &l->offset, err);
+    if (rc < 0)
+        return ph_error_hint(err, "the executable is damaged: reinstall the app, or rebuild it "
+                                  "with 'pyhost bundle'");
+    if (rc == 1) {
+        l->resources = l->self;
+        return 0;
+    }
+    return find_adjacent(l, err);
+}
+
+/* multiprocessing's resource tracker and forkserver start `sys.executable -B -s -c CODE`. An
+ * app may take "-c" itself, so that form is a child only when the parent app, which exported
+ * its resources to the environment, is this very app. */
+static int python_c_child(int argc, char **argv, const located *l)
+{
+    int code = ph_app_python_c_index(argc, argv);
+    const char *parent = getenv(PH_ENV_RESOURCES);
+    return code && parent && !strcmp(parent, l->resources) ? code : 0;
+}
+
+int main(int argc, char **argv)
+{
+    located l = {0};
+    ph_error err = {0};
+    if (locate(&l, &err) < 0) {
+        report(&err); /* before the free: app_name points into l.self */
+        located_free(&l);
+        return 1;
+    }
+    ph_app_options o = {.resources = l.resources,
+                        .offset = l.offset,
+                        .root = l.dir,
+                        .executable = l.self,
+                        .argc = argc,
+                        .argv = argv,
+                        .meipass = true};
+    /* `--multiprocessing-fork` (spawn children) needs nothing here: ph_app_run sees argv[1]. */
+    int code = argc > 1 ? python_c_child(argc, argv, &l) : 0;
+    if (code) {
+        o.argc = argc - code + 1;
+        o.argv = argv + code - 1;
+        o.argv[0] = "-c"; /* sys.argv as python -c sets it */
+        o.code = argv[code];
+    }
+    int status = 0;
+    if (ph_app_run(&o, &status, &err) < 0) {
+        err.hint[0] = '\0'; /* the runtime's hints speak to developers ('pyhost build') */
+        status = report(&err);
+    }
+    located_free(&l);
+    return status;
+}

@@ -1,0 +1,339 @@
+#!/usr/bin/env bash
+# End-to-end: `pyhost bundle` real apps into dist/<name>/ and run them the way an end user
+# would: from anywhere, through symlinks, with an empty environment, with the system's Python
+# hidden, and check that a damaged bundle fails cleanly.
+. "$(dirname "$0")/lib.sh"
+
+# Every test works in its own directory (tests run in subshells, so this stays local to one).
+fresh() { WORK=$(mktemp -d "$WORK/t.XXXXXX"); }
+
+copy_example() { cp -r "$REPO/examples/$1" "$WORK/$1" && rm -rf "$WORK/$1"/*.pyr "$WORK/$1/dist"; }
+
+# bundle_app DIR OUTDIR [FLAGS...]: pyhost bundle, the summary line in BUNDLE_OUT.
+bundle_app() {
+    local dir=$1 out=$2
+    shift 2
+    BUNDLE_OUT=$("$PYHOST" bundle -c "$dir/pyhost.ini" -o "$out" "$@" 2>"$WORK/.bundle.err") || {
+        cat "$WORK/.bundle.err" >&2
+        fail "pyhost bundle $dir $*"
+        return 1
+    }
+}
+
+# A small app that shows what a frozen app sees, and exits with a status on demand.
+make_probe() {
+    mkdir -p "$WORK/probe"
+    cat >"$WORK/probe/probe.py" <<'PY'
+import os, sys
+def main():
+    if sys.argv[1:2] == ["exit"]:
+        sys.exit(int(sys.argv[2]))
+    print(repr(sys.argv))
+    print(sys.frozen, sys.executable, sys._MEIPASS, sep="\n")
+    print(os.getcwd())
+PY
+    make_app "$WORK/probe" probe probe:main
+}
+
+# run_hidden CMD...: runs CMD in a private mount namespace where the system's Python is gone:
+# empty directories over its library directories, an empty file over every libpython and
+# python3 executable. Sets OUT, ERR, STATUS; status 97 means the hiding itself failed.
+run_hidden() {
+    mkdir -p "$WORK/empty" && : >"$WORK/empty-file"
+    local script='
+        for d in /usr/lib/python3.11 /usr/lib/python3; do
+            [ -d "$d" ] && { mount --bind "$E/empty" "$d" || exit 97; }
+        done
+        for f in /usr/lib/x86_64-linux-gnu/libpython3* /usr/bin/python3*; do
+            [ -e "$f" ] && { mount --bind "$E/empty-file" "$f" || exit 97; }
+        done
+        # really gone: the interpreter cannot start, the stdlib directory is empty
+        if /usr/bin/python3.11 -c pass 2>/dev/null || [ -n "$(ls -A /usr/lib/python3.11)" ]; then
+            echo "the system Python is still usable" >&2
+            exit 97
+        fi
+        exec "$@"'
+    run_capture env E="$WORK" unshare -m sh -c "$script" sh "$@"
+}
+
+test_summary_layout_and_replace() {
+    fresh
+    copy_example hello
+    bundle_app "$WORK/hello" "$WORK/dist" || return
+    expect_contains "summary" "$BUNDLE_OUT" "bundled $WORK/dist/hello/hello: "
+    expect_contains "summary" "$BUNDLE_OUT" " MB, 1 file, embedded"
+    expect_eq "files" "hello" "$(ls -A "$WORK/dist/hello")"
+    expect_eq "mode" "755" "$(stat -c %a "$WORK/dist/hello/hello")"
+    expect_eq "no temporary directory left" "hello" "$(ls -A "$WORK/dist")"
+    bundle_app "$WORK/hello" "$WORK/dist" --adjacent || return
+    expect_contains "summary" "$BUNDLE_OUT" " MB, 2 files, adjacent"
+    expect_eq "replaced" "hello hello.pyr" "$(ls -A "$WORK/dist/hello" | tr '\n' ' ' | xargs)"
+    expect_eq "no temporary directory left" "hello" "$(ls -A "$WORK/dist")"
+    mkdir -p "$WORK/d2/hello" && : >"$WORK/d2/hello/precious"
+    run_capture "$PYHOST" bundle -c "$WORK/hello/pyhost.ini" -o "$WORK/d2"
+    expect_eq "refuses to replace a foreign directory" 1 "$STATUS"
+    expect_contains "error" "$ERR" "is not a bundle of 'hello'"
+    expect_eq "foreign directory kept" "precious" "$(ls -A "$WORK/d2/hello")"
+    expect_eq "nothing left behind" "hello" "$(ls -A "$WORK/d2")"
+}
+
+test_hello_with_system_python_hidden() {
+    fresh
+    copy_example hello
+    for mode in embedded adjacent; do
+        bundle_app "$WORK/hello" "$WORK/$mode" "--$mode" || return
+        run_capture "$WORK/$mode/hello/hello" Ada "Grace Hopper"
+        expect_eq "$mode: output" "Hello, Ada, Grace Hopper!" "$OUT"
+        run_hidden "$WORK/$mode/hello/hello" Ada "Grace Hopper"
+        expect_eq "$mode, hidden: status" 0 "$STATUS"
+        expect_eq "$mode, hidden: output" "Hello, Ada, Grace Hopper!" "$OUT"
+        expect_eq "$mode, hidden: stderr" "" "$ERR"
+    done
+}
+
+test_notes_with_system_python_hidden() {
+    fresh
+    copy_example notes
+    for mode in embedded adjacent; do
+        bundle_app "$WORK/notes" "$WORK/$mode" "--$mode" || return
+        for args in "list" "show 2" "templates"; do
+            run_capture "$WORK/$mode/notes/notes" $args
+            local expected=$OUT
+            expect_eq "$mode $args: status" 0 "$STATUS"
+            run_hidden "$WORK/$mode/notes/notes" $args
+            expect_eq "$mode $args, hidden: status" 0 "$STATUS"
+            expect_eq "$mode $args, hidden: output" "$expected" "$OUT"
+        done
+        run_hidden "$WORK/$mode/notes/notes" show 9
+        expect_eq "$mode: the app's status" 2 "$STATUS"
+    done
+}
+
+test_frozen_attributes_from_anywhere() {
+    fresh
+    make_probe
+    bundle_app "$WORK/probe" "$WORK/dist" || return
+    local exe="$WORK/dist/probe/probe" dir="$WORK/dist/probe"
+    run_capture sh -c 'cd / && exec "$0" "two words" "ünï €"' "$exe"
+    expect_eq "from /" "['$exe', 'two words', 'ünï €']
+True
+$exe
+$dir
+/" "$OUT"
+    mkdir -p "$WORK/elsewhere" && ln -s "$exe" "$WORK/elsewhere/probe-link"
+    run_capture sh -c 'cd "$1" && exec ./probe-link x' sh "$WORK/elsewhere"
+    expect_eq "through a symlink: argv[0] as invoked, the real executable and directory" \
+        "['./probe-link', 'x']
+True
+$exe
+$dir
+$WORK/elsewhere" "$OUT"
+    run_capture env -i "$WORK/elsewhere/probe-link" "ünï"
+    expect_eq "env -i: status" 0 "$STATUS"
+    expect_contains "env -i" "$OUT" "['$WORK/elsewhere/probe-link', 'ünï']"
+    for code in 0 3 42 255; do
+        run_capture env -i "$exe" exit "$code"
+        expect_eq "exit status" "$code" "$STATUS"
+    done
+}
+
+# Everything in memory: the run opens nothing for writing, creates or removes nothing, and
+# writes only to stdout and stderr.
+test_single_file_writes_nothing() {
+    fresh
+    command -v strace >/dev/null || { fail "strace is not installed"; return; }
+    copy_example hello
+    bundle_app "$WORK/hello" "$WORK/dist" || return
+    local log="$WORK/strace.log"
+    run_capture sh -c 'cd / && exec strace -f -e trace=%file,write -o "$1" "$2" Ada' \
+        sh "$log" "$WORK/dist/hello/hello"
+    expect_eq "output" "Hello, Ada!" "$OUT"
+    expect_eq "the log has file syscalls" "yes" "$(grep -q 'openat(' "$log" && echo yes)"
+    local bad
+    bad=$(grep -E 'O_WRONLY|O_RDWR|O_CREAT|(^|[^a-z_])(mkdir|rename|unlink|rmdir|link|symlink|truncate|chmod|chown|utime)[a-z0-9]*\(' "$log" |
+        grep -v '^[0-9]* *execve(')
+    expect_eq "no file written, created or removed" "" "$bad"
+    bad=$(grep -E '^[0-9]+ +write\(' "$log" | grep -Ev '^[0-9]+ +write\([12],')
+    expect_eq "write() only to fds 1 and 2" "" "$bad"
+}
+
+test_multiprocessing_spawn() {
+    fresh
+    mkdir -p "$WORK/mp"
+    cat >"$WORK/mp/mpapp.py" <<'PY'
+import multiprocessing, os, sys
+
+def square(x):
+    return x * x, sys.frozen, os.getpid()
+
+def main():
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.map(square, range(6))
+    print([r[0] for r in results], all(r[1] for r in results),
+          all(r[2] != os.getpid() for r in results))
+PY
+    make_app "$WORK/mp" mpapp mpapp:main
+    bundle_app "$WORK/mp" "$WORK/dist" || return
+    run_capture timeout 120 env -i "$WORK/dist/mpapp/mpapp"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "Pool.map in spawned children" "[0, 1, 4, 9, 16, 25] True True" "$OUT"
+}
+
+# expect_clean_failure WHAT FILE NEEDLE: one error line naming the app, one hint, status 1.
+expect_clean_failure() {
+    run_capture "$2"
+    expect_eq "$1: status" 1 "$STATUS"
+    expect_contains "$1: message" "$ERR" "$(basename "$2"): error: "
+    expect_contains "$1: message" "$ERR" "$3"
+    expect_eq "$1: two lines (error, hint)" "2" "$(printf '%s\n' "$ERR" | wc -l)"
+    expect_contains "$1: hint" "$(printf '%s\n' "$ERR" | tail -n 1)" "hint: "
+}
+
+test_damaged_bundles_fail_cleanly() {
+    fresh
+    copy_example hello
+    bundle_app "$WORK/hello" "$WORK/dist" || return
+    local exe="$WORK/dist/hello/hello" b="$WORK/bad"
+    mkdir -p "$b"
+    "$PYTHON" - "$exe" "$b" <<'PY' || fail "crafting damaged bundles"
+import os, struct, sys, xxhash
+exe, out = sys.argv[1], sys.argv[2]
+data = open(exe, "rb").read()
+magic, offset, size, checksum = struct.unpack("<8sQQQ", data[-32:])
+assert magic == b"PYRTRAIL" and offset % 8 == 0 and offset + size + 32 == len(data)
+assert checksum == xxhash.xxh64(data[-32:-8], seed=0).intdigest()
+def write(name, content):
+    with open(os.path.join(out, name), "wb") as f:
+        f.write(content)
+    os.chmod(os.path.join(out, name), 0o755)
+def trailer(offset, size):
+    head = b"PYRTRAIL" + struct.pack("<QQ", offset, size)
+    return head + struct.pack("<Q", xxhash.xxh64(head, seed=0).intdigest())
+write("truncated", data[: offset + size // 2])
+write("outside", data + trailer(len(data) + 4096, 4096))
+write("overlong", data[:-32] + trailer(offset, size + 10**9))
+damaged = bytearray(data); damaged[-20] ^= 0xFF
+write("damagedtrailer", damaged)
+index = bytearray(data); index[offset + 256 : offset + 320] = b"\xff" * 64
+write("corruptindex", index)
+header = bytearray(data); header[offset : offset + 8] = b"\0" * 8
+write("nomagic", header)
+PY
+    expect_clean_failure "truncated" "$b/truncated" "holds no embedded resources"
+    expect_clean_failure "trailer pointing outside the file" "$b/outside" "trailer is damaged"
+    expect_clean_failure "trailer with a wrong size" "$b/overlong" "trailer is damaged"
+    expect_clean_failure "damaged trailer" "$b/damagedtrailer" "trailer is damaged"
+    expect_clean_failure "corrupt index" "$b/corruptindex" "corrupt"
+    expect_clean_failure "no .pyr magic" "$b/nomagic" "not a .pyr file"
+    bundle_app "$WORK/hello" "$WORK/adj" --adjacent || return
+    mv "$WORK/adj/hello/hello.pyr" "$WORK/adj/hello/hello.pyr.away"
+    expect_clean_failure "missing adjacent .pyr" "$WORK/adj/hello/hello" "hello.pyr does not exist"
+    head -c 1000 "$WORK/adj/hello/hello.pyr.away" >"$WORK/adj/hello/hello.pyr"
+    expect_clean_failure "truncated adjacent .pyr" "$WORK/adj/hello/hello" "hello.pyr"
+}
+
+test_icon_is_copied() {
+    fresh
+    copy_example hello
+    printf 'not really a png' >"$WORK/hello/hello-icon.png"
+    printf 'gui = true\nicon = hello-icon.png\n' >"$WORK/hello/extra.ini"
+    sed -i '/^entry = hello$/r '"$WORK/hello/extra.ini" "$WORK/hello/pyhost.ini"
+    rm "$WORK/hello/extra.ini"
+    bundle_app "$WORK/hello" "$WORK/dist" || return
+    expect_eq "icon next to the executable" "not really a png" "$(cat "$WORK/dist/hello/hello.png")"
+    expect_contains "summary" "$BUNDLE_OUT" "2 files, embedded"
+    run_capture "$WORK/dist/hello/hello" Ada
+    expect_eq "gui app runs the same" "Hello, Ada!" "$OUT"
+}
+
+# [resources] routing sends extension modules and data files to lib/ next to the .pyr: in a
+# bundle that is dist/<name>/lib/, found from the executable's directory wherever it runs.
+test_routed_files_in_lib() {
+    fresh
+    mkdir -p "$WORK/r/rapp/data"
+    printf 'data file\n' >"$WORK/r/rapp/data/info.txt"
+    cat >"$WORK/r/rapp/__init__.py" <<'PY'
+import _bz2, bz2, os, sys
+from importlib import resources
+def main():
+    print(bz2.decompress(bz2.compress(b"round trip")).decode())
+    print(os.path.relpath(_bz2.__file__, sys._MEIPASS), os.path.isfile(_bz2.__file__))
+    print(resources.files("rapp").joinpath("data/info.txt").read_text().strip())
+PY
+    make_app "$WORK/r" rapp rapp:main 'routing = filesystem-relative:lib
+'
+    bundle_app "$WORK/r" "$WORK/dist" || return
+    expect_eq "lib/ in the bundle" "yes" \
+        "$(ls "$WORK/dist/rapp/lib/"_bz2.*.so >/dev/null 2>&1 && echo yes)"
+    run_hidden sh -c 'cd / && exec "$0"' "$WORK/dist/rapp/rapp"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "output" "round trip
+lib/_bz2.cpython-311-x86_64-linux-gnu.so True
+data file" "$OUT"
+}
+
+# [bundle] in the manifest: resources and output; the command line wins.
+test_manifest_bundle_section() {
+    fresh
+    copy_example hello
+    printf '\n[bundle]\nresources = adjacent\noutput = ../out\n' >>"$WORK/hello/pyhost.ini"
+    run_capture "$PYHOST" bundle -c "$WORK/hello/pyhost.ini"
+    expect_eq "status" 0 "$STATUS"
+    expect_contains "summary" "$OUT" "2 files, adjacent"
+    expect_eq "files" "hello hello.pyr" "$(ls -A "$WORK/out/hello" | xargs)"
+    bundle_app "$WORK/hello" "$WORK/dist" --embedded || return
+    expect_contains "the command line wins" "$BUNDLE_OUT" "1 file, embedded"
+    run_capture "$WORK/out/hello/hello" Ada
+    expect_eq "output" "Hello, Ada!" "$OUT"
+    # an output inside [resources] paths (cd app && pyhost bundle) is never packed itself
+    sed -i 's/^output = .*/output = dist/' "$WORK/hello/pyhost.ini"
+    run_capture "$PYHOST" bundle --adjacent -c "$WORK/hello/pyhost.ini"
+    expect_eq "bundle into the app's own dist/" 0 "$STATUS"
+    local first second
+    first=$(stat -c %s "$WORK/hello/dist/hello/hello.pyr")
+    run_capture "$PYHOST" bundle --adjacent -c "$WORK/hello/pyhost.ini"
+    expect_eq "bundle again" 0 "$STATUS"
+    second=$(stat -c %s "$WORK/hello/dist/hello/hello.pyr")
+    expect_eq "the second bundle did not pack the first" "$first" "$second"
+    run_capture "$PYHOST" inspect --json "$WORK/hello/dist/hello/hello.pyr"
+    expect_not_contains "no dist package" "$OUT" '"name":"dist"'
+    expect_not_contains "no dist.* modules" "$OUT" '"name":"dist.'
+
+}
+
+# A tkinter app, bundled, started under Xvfb with the system Python hidden: its window
+# appears, and clicking its Quit button ends it.
+test_tkhello_window_under_xvfb() {
+    fresh
+    for tool in Xvfb xdotool; do
+        command -v $tool >/dev/null || { fail "$tool is not installed (apt-get install xvfb xdotool)"; return; }
+    done
+    "$PYTHON" -c 'import tkinter' 2>/dev/null || { fail "python3-tk is not installed"; return; }
+    copy_example tkhello
+    bundle_app "$WORK/tkhello" "$WORK/dist" || return
+    # -displayfd: Xvfb picks a free display and writes its number once it accepts clients
+    Xvfb -displayfd 3 -screen 0 800x600x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
+    local xvfb=$! i
+    for i in $(seq 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+    [ -s "$WORK/display" ] || { fail "Xvfb did not start: $(cat "$WORK/xvfb.log")"; kill $xvfb; return; }
+    export DISPLAY=:$(cat "$WORK/display")
+    ( run_hidden timeout 60 "$WORK/dist/tkhello/tkhello" Ada; printf '%s\n%s\n%s' "$STATUS" "$OUT" "$ERR" >"$WORK/tk.result" ) &
+    local app=$!
+    local win
+    win=$(timeout 20 xdotool search --sync --name '^tkhello$' 2>/dev/null | head -n 1)
+    expect_contains "the window appears" "$(xwininfo -root -tree 2>/dev/null)" '"tkhello"'
+    if [ -n "$win" ]; then
+        # the Quit button: centred, its bottom edge 12 pixels above the window's
+        local WIDTH HEIGHT
+        eval "$(xdotool getwindowgeometry --shell "$win" | grep -E '^(WIDTH|HEIGHT)=')"
+        sleep 0.3
+        xdotool mousemove --window "$win" $((WIDTH / 2)) $((HEIGHT - 20)) click 1
+    fi
+    timeout 10 tail --pid="$app" -f /dev/null || fail "the app did not quit"
+    kill "$app" "$xvfb" 2>/dev/null
+    wait "$xvfb" 2>/dev/null
+    expect_eq "status, output" "0
+tkhello: closed (Tcl 8.6)" "$(head -n 2 "$WORK/tk.result")"
+}
+
+run_tests "$@"
