@@ -634,7 +634,8 @@ const struct ph_key_spec ph_schema_keys[] = {
      .example = "venv/lib/python3.11/site-packages",
      .comment = "Where distributions are searched, in order; unset: the Python's dist-packages."},
     {KEY("resources", "wheels", t_wheels, resources.wheels), .def = "",
-     .example = "https://pkgs.example.com/six-1.16.0-py2.py3-none-any.whl#sha256=8abb...",
+     .example = "https://pkgs.example.com/six-1.16.0-py2.py3-none-any.whl#sha256="
+                "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254",
      .comment = "Wheels to pack (not their dependencies): .whl paths or URL#sha256=HEX."},
     {KEY("resources", "requirements", t_path, resources.requirements),
      .example = "requirements.txt",
