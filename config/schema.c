@@ -526,6 +526,62 @@ static int parse_bundle_resources(const struct ph_key_spec *key, const char *val
     return 0;
 }
 
+/* ---- free text ([installer.*]) ------------------------------------------------------------- */
+
+/* A single line of any text (a maintainer, a signing identity). */
+static int parse_string(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                        size_t why_size)
+{
+    (void)key;
+    return dup_into(out, value, why, why_size);
+}
+
+/* Text that may continue on indented lines, kept with its line breaks (a package
+ * description); a line holding only "." is an empty line, as in Debian control files. */
+static int parse_text(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                      size_t why_size)
+{
+    (void)key;
+    if (!*value) {
+        snprintf(why, why_size, "the text is empty");
+        return -1;
+    }
+    return dup_into(out, value, why, why_size);
+}
+
+static bool is_nonempty(const char *s)
+{
+    return *s != '\0';
+}
+
+static int parse_strings(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                         size_t why_size)
+{
+    (void)key;
+    return parse_list(value, out, is_nonempty, "a value", why, why_size);
+}
+
+/* [installer.msi] upgrade_code: 8-4-4-4-12 hex digits, braces optional, as GUIDs are written
+ * on Windows. */
+static int parse_guid(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                      size_t why_size)
+{
+    (void)key;
+    size_t n = strlen(value);
+    bool braces = n == 38 && value[0] == '{' && value[37] == '}';
+    const char *g = value + braces;
+    bool ok = n == (braces ? 38u : 36u);
+    for (size_t i = 0; ok && i < 36; i++)
+        ok = (i == 8 || i == 13 || i == 18 || i == 23)
+                 ? g[i] == '-'
+                 : strchr("0123456789abcdefABCDEF", g[i]) != NULL;
+    if (!ok) {
+        snprintf(why, why_size, "'%s' is not a GUID", value);
+        return -1;
+    }
+    return dup_into(out, value, why, why_size);
+}
+
 /* ---- the schema ----------------------------------------------------------------------------- */
 
 static const struct ph_value_type t_bool = {"true, false, yes, no, on, off, 1 or 0", sizeof(bool),
@@ -567,6 +623,17 @@ static const struct ph_value_type t_routing = {ph_schema_routing_accepted, sizeo
 static const struct ph_value_type t_bundle_resources = {
     "embedded (appended to the executable) or adjacent (NAME.pyr next to it)", sizeof(bool), false,
     parse_bundle_resources, release_nothing};
+static const struct ph_value_type t_guid = {
+    "a GUID: 32 hex digits as 8-4-4-4-12, braces optional (e.g. from uuidgen)", sizeof(char *),
+    false, parse_guid, release_string};
+static const struct ph_value_type t_string = {"one line of text", sizeof(char *), false,
+                                              parse_string, release_string};
+static const struct ph_value_type t_text = {
+    "text; it may continue on indented lines (a line holding only '.' is an empty line)",
+    sizeof(char *), true, parse_text, release_string};
+static const struct ph_value_type t_strings = {"values separated by commas or newlines",
+                                               sizeof(ph_strlist), true, parse_strings,
+                                               release_list};
 
 const struct ph_section_spec ph_schema_sections[] = {
     {"app", "The application: its name and how it starts.", false, NULL},
@@ -577,6 +644,9 @@ const struct ph_section_spec ph_schema_sections[] = {
      "filesystem-relative:DIR.",
      true, "numpy.* = filesystem-relative:lib"},
     {"bundle", "The standalone executable 'pyhost bundle' makes: dist/NAME/NAME.", false, NULL},
+    {"installer.deb", "The Debian package 'pyhost installer deb' makes.", false, NULL},
+    {"installer.dmg", "The macOS disk image 'pyhost installer dmg' makes.", false, NULL},
+    {"installer.msi", "The Windows Installer package 'pyhost installer msi' makes.", false, NULL},
 };
 const size_t ph_schema_section_count = sizeof ph_schema_sections / sizeof ph_schema_sections[0];
 
@@ -650,6 +720,50 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "embedded: one executable; adjacent: the executable plus NAME.pyr next to it."},
     {KEY("bundle", "output", t_path, bundle.output), .example = "dist",
      .comment = "Where NAME/ is made, relative to this file; unset: ./dist (or pyhost bundle -o)."},
+
+
+    {KEY("installer.deb", "maintainer", t_string, deb.maintainer),
+     .example = "Ada Lovelace <ada@example.com>",
+     .comment = "Who answers for the package: 'Name <email>' (required for a .deb)."},
+    {KEY("installer.deb", "description", t_text, deb.description),
+     .example = "Keeps notes from the command line",
+     .comment = "First line: a short summary; indented lines below: the long description."},
+    {KEY("installer.deb", "section", t_string, deb.section), .def = "utils", .example = "editors",
+     .comment = "Debian archive section."},
+    {KEY("installer.deb", "priority", t_name, deb.priority), .def = "optional",
+     .example = "optional", .comment = "Debian priority."},
+    {KEY("installer.deb", "homepage", t_string, deb.homepage),
+     .example = "https://example.com/my-app", .comment = "Homepage field and man page link."},
+    {KEY("installer.deb", "depends", t_strings, deb.depends), .def = "",
+     .example = "libtk8.6, xdg-utils",
+     .comment = "Packages needed besides the shared libraries dpkg-shlibdeps finds."},
+    {KEY("installer.deb", "category", t_name, deb.category), .def = "Utility",
+     .example = "Development", .comment = "Main category of the desktop menu entry."},
+    {KEY("installer.deb", "keywords", t_strings, deb.keywords), .def = "",
+     .example = "notes, text", .comment = "Search words of the menu entry; empty: the app's name."},
+    {KEY("installer.deb", "copyright", t_string, deb.copyright),
+     .example = "2024 Ada Lovelace", .comment = "Copyright line of the app; unset: the maintainer."},
+    {KEY("installer.deb", "license", t_name, deb.license), .def = "proprietary",
+     .example = "MIT", .comment = "License of the app, as a short name (e.g. MIT, GPL-3+)."},
+
+    {KEY("installer.dmg", "bundle_identifier", t_name, dmg.bundle_identifier),
+     .example = "com.example.my-app",
+     .comment = "CFBundleIdentifier; unset: org.pyhost.NAME."},
+    {KEY("installer.dmg", "minimum_system_version", t_version, dmg.minimum_system_version),
+     .def = "10.13", .example = "11.0", .comment = "LSMinimumSystemVersion of the .app."},
+    {KEY("installer.dmg", "codesign_identity", t_string, dmg.codesign_identity),
+     .example = "Developer ID Application: Ada Lovelace (TEAMID1234)",
+     .comment = "macOS only: sign the .app and the image with this identity."},
+    {KEY("installer.dmg", "notary_profile", t_string, dmg.notary_profile),
+     .example = "my-notary-profile",
+     .comment = "macOS only: notarytool keychain profile; set to notarize and staple."},
+
+    {KEY("installer.msi", "upgrade_code", t_guid, msi.upgrade_code),
+     .example = "{6F1B2E3A-0C4D-4E5F-8A9B-1C2D3E4F5A6B}",
+     .comment = "The MSI UpgradeCode, the same for every version; unset: derived from the name."},
+    {KEY("installer.msi", "manufacturer", t_string, msi.manufacturer),
+     .example = "Ada Lovelace Ltd",
+     .comment = "Publisher shown in Apps & features and the .exe's properties; unset: the name."},
 };
 const size_t ph_schema_key_count = sizeof ph_schema_keys / sizeof ph_schema_keys[0];
 

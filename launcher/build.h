@@ -28,6 +28,9 @@ typedef struct ph_build_options {
     bool verbose;              /* collect details (skipped files, timings) into the result */
     bool explain;              /* say why each distribution and top-level module is packed */
     const char *skip_dir;      /* never walked for code (a bundle's output inside the app) */
+    /* [resources] wheels and requirements: offline mode and download progress (fetch.h);
+     * NULL: online, silent. */
+    const struct ph_fetch_options *fetch;
     ph_build_progress_fn progress;
     void *progress_ctx;
 } ph_build_options;
@@ -132,6 +135,10 @@ int ph_dist_resolve(const ph_manifest *m, const ph_strlist *sites, ph_dist_set *
 int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out, unsigned root,
                            ph_error *err);
 void ph_dist_set_free(ph_dist_set *set);
+/* One distribution by its metadata directory `meta` in `site` (an unpacked wheel), not
+ * searched for and with no requirements followed. */
+int ph_dist_from_meta(const char *site, const char *meta, unsigned site_index, const char *reason,
+                      ph_dist *out, ph_error *err);
 /* PEP 503 in place: lower case, each run of '-', '_' and '.' becomes one '-'. */
 void ph_dist_normalize(char *name);
 

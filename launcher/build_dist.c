@@ -765,6 +765,31 @@ void ph_dist_set_free(ph_dist_set *set)
     *set = (ph_dist_set){0};
 }
 
+int ph_dist_from_meta(const char *site, const char *meta, unsigned site_index, const char *reason,
+                      ph_dist *out, ph_error *err)
+{
+    candidates found = {0};
+    *out = (ph_dist){0};
+    if (add_candidate(&found, site, meta, site_index) < 0 || found.count != 1) {
+        candidates_free(&found);
+        return ph_error_set(err, "%s/%s: cannot read the distribution's metadata", site, meta);
+    }
+    const candidate *c = &found.items[0];
+    *out = (ph_dist){strdup(c->name),
+                     strdup(c->display),
+                     strdup(c->meta),
+                     false,
+                     site_index,
+                     strdup(reason),
+                     {0},
+                     {0}};
+    int rc = !out->name || !out->display || !out->meta || !out->reason
+                 ? ph_error_set(err, "out of memory")
+                 : find_tops(site, c, &out->tops, err);
+    candidates_free(&found);
+    return rc;
+}
+
 /* ---- Metadata files -------------------------------------------------------------------- */
 
 static int add_meta_dir(const char *abs, const char *rel, ph_unit_list *out, unsigned root,

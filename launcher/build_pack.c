@@ -9,8 +9,10 @@
 #include <time.h>
 
 #include "build.h"
+#include "fetch.h"
 #include "ph_build_config.h"
 #include "pyhost/fsutil.h"
+#include "wheel.h"
 
 #define SCRIPT_ROOT UINT_MAX
 #define MANIFEST_ENTRY ".pyhost/manifest.ini"
@@ -26,6 +28,7 @@ typedef struct build {
     unsigned stdlib_root;  /* app paths come before it, site directories after it */
     ph_strlist sites;      /* absolute site directories searched for distributions */
     ph_dist_set dists;     /* distributions packed, in the order they were found */
+    char *wheel_dir;       /* private directory wheels are unpacked into, removed at the end */
     ph_unit_list copies;   /* filesystem-relative files: path = source, name = "DIR/rel" */
     ph_file_id routed[64]; /* routing directories of a previous build, never walked */
     size_t routed_count;
@@ -472,6 +475,82 @@ static int collect_dists(build *b)
     return 0;
 }
 
+/* ---- Wheels ([resources] wheels and requirements) -------------------------------------- */
+
+/* Each wheel is unpacked into its own directory, which becomes one more site directory
+ * holding one distribution, collected by the rules of installed distributions. Wheels come
+ * after [resources] distributions in search order; their requirements are not followed: the
+ * list is pinned. */
+static int make_wheel_dir(build *b)
+{
+    const char *tmp = getenv("TMPDIR");
+    char templ[PATH_MAX];
+    snprintf(templ, sizeof templ, "%s/pyhost-wheels.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(templ))
+        return ph_error_errno(b->err, errno, "cannot create a directory like %s", templ);
+    b->wheel_dir = strdup(templ);
+    return b->wheel_dir ? 0 : ph_error_set(b->err, "out of memory");
+}
+
+/* A distribution packed twice would have two sets of metadata. */
+static int check_duplicate(build *b, const ph_input *in)
+{
+    const ph_dist *d = &b->dists.items[b->dists.count - 1];
+    for (size_t i = 0; i + 1 < b->dists.count; i++)
+        if (!strcmp(b->dists.items[i].name, d->name)) {
+            ph_error_set(b->err,
+                         "%s: wheel %s provides distribution '%s', which is already "
+                         "packed (%s)",
+                         in->origin, in->filename, d->display, b->dists.items[i].reason);
+            return ph_error_hint(b->err, "pack each distribution once: remove one of them");
+        }
+    return 0;
+}
+
+static int add_wheel(build *b, const ph_input *in, const char *path, unsigned n)
+{
+    char dir[PATH_MAX], reason[1200], *meta = NULL;
+    snprintf(dir, sizeof dir, "%s/%u", b->wheel_dir, n);
+    if (mkdir(dir, 0700) < 0)
+        return ph_error_errno(b->err, errno, "cannot create directory %s", dir);
+    if (ph_wheel_unpack(path, in->filename, dir, &meta, b->err) < 0)
+        return ph_error_prefix(b->err, "%s: ", in->origin);
+    snprintf(reason, sizeof reason, "wheel %s (%s)", in->filename, in->origin);
+    unsigned site = (unsigned)b->sites.count;
+    ph_dist *grown = realloc(b->dists.items, (b->dists.count + 1) * sizeof *grown);
+    int rc = grown ? add_site(b, dir) : ph_error_set(b->err, "out of memory");
+    if (grown)
+        b->dists.items = grown;
+    if (rc == 0) {
+        /* Counted even on failure: ph_dist_from_meta leaves it safe to free. */
+        rc = ph_dist_from_meta(dir, meta, site, reason, &grown[b->dists.count], b->err);
+        b->dists.count++;
+    }
+    free(meta);
+    if (rc == 0)
+        rc = check_duplicate(b, in);
+    return rc < 0 ? -1 : collect_site(b, site);
+}
+
+static int collect_wheels(build *b)
+{
+    static const ph_fetch_options online = {0};
+    const ph_fetch_options *fo = b->o->fetch ? b->o->fetch : &online;
+    ph_input_list inputs;
+    if (ph_inputs_from_manifest(&b->m, &inputs, b->err) < 0)
+        return -1;
+    int rc = inputs.count ? make_wheel_dir(b) : 0;
+    for (size_t i = 0; rc == 0 && i < inputs.count; i++) {
+        ph_fetch_result r;
+        rc = ph_fetch(&inputs.items[i], fo, &r, b->err);
+        if (rc == 0)
+            rc = add_wheel(b, &inputs.items[i], r.path, (unsigned)i);
+        free(r.path);
+    }
+    ph_input_list_free(&inputs);
+    return rc;
+}
+
 /* ---- The entry point ------------------------------------------------------------------- */
 
 static bool same_file(const char *a, const char *b)
@@ -618,7 +697,7 @@ static int check_entry(build *b)
 static int collect(build *b)
 {
     if (find_routed_dirs(b) < 0 || collect_app(b) < 0 || collect_stdlib(b) < 0 ||
-        collect_dists(b) < 0)
+        collect_dists(b) < 0 || collect_wheels(b) < 0)
         return -1;
     if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
         return -1;
@@ -813,6 +892,9 @@ int ph_build(const ph_build_options *options, ph_build_result *result, ph_error 
     ph_unit_list_free(&b.units);
     ph_unit_list_free(&b.copies);
     ph_dist_set_free(&b.dists);
+    if (b.wheel_dir)
+        ph_remove_tree(b.wheel_dir);
+    free(b.wheel_dir);
     for (size_t i = 0; i < b.sites.count; i++)
         free(b.sites.items[i]);
     free(b.sites.items);

@@ -9,16 +9,20 @@
 
 #include "build.h"
 #include "cli.h"
+#include "fetch.h"
 
 static void print_help(void)
 {
-    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [--verbose] [--explain]\n\n"
+    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [--verbose] [--explain] "
+           "[--offline]\n\n"
            "Compiles the app's modules and the standard library and packs them, with the app's\n"
            "data files and extension modules, into one .pyr that 'pyhost run' starts.\n\n"
            "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
            "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
            "  -v, --verbose      list skipped files, shadowed modules and where the time went\n"
-           "      --explain      print why each distribution and top-level module is packed\n\n"
+           "      --explain      print why each distribution and top-level module is packed\n"
+           "      --offline      never use the network: wheels given by URL must already be\n"
+           "                     in the download cache ('pyhost fetch' puts them there)\n\n"
            "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
            "$XDG_CACHE_HOME/pyhost/bytecode or ~/.cache/pyhost/bytecode).\n");
 }
@@ -43,7 +47,7 @@ static int take_value(int argc, char **argv, int *i, const char *opt, const char
 }
 
 /* Returns 0 to build, 1 when --help was printed, or a usage error's exit status. */
-static int parse_args(int argc, char **argv, ph_build_options *o)
+static int parse_args(int argc, char **argv, ph_build_options *o, ph_fetch_options *fo)
 {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -58,6 +62,10 @@ static int parse_args(int argc, char **argv, ph_build_options *o)
         }
         if (!strcmp(a, "--explain")) {
             o->explain = true;
+            continue;
+        }
+        if (!strcmp(a, "--offline")) {
+            fo->offline = true;
             continue;
         }
         if ((r = take_value(argc, argv, &i, "--config", &o->manifest_path)) ||
@@ -183,18 +191,21 @@ static void report_summary(const ph_build_result *r, double seconds)
 int ph_cmd_build(int argc, char **argv)
 {
     double start = now();
-    ph_build_options o = {0};
+    ph_fetch_options fo = {0};
+    ph_build_options o = {.fetch = &fo};
     progress p = {0};
-    int rc = parse_args(argc, argv, &o);
+    int rc = parse_args(argc, argv, &o, &fo);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     if (isatty(STDERR_FILENO)) {
         o.progress = show_progress;
         o.progress_ctx = &p;
+        fo.progress = ph_fetch_progress_bar;
     }
     ph_build_result r;
     ph_error err = {{0}, {0}};
     rc = ph_build(&o, &r, &err);
+    ph_fetch_progress_end();
     clear_progress(&p);
     report_cache(&r);
     if (rc == 0 && o.verbose)

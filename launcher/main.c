@@ -18,6 +18,7 @@ static const struct command {
     {"run", ph_cmd_run, "run the app inside a .pyr"},
     {"inspect", ph_cmd_inspect, "show what a .pyr holds"},
     {"bundle", ph_cmd_bundle, "make dist/NAME/NAME: a standalone executable of the app"},
+    {"fetch", ph_cmd_fetch, "download the manifest's wheels into the cache (for --offline)"},
 };
 
 static void print_help(FILE *out)

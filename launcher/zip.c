@@ -1,0 +1,210 @@
+/* The zip format as APPNOTE.TXT describes it, just what wheels use. The central directory is
+ * the truth (local headers are only used to find where the data starts), as in every reader. */
+#include "zip.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define EOCD_SIG 0x06054b50u
+#define CDIR_SIG 0x02014b50u
+#define LOCAL_SIG 0x04034b50u
+#define EOCD_SIZE 22
+#define CDIR_SIZE 46
+#define LOCAL_SIZE 30
+/* No wheel member is this large; refusing more keeps a zip bomb from exhausting memory. */
+#define MAX_MEMBER ((uint64_t)1 << 31)
+
+static uint16_t u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t u32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* The end-of-central-directory record: the last one in the file, searched backwards over
+ * the largest possible comment. */
+static const uint8_t *find_eocd(const ph_zip *z)
+{
+    if (z->size < EOCD_SIZE)
+        return NULL;
+    size_t stop = z->size > EOCD_SIZE + 65535 ? z->size - EOCD_SIZE - 65535 : 0;
+    for (size_t at = z->size - EOCD_SIZE + 1; at-- > stop;)
+        if (u32(z->data + at) == EOCD_SIG && at + EOCD_SIZE + u16(z->data + at + 20) <= z->size)
+            return z->data + at;
+    return NULL;
+}
+
+static int add_member(ph_zip *z, const uint8_t *p, size_t name_len)
+{
+    ph_zip_member *grown = realloc(z->items, (z->count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    z->items = grown;
+    ph_zip_member *m = &z->items[z->count];
+    *m = (ph_zip_member){.name = strndup((const char *)p + CDIR_SIZE, name_len),
+                         .local_offset = u32(p + 42),
+                         .csize = u32(p + 20),
+                         .usize = u32(p + 24),
+                         .crc = u32(p + 16),
+                         .method = u16(p + 10),
+                         .flags = u16(p + 8)};
+    if (!m->name)
+        return -1;
+    z->count++;
+    return 0;
+}
+
+static int read_directory(ph_zip *z, const uint8_t *eocd, ph_error *err)
+{
+    uint64_t entries = u16(eocd + 10), size = u32(eocd + 12), offset = u32(eocd + 16);
+    if (u16(eocd + 10) == 0xffff || u32(eocd + 12) == 0xffffffffu || u32(eocd + 16) == 0xffffffffu)
+        return ph_error_set(err, "%s: zip64 archives are not supported", z->display);
+    if (u16(eocd + 4) != 0 || u16(eocd + 6) != 0 || offset + size > (uint64_t)(eocd - z->data))
+        return ph_error_set(err, "%s: not a valid zip file (bad central directory)", z->display);
+    const uint8_t *p = z->data + offset, *end = p + size;
+    for (uint64_t i = 0; i < entries; i++) {
+        if ((size_t)(end - p) < CDIR_SIZE || u32(p) != CDIR_SIG)
+            return ph_error_set(err, "%s: not a valid zip file (central directory entry %llu)",
+                                z->display, (unsigned long long)i);
+        size_t n = u16(p + 28), extra = u16(p + 30), comment = u16(p + 32);
+        if ((size_t)(end - p) < CDIR_SIZE + n + extra + comment)
+            return ph_error_set(err, "%s: not a valid zip file (truncated central directory)",
+                                z->display);
+        if (memchr(p + CDIR_SIZE, '\0', n))
+            return ph_error_set(err, "%s: a member name holds a NUL byte", z->display);
+        if (add_member(z, p, n) < 0)
+            return ph_error_set(err, "out of memory");
+        p += CDIR_SIZE + n + extra + comment;
+    }
+    return 0;
+}
+
+int ph_zip_open(ph_zip *z, const char *path, const char *display, ph_error *err)
+{
+    *z = (ph_zip){.display = display};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) < 0) {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        return ph_error_errno(err, e, "cannot open %s", path);
+    }
+    z->size = (size_t)st.st_size;
+    void *map = z->size ? mmap(NULL, z->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (map == MAP_FAILED)
+        return z->size ? ph_error_errno(err, errno, "cannot map %s", path)
+                       : ph_error_set(err, "%s: not a valid zip file (empty)", display);
+    z->data = map;
+    const uint8_t *eocd = find_eocd(z);
+    if (!eocd || read_directory(z, eocd, err) < 0) {
+        if (!eocd)
+            ph_error_set(err, "%s: not a valid zip file (no end of central directory)", display);
+        ph_zip_close(z);
+        return -1;
+    }
+    return 0;
+}
+
+void ph_zip_close(ph_zip *z)
+{
+    for (size_t i = 0; i < z->count; i++)
+        free(z->items[i].name);
+    free(z->items);
+    if (z->data)
+        munmap((void *)z->data, z->size);
+    *z = (ph_zip){0};
+}
+
+/* Where the member's data starts, after its local header. */
+static int data_span(const ph_zip *z, const ph_zip_member *m, const uint8_t **data, ph_error *err)
+{
+    uint64_t at = m->local_offset;
+    if (at + LOCAL_SIZE > z->size || u32(z->data + at) != LOCAL_SIG)
+        return ph_error_set(err, "%s: %s: bad local header", z->display, m->name);
+    uint64_t start = at + LOCAL_SIZE + u16(z->data + at + 26) + u16(z->data + at + 28);
+    if (start > z->size || m->csize > z->size - start)
+        return ph_error_set(err, "%s: %s: data runs past the end of the file", z->display, m->name);
+    *data = z->data + start;
+    return 0;
+}
+
+static int inflate_raw(const ph_zip *z, const ph_zip_member *m, const uint8_t *in, uint8_t *out,
+                       ph_error *err)
+{
+    z_stream s = {0};
+    if (inflateInit2(&s, -MAX_WBITS) != Z_OK)
+        return ph_error_set(err, "out of memory");
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)m->csize;
+    s.next_out = out;
+    s.avail_out = (uInt)m->usize;
+    int rc = inflate(&s, Z_FINISH);
+    uLong produced = s.total_out;
+    inflateEnd(&s);
+    if (rc != Z_STREAM_END || produced != m->usize)
+        return ph_error_set(err, "%s: %s: corrupt deflate data (%s)", z->display, m->name,
+                            rc == Z_STREAM_END ? "wrong size" : "inflate failed");
+    return 0;
+}
+
+int ph_zip_read(const ph_zip *z, const ph_zip_member *m, uint8_t **out, ph_error *err)
+{
+    const uint8_t *data = NULL;
+    *out = NULL;
+    if (m->flags & 1)
+        return ph_error_set(err, "%s: %s: encrypted members are not supported", z->display,
+                            m->name);
+    if (m->method != 0 && m->method != 8)
+        return ph_error_set(err,
+                            "%s: %s: compression method %u is not supported (stored and "
+                            "deflate are)",
+                            z->display, m->name, m->method);
+    if (m->usize > MAX_MEMBER || data_span(z, m, &data, err) < 0)
+        return m->usize > MAX_MEMBER
+                   ? ph_error_set(err, "%s: %s: member too large", z->display, m->name)
+                   : -1;
+    if (m->method == 0 && m->csize != m->usize)
+        return ph_error_set(err, "%s: %s: stored member with two sizes", z->display, m->name);
+    uint8_t *buf = malloc(m->usize ? m->usize : 1);
+    if (!buf)
+        return ph_error_set(err, "out of memory");
+    int rc = 0;
+    if (m->method == 0)
+        memcpy(buf, data, m->usize);
+    else
+        rc = inflate_raw(z, m, data, buf, err);
+    if (rc == 0 && crc32(crc32(0, NULL, 0), buf, (uInt)m->usize) != m->crc)
+        rc = ph_error_set(err, "%s: %s: CRC-32 mismatch", z->display, m->name);
+    if (rc < 0) {
+        free(buf);
+        return -1;
+    }
+    *out = buf;
+    return 0;
+}
+
+bool ph_zip_safe_name(const char *name)
+{
+    if (!*name || name[0] == '/' || strchr(name, '\\') ||
+        (((name[0] | 0x20) >= 'a' && (name[0] | 0x20) <= 'z') && name[1] == ':'))
+        return false;
+    for (const char *p = name; *p;) {
+        size_t len = strcspn(p, "/");
+        if ((len == 0 && p[len] == '/') || (len == 2 && !strncmp(p, "..", 2)) ||
+            (len == 1 && *p == '.'))
+            return false;
+        p += len + (p[len] == '/');
+    }
+    return true;
+}
