@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "build.h"
+#include "args.h"
 #include "cli.h"
 #include "fetch.h"
 
@@ -25,25 +26,6 @@ static void print_help(void)
            "                     in the download cache ('pyhost fetch' puts them there)\n\n"
            "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
            "$XDG_CACHE_HOME/pyhost/bytecode or ~/.cache/pyhost/bytecode).\n");
-}
-
-/* Accepts "--opt VALUE" and "--opt=VALUE". Returns 1 if argv[*i] was this option, -1 if its
- * value is missing. */
-static int take_value(int argc, char **argv, int *i, const char *opt, const char **out)
-{
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *out = argv[++*i];
-    return 1;
 }
 
 /* Returns 0 to build, 1 when --help was printed, or a usage error's exit status. */
@@ -68,10 +50,10 @@ static int parse_args(int argc, char **argv, ph_build_options *o, ph_fetch_optio
             fo->offline = true;
             continue;
         }
-        if ((r = take_value(argc, argv, &i, "--config", &o->manifest_path)) ||
-            (r = take_value(argc, argv, &i, "-c", &o->manifest_path)) ||
-            (r = take_value(argc, argv, &i, "--output", &o->output_path)) ||
-            (r = take_value(argc, argv, &i, "-o", &o->output_path))) {
+        if ((r = ph_arg_value(argc, argv, &i, "--config", &o->manifest_path)) ||
+            (r = ph_arg_value(argc, argv, &i, "-c", &o->manifest_path)) ||
+            (r = ph_arg_value(argc, argv, &i, "--output", &o->output_path)) ||
+            (r = ph_arg_value(argc, argv, &i, "-o", &o->output_path))) {
             if (r < 0)
                 return ph_usage_error("build", "option '%s' needs a value", a);
             continue;

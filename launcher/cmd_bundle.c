@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "args.h"
 #include "cli.h"
 
 static void print_help(void)
@@ -23,23 +24,6 @@ static void print_help(void)
            "\n"
            "Files the manifest routes to the filesystem go to DIR/NAME/lib/. An existing\n"
            "DIR/NAME is replaced only once the new bundle is complete.\n");
-}
-
-/* Accepts "--opt VALUE" and "--opt=VALUE". Returns 1 if argv[*i] was this option, -1 if its
- * value is missing. */
-static int take_value(int argc, char **argv, int *i, const char *opt, const char **out)
-{
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n) != 0 || (argv[*i][n] != '=' && argv[*i][n] != '\0'))
-        return 0;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return 1;
-    }
-    if (*i + 1 >= argc)
-        return -1;
-    *out = argv[++*i];
-    return 1;
 }
 
 static bool take_flag(const char *a, ph_bundle_options *o)
@@ -65,10 +49,10 @@ static int parse_args(int argc, char **argv, ph_bundle_options *o)
         }
         if (take_flag(a, o))
             continue;
-        if ((r = take_value(argc, argv, &i, "--config", &o->manifest_path)) ||
-            (r = take_value(argc, argv, &i, "-c", &o->manifest_path)) ||
-            (r = take_value(argc, argv, &i, "--output", &o->output_dir)) ||
-            (r = take_value(argc, argv, &i, "-o", &o->output_dir))) {
+        if ((r = ph_arg_value(argc, argv, &i, "--config", &o->manifest_path)) ||
+            (r = ph_arg_value(argc, argv, &i, "-c", &o->manifest_path)) ||
+            (r = ph_arg_value(argc, argv, &i, "--output", &o->output_dir)) ||
+            (r = ph_arg_value(argc, argv, &i, "-o", &o->output_dir))) {
             if (r < 0)
                 return ph_usage_error("bundle", "option '%s' needs a value", a);
             continue;

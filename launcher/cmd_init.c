@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "pyhost/manifest.h"
 
@@ -29,24 +30,6 @@ static void print_help(void)
            "  --force        overwrite FILE if it exists\n");
 }
 
-/* Accepts "--opt VALUE" and "--opt=VALUE". Returns 1 if argv[*i] was this option. */
-static int take_value(int argc, char **argv, int *i, const char *opt, const char **out)
-{
-    size_t n = strlen(opt);
-    if (strncmp(argv[*i], opt, n) != 0)
-        return 0;
-    if (argv[*i][n] == '=') {
-        *out = argv[*i] + n + 1;
-        return 1;
-    }
-    if (argv[*i][n] != '\0')
-        return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *out = argv[++*i];
-    return 1;
-}
-
 static int parse_args(int argc, char **argv, struct init_options *o)
 {
     for (int i = 1; i < argc; i++) {
@@ -60,10 +43,10 @@ static int parse_args(int argc, char **argv, struct init_options *o)
             o->force = true;
             continue;
         }
-        if ((r = take_value(argc, argv, &i, "--name", &o->name)) ||
-            (r = take_value(argc, argv, &i, "--entry", &o->entry)) ||
-            (r = take_value(argc, argv, &i, "--output", &o->output)) ||
-            (r = take_value(argc, argv, &i, "-o", &o->output))) {
+        if ((r = ph_arg_value(argc, argv, &i, "--name", &o->name)) ||
+            (r = ph_arg_value(argc, argv, &i, "--entry", &o->entry)) ||
+            (r = ph_arg_value(argc, argv, &i, "--output", &o->output)) ||
+            (r = ph_arg_value(argc, argv, &i, "-o", &o->output))) {
             if (r < 0)
                 return ph_usage_error("init", "option '%s' needs a value", a);
             continue;

@@ -1,0 +1,9 @@
+/* Command-line helpers shared by the subcommands. */
+#ifndef PH_ARGS_H
+#define PH_ARGS_H
+
+/* Takes "--opt VALUE" or "--opt=VALUE" at argv[*i] (advancing *i past a separate value).
+ * Returns 1 when argv[*i] is this option, 0 when it is not, -1 when its value is missing. */
+int ph_arg_value(int argc, char **argv, int *i, const char *opt, const char **out);
+
+#endif
