@@ -109,6 +109,30 @@ test_notes_with_system_python_hidden() {
     done
 }
 
+# A real app built from Debian packages (pygments with its entry points, PyYAML's C loader):
+# bundled, it runs the same with /usr/lib/python3 (dist-packages) and the stdlib hidden.
+test_real_package_app_with_system_python_hidden() {
+    fresh
+    mkdir -p "$WORK/pyg"
+    cat >"$WORK/pyg/pyg.py" <<'PY'
+import sys
+from importlib import metadata
+import yaml
+from pygments import highlight, lexers, formatters
+print(metadata.version("Pygments"), metadata.entry_points(group="console_scripts")["pygmentize"].value)
+print(yaml.load("a: [1, 2]", Loader=yaml.CLoader), yaml.CLoader.__module__)
+print(highlight("x = 1  # one\n", lexers.get_lexer_by_name("python"), formatters.TerminalFormatter()))
+PY
+    make_app "$WORK/pyg" pyg pyg "distributions = pygments, pyyaml"
+    bundle_app "$WORK/pyg" "$WORK/dist" || return
+    local expected
+    expected=$(cd "$WORK/pyg" && "$PYTHON" -E -s pyg.py)
+    run_hidden "$WORK/dist/pyg/pyg"
+    expect_eq "hidden: status" 0 "$STATUS"
+    expect_eq "hidden: same output as python3.11 with dist-packages" "$expected" "$OUT"
+    expect_eq "hidden: stderr" "" "$ERR"
+}
+
 test_frozen_attributes_from_anywhere() {
     fresh
     make_probe
