@@ -19,6 +19,7 @@
 
 #include "build.h"
 #include "bundle.h"
+#include "pyhost/fsutil.h"
 #include "pyhost/manifest.h"
 #include "pyhost/pyr.h"
 
@@ -38,15 +39,6 @@ typedef struct bundle {
     char *pyr;  /* tmp/<name>.pyr */
     ph_error *err;
 } bundle;
-
-static char *join(const char *a, const char *b, const char *suffix)
-{
-    size_t n = strlen(a) + strlen(b) + strlen(suffix) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s%s", a, b, suffix);
-    return s;
-}
 
 /* ---- Removing a directory tree (a failed or replaced bundle) ---------------------------- */
 
@@ -73,7 +65,7 @@ static int find_stub(bundle *b)
         if (!self)
             return -1;
         *strrchr(self, '/') = '\0';
-        b->stub = join(self, PH_STUB_NAME, "");
+        b->stub = ph_path_join(self, PH_STUB_NAME, "");
         free(self);
     }
     if (!b->stub)
@@ -109,7 +101,7 @@ static int make_dirs(bundle *b)
         return ph_error_errno(b->err, errno, "cannot create the output directory %s", b->out);
     char pattern[32];
     snprintf(pattern, sizeof pattern, ".%.16s.tmp-XXXXXX", b->m.app.name);
-    b->tmp = join(b->out, pattern, "");
+    b->tmp = ph_path_join(b->out, pattern, "");
     if (!b->tmp)
         return ph_error_set(b->err, "out of memory");
     if (!mkdtemp(b->tmp)) {
@@ -119,8 +111,8 @@ static int make_dirs(bundle *b)
         return ph_error_hint(b->err, "choose another output directory with -o");
     }
     chmod(b->tmp, 0755); /* mkdtemp makes it 0700; it becomes dist/<name> */
-    b->exe = join(b->tmp, b->m.app.name, "");
-    b->pyr = join(b->tmp, b->m.app.name, ".pyr");
+    b->exe = ph_path_join(b->tmp, b->m.app.name, "");
+    b->pyr = ph_path_join(b->tmp, b->m.app.name, ".pyr");
     return b->exe && b->pyr ? 0 : ph_error_set(b->err, "out of memory");
 }
 
@@ -222,7 +214,7 @@ static int copy_icon(bundle *b)
         return -1;
     const char *base = strrchr(from, '/');
     const char *dot = strrchr(base ? base : from, '.');
-    char *to = join(b->tmp, b->m.app.name, dot ? dot : "");
+    char *to = ph_path_join(b->tmp, b->m.app.name, dot ? dot : "");
     int rc = to ? copy_file(from, to, 0644, b->err) : ph_error_set(b->err, "out of memory");
     if (rc < 0)
         ph_manifest_error(&b->m, b->err, "app", "icon", "cannot copy '%s' into the bundle: %s",
@@ -251,7 +243,7 @@ static int count_file(const char *path, const struct stat *st, int flag, struct 
 static int check_replaceable(bundle *b, const char *final)
 {
     struct stat st;
-    char *exe = join(final, b->m.app.name, "");
+    char *exe = ph_path_join(final, b->m.app.name, "");
     int rc = exe && lstat(exe, &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
     free(exe);
     if (rc == 0)
@@ -270,7 +262,7 @@ static int swap_into_place(bundle *b, const char *final)
 #endif
     char pattern[32];
     snprintf(pattern, sizeof pattern, ".%.16s.old-XXXXXX", b->m.app.name);
-    char *old = join(b->out, pattern, "");
+    char *old = ph_path_join(b->out, pattern, "");
     int rc = old && mkdtemp(old) && rename(final, old) == 0 && rename(b->tmp, final) == 0
                  ? 0
                  : ph_error_errno(b->err, errno, "cannot replace %s", final);
@@ -285,11 +277,11 @@ static int swap_into_place(bundle *b, const char *final)
 
 static int move_into_place(bundle *b)
 {
-    char *final = join(b->out, b->m.app.name, "");
+    char *final = ph_path_join(b->out, b->m.app.name, "");
     if (!final)
         return ph_error_set(b->err, "out of memory");
     b->r->dir = final;
-    if (!(b->r->executable = join(final, b->m.app.name, "")))
+    if (!(b->r->executable = ph_path_join(final, b->m.app.name, "")))
         return ph_error_set(b->err, "out of memory");
     struct stat st;
     if (lstat(final, &st) == 0)

@@ -9,8 +9,10 @@ int ph_cmd_run(int argc, char **argv);
 int ph_cmd_build(int argc, char **argv);
 int ph_cmd_inspect(int argc, char **argv);
 int ph_cmd_init(int argc, char **argv);
-int ph_cmd_bundle(int argc, char **argv);
 int ph_cmd_fetch(int argc, char **argv);
+int ph_cmd_bundle(int argc, char **argv);
+int ph_cmd_installer(int argc, char **argv);
+int ph_cmd_pyinstaller(int argc, char **argv);
 
 /* Prints "pyhost: error: MESSAGE" and, if set, "hint: HINT" to stderr. Returns 1. */
 int ph_report(const ph_error *err);

@@ -1,5 +1,6 @@
 /* pyhost: build, run, inspect and ship Python applications. */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +18,10 @@ static const struct command {
     {"build", ph_cmd_build, "pack the app, its dependencies and the stdlib into one .pyr"},
     {"run", ph_cmd_run, "run the app inside a .pyr"},
     {"inspect", ph_cmd_inspect, "show what a .pyr holds"},
-    {"bundle", ph_cmd_bundle, "make dist/NAME/NAME: a standalone executable of the app"},
     {"fetch", ph_cmd_fetch, "download the manifest's wheels into the cache (for --offline)"},
+    {"bundle", ph_cmd_bundle, "make dist/NAME/NAME: a standalone executable of the app"},
+    {"installer", ph_cmd_installer, "make a .deb, .dmg or .msi installer of the app"},
+    {"pyinstaller", ph_cmd_pyinstaller, "PyInstaller's options and spec files, built by pyhost"},
 };
 
 static void print_help(FILE *out)
@@ -71,8 +74,17 @@ static int ph_spawn_child(int argc, char **argv)
     return status;
 }
 
+/* Invoked through a link named `pyinstaller`: PyInstaller's command line as it is. */
+static bool called_as_pyinstaller(const char *argv0)
+{
+    const char *base = strrchr(argv0, '/');
+    return !strcmp(base ? base + 1 : argv0, "pyinstaller");
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 0 && called_as_pyinstaller(argv[0]))
+        return ph_cmd_pyinstaller(argc, argv);
     if (argc < 2) {
         print_help(stderr);
         return 2;

@@ -2,8 +2,11 @@
  *
  * It knows nothing but where it is: it asks the operating system for its own path, takes its
  * resources from the end of its own file (a trailer written by `pyhost bundle`) or from
- * <its path>.pyr next to it, and hands them to ph_app_run with the app's directory as root.
+ * <its path>.pyr next to it (or from DIR/_internal/NAME.pyr, the onedir layout `pyhost
+ * pyinstaller` makes, whose root is then that directory), and hands them to ph_app_run with the
+ * app's directory as root.
  * It links the runtime only (no builder, no manifest tooling), so the bundle stays small. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +34,7 @@ typedef struct located {
     char *self;      /* the executable, absolute and symlink-free */
     char *dir;       /* its directory: the app's root and sys._MEIPASS */
     char *resources; /* the file holding the .pyr: self, or the adjacent <self>.pyr */
+    char *root;      /* NULL: dir; else the contents directory holding the .pyr */
     uint64_t offset;
 } located;
 
@@ -40,6 +44,7 @@ static void located_free(located *l)
         free(l->resources);
     free(l->self);
     free(l->dir);
+    free(l->root);
 }
 
 /* <self>.pyr, without a Windows ".exe" (app.exe -> app.pyr). */
@@ -56,6 +61,33 @@ static char *adjacent_path(const char *self)
     return path;
 }
 
+/* DIR/SUB/NAME.pyr for the first SUB that has it, "_internal" first: PyInstaller's onedir
+ * layout as `pyhost pyinstaller` makes it (NAME next to a contents directory, _internal or the
+ * name given with --contents-directory). Returns a malloc'd path or NULL. */
+static char *find_in_contents(const char *dir)
+{
+    char *path = NULL;
+    struct stat st;
+    if (asprintf(&path, "%s/_internal/%s.pyr", dir, app_name) >= 0 && stat(path, &st) == 0)
+        return path;
+    free(path);
+    path = NULL;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && !path && (e = readdir(d));) {
+        if (e->d_name[0] == '.' || (e->d_type != DT_DIR && e->d_type != DT_UNKNOWN))
+            continue;
+        if (asprintf(&path, "%s/%s/%s.pyr", dir, e->d_name, app_name) < 0)
+            path = NULL;
+        else if (stat(path, &st) < 0 || !S_ISREG(st.st_mode)) {
+            free(path);
+            path = NULL;
+        }
+    }
+    if (d)
+        closedir(d);
+    return path;
+}
+
 static int find_adjacent(located *l, ph_error *err)
 {
     l->resources = adjacent_path(l->self);
@@ -66,6 +98,13 @@ static int find_adjacent(located *l, ph_error *err)
         return 0;
     if (errno != ENOENT)
         return ph_error_errno(err, errno, "cannot use the app's resources %s", l->resources);
+    char *contents = find_in_contents(l->dir);
+    if (contents) {
+        free(l->resources);
+        l->resources = contents;
+        l->root = strndup(contents, (size_t)(strrchr(contents, '/') - contents));
+        return l->root ? 0 : ph_error_set(err, "out of memory");
+    }
     ph_error_set(err, "%s holds no embedded resources and %s does not exist", l->self,
                  l->resources);
     return ph_error_hint(err, "the app is incomplete (a truncated download, or its .pyr was not "
@@ -113,7 +152,7 @@ int main(int argc, char **argv)
     }
     ph_app_options o = {.resources = l.resources,
                         .offset = l.offset,
-                        .root = l.dir,
+                        .root = l.root ? l.root : l.dir,
                         .executable = l.self,
                         .argc = argc,
                         .argv = argv,

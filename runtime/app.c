@@ -78,11 +78,13 @@ static int check_entry(pyr_archive *archive, const ph_manifest *m, const char *m
     if (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, NULL) == 0 &&
         entry.kind <= PYR_EXTENSION_MODULE)
         return 0;
-    ph_error_set(err, "%s: the entry point module '%s' (from [app] entry in the manifest) is not "
-                      "packed in it",
+    ph_error_set(err,
+                 "%s: the entry point module '%s' (from [app] entry in the manifest) is not "
+                 "packed in it",
                  pyr_path(archive), module);
-    return ph_error_hint(err, "check [app] entry in %s and that [resources] paths include the "
-                              "module, then rebuild",
+    return ph_error_hint(err,
+                         "check [app] entry in %s and that [resources] paths include the "
+                         "module, then rebuild",
                          m->path);
 }
 

@@ -46,7 +46,8 @@ static bool name_matches(const char *root, size_t len, const char *wanted)
     if (!wanted)
         return true;
     const char *dash = memchr(root, '-', len);
-    size_t stem = dash ? (size_t)(dash - root) : len - (has_suffix(root, len, ".dist-info") ? 10 : 9);
+    size_t stem =
+        dash ? (size_t)(dash - root) : len - (has_suffix(root, len, ".dist-info") ? 10 : 9);
     char a[256], b[256];
     normalize(root, stem, a, sizeof a);
     normalize(wanted, strlen(wanted), b, sizeof b);

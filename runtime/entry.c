@@ -93,8 +93,8 @@ static PyObject *find_spec(const char *name)
             return NULL;
     }
     PyObject *bootstrap = PyImport_ImportModule("_frozen_importlib");
-    PyObject *spec = bootstrap ? PyObject_CallMethod(bootstrap, "_find_spec", "sO", name, path)
-                               : NULL;
+    PyObject *spec =
+        bootstrap ? PyObject_CallMethod(bootstrap, "_find_spec", "sO", name, path) : NULL;
     Py_XDECREF(bootstrap);
     Py_DECREF(path);
     if (spec == Py_None) {
@@ -128,8 +128,7 @@ static int set_main_globals(PyObject *globals, PyObject *spec, PyObject *loader)
 static PyObject *run_as_main(const char *module)
 {
     PyObject *spec = find_spec(module);
-    PyObject *locations = spec ? PyObject_GetAttrString(spec, "submodule_search_locations")
-                               : NULL;
+    PyObject *locations = spec ? PyObject_GetAttrString(spec, "submodule_search_locations") : NULL;
     if (locations && locations != Py_None) {
         Py_DECREF(locations);
         Py_DECREF(spec);

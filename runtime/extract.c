@@ -37,8 +37,9 @@ static int check_private_dir(const char *path, ph_error *err)
     if (lstat(path, &st) < 0)
         return ph_error_errno(err, errno, "extraction cache %s", path);
     if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022)) {
-        ph_error_set(err, "extraction cache %s is not a private directory of this user (a "
-                          "symlink, another owner, or writable by others)",
+        ph_error_set(err,
+                     "extraction cache %s is not a private directory of this user (a "
+                     "symlink, another owner, or writable by others)",
                      path);
         return ph_error_hint(err, "%s", cache_hint);
     }
@@ -82,8 +83,8 @@ static int write_atomically(const char *dir, const char *path, const uint8_t *da
     int fd = mkostemp(tmp, O_CLOEXEC);
     if (fd < 0)
         return ph_error_errno(err, errno, "cannot write to the extraction cache %s", dir);
-    int rc = ph_write_all(fd, data, size) < 0 ? ph_error_errno(err, errno, "cannot write %s", tmp)
-                                               : 0;
+    int rc =
+        ph_write_all(fd, data, size) < 0 ? ph_error_errno(err, errno, "cannot write %s", tmp) : 0;
     if (rc == 0 && fchmod(fd, 0500) < 0)
         rc = ph_error_errno(err, errno, "cannot chmod %s", tmp);
     close(fd);
@@ -97,8 +98,7 @@ static int write_atomically(const char *dir, const char *path, const uint8_t *da
     return rc;
 }
 
-int ph_extract(const uint8_t *data, size_t size, const char *filename, char **path,
-               ph_error *err)
+int ph_extract(const uint8_t *data, size_t size, const char *filename, char **path, ph_error *err)
 {
     *path = NULL;
     if (!*filename || strchr(filename, '/') || !strcmp(filename, ".") || !strcmp(filename, ".."))
@@ -110,8 +110,8 @@ int ph_extract(const uint8_t *data, size_t size, const char *filename, char **pa
     }
     char *dir = NULL, *file = NULL;
     int rc = -1;
-    if (asprintf(&dir, "%s/extracted/%016llx-%zx", root,
-                 (unsigned long long)pyr_xxh64(data, size), size) < 0)
+    if (asprintf(&dir, "%s/extracted/%016llx-%zx", root, (unsigned long long)pyr_xxh64(data, size),
+                 size) < 0)
         dir = NULL;
     else if (asprintf(&file, "%s/%s", dir, filename) < 0)
         file = NULL;

@@ -128,13 +128,13 @@ static PyObject *package_dir(PhFinder *f, const pyr_entry *entry)
 static PyObject *make_spec(PhFinder *f, PyObject *fullname, const pyr_entry *entry)
 {
     bool package = entry->kind == PYR_PACKAGE || entry->kind == PYR_NAMESPACE_PACKAGE;
-    PyObject *origin = entry->kind == PYR_NAMESPACE_PACKAGE ? Py_NewRef(Py_None)
-                                                             : module_origin(f, entry);
+    PyObject *origin =
+        entry->kind == PYR_NAMESPACE_PACKAGE ? Py_NewRef(Py_None) : module_origin(f, entry);
     if (!origin)
         return NULL;
     PyObject *args = Py_BuildValue("(OO)", fullname, (PyObject *)f);
-    PyObject *kwargs = Py_BuildValue("{sOsO}", "origin", origin, "is_package",
-                                     package ? Py_True : Py_False);
+    PyObject *kwargs =
+        Py_BuildValue("{sOsO}", "origin", origin, "is_package", package ? Py_True : Py_False);
     PyObject *spec = args && kwargs ? PyObject_Call(f->module_spec, args, kwargs) : NULL;
     Py_XDECREF(args);
     Py_XDECREF(kwargs);
@@ -143,8 +143,8 @@ static PyObject *make_spec(PhFinder *f, PyObject *fullname, const pyr_entry *ent
     Py_DECREF(origin);
     if (spec && package) {
         PyObject *dir = package_dir(f, entry);
-        PyObject *locations = dir ? PyObject_GetAttrString(spec, "submodule_search_locations")
-                                  : NULL;
+        PyObject *locations =
+            dir ? PyObject_GetAttrString(spec, "submodule_search_locations") : NULL;
         int rc = locations ? PyList_Append(locations, dir) : -1;
         Py_XDECREF(locations);
         Py_XDECREF(dir);
@@ -173,8 +173,8 @@ static PyObject *compile_source(PhFinder *f, uint32_t index, PyObject *origin)
     if (!source)
         return NULL;
     /* Bytes, not str: the compiler honours the PEP 263 coding cookie itself. */
-    PyObject *code = Py_CompileStringObject(PyBytes_AS_STRING(source), origin, Py_file_input,
-                                            NULL, f->optimize);
+    PyObject *code =
+        Py_CompileStringObject(PyBytes_AS_STRING(source), origin, Py_file_input, NULL, f->optimize);
     Py_DECREF(source);
     return code;
 }
@@ -188,8 +188,8 @@ static PyObject *unmarshal_code(PhFinder *f, uint32_t index, pyr_slot slot)
         return NULL;
     }
     /* Read straight from the mapping when the blob is stored uncompressed. */
-    PyObject *code = PyMarshal_ReadObjectFromString((const char *)data.bytes,
-                                                    (Py_ssize_t)data.size);
+    PyObject *code =
+        PyMarshal_ReadObjectFromString((const char *)data.bytes, (Py_ssize_t)data.size);
     pyr_data_release(&data);
     if (code && !PyCode_Check(code)) {
         Py_DECREF(code);
@@ -216,8 +216,8 @@ static PyObject *code_for(PhFinder *f, const pyr_entry *entry)
         if (code) {
             /* the builder compiled with a relative filename; tracebacks want the real one */
             PyObject *imp = PyImport_ImportModule("_imp");
-            PyObject *r = imp ? PyObject_CallMethod(imp, "_fix_co_filename", "OO", code, origin)
-                              : NULL;
+            PyObject *r =
+                imp ? PyObject_CallMethod(imp, "_fix_co_filename", "OO", code, origin) : NULL;
             Py_XDECREF(imp);
             if (!r)
                 Py_CLEAR(code);

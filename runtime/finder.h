@@ -10,10 +10,9 @@
 #include "pyhost/pyr.h"
 
 typedef struct PhFinder {
-    PyObject_HEAD
-    pyr_archive *archive; /* borrowed: the app owns it and outlives the interpreter */
-    PyObject *root;       /* str: the app directory; virtual __file__ paths live under it */
-    int optimize;         /* which bytecode slot to use: sys.flags.optimize */
+    PyObject_HEAD pyr_archive *archive; /* borrowed: the app owns it and outlives the interpreter */
+    PyObject *root;        /* str: the app directory; virtual __file__ paths live under it */
+    int optimize;          /* which bytecode slot to use: sys.flags.optimize */
     PyObject *module_spec; /* importlib's ModuleSpec class */
 } PhFinder;
 

@@ -7,8 +7,7 @@
 #include <string.h>
 
 typedef struct PhPathFinder {
-    PyObject_HEAD
-    PhFinder *finder;
+    PyObject_HEAD PhFinder *finder;
     PyObject *path;
     char *package_prefix; /* "" for the root, "pkg.sub." for a package directory */
 } PhPathFinder;
@@ -92,8 +91,8 @@ static PyObject *path_finder_repr(PhPathFinder *pf)
 }
 
 static PyMethodDef path_finder_methods[] = {
-    {"find_spec", (PyCFunction)(void (*)(void))path_finder_find_spec,
-     METH_VARARGS | METH_KEYWORDS, NULL},
+    {"find_spec", (PyCFunction)(void (*)(void))path_finder_find_spec, METH_VARARGS | METH_KEYWORDS,
+     NULL},
     {"iter_modules", (PyCFunction)path_finder_iter_modules, METH_VARARGS, NULL},
     {"invalidate_caches", (PyCFunction)path_finder_invalidate_caches, METH_NOARGS, NULL},
     {NULL, NULL, 0, NULL},

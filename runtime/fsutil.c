@@ -86,3 +86,12 @@ int ph_read_file(const char *path, char **data, size_t *size, ph_error *err)
     *size = len;
     return 0;
 }
+
+char *ph_path_join(const char *dir, const char *name, const char *suffix)
+{
+    size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s%s", dir, name, suffix);
+    return s;
+}

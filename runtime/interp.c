@@ -21,8 +21,8 @@
 
 static int status_error(PyStatus status, const char *what, ph_error *err)
 {
-    ph_error_set(err, "%s: %s%s%s", what, status.func ? status.func : "",
-                 status.func ? ": " : "", status.err_msg ? status.err_msg : "failed");
+    ph_error_set(err, "%s: %s%s%s", what, status.func ? status.func : "", status.func ? ": " : "",
+                 status.err_msg ? status.err_msg : "failed");
     return ph_error_hint(err, "this is a pyhost bug or an unusable environment; run with "
                               "PYHOST_DEBUG=1 and report it");
 }

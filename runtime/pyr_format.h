@@ -21,7 +21,7 @@
 #define PYR_MAGIC_SIZE 8
 #define PYR_FORMAT_VERSION 1
 #define PYR_HEADER_SIZE 128
-#define PYR_ALIGN 16             /* every section and every blob starts on this boundary */
+#define PYR_ALIGN 16 /* every section and every blob starts on this boundary */
 #define PYR_EMPTY_SLOT 0xFFFFFFFFu
 #define PYR_MAX_NAME 65535
 #define PYR_CHUNK_SIZE 4096 /* the index is verified in chunks, each on first use */
@@ -30,24 +30,24 @@
 #define PYR_FLAG_HAS_DICTIONARY 0x1u
 
 typedef struct pyr_header {
-    uint8_t magic[8];           /*   0: PYR_MAGIC */
-    uint16_t format_version;    /*   8: PYR_FORMAT_VERSION */
-    uint16_t header_size;       /*  10: PYR_HEADER_SIZE */
-    uint32_t flags;             /*  12: PYR_FLAG_* */
-    uint32_t python_magic;      /*  16: the 4 bytes of importlib.util.MAGIC_NUMBER, as a u32 */
-    uint32_t python_version;    /*  20: PY_VERSION_HEX of the interpreter, major.minor only */
-    uint64_t file_size;         /*  24: bytes from the first header byte to the last blob byte */
-    uint32_t entry_count;       /*  32 */
-    uint32_t table_size;        /*  36: hash-table slots, a power of two >= 2 * entry_count */
-    uint32_t blob_count;        /*  40 */
-    uint32_t chunk_size;        /*  44: PYR_CHUNK_SIZE, the index checksum granularity */
-    uint64_t table_offset;      /*  48: u32[table_size]: entry index or PYR_EMPTY_SLOT */
-    uint64_t entries_offset;    /*  56: pyr_entry_record[entry_count], sorted by name bytes */
-    uint64_t blobs_offset;      /*  64: pyr_blob_record[blob_count] */
-    uint64_t names_offset;      /*  72: NUL-terminated names, referenced by entries */
-    uint64_t names_size;        /*  80 */
-    uint64_t index_size;        /*  88: the index is [PYR_HEADER_SIZE, PYR_HEADER_SIZE + index_size) */
-    uint64_t chunks_offset;     /*  96: u32 checksum of each chunk_size piece of the index */
+    uint8_t magic[8];        /*   0: PYR_MAGIC */
+    uint16_t format_version; /*   8: PYR_FORMAT_VERSION */
+    uint16_t header_size;    /*  10: PYR_HEADER_SIZE */
+    uint32_t flags;          /*  12: PYR_FLAG_* */
+    uint32_t python_magic;   /*  16: the 4 bytes of importlib.util.MAGIC_NUMBER, as a u32 */
+    uint32_t python_version; /*  20: PY_VERSION_HEX of the interpreter, major.minor only */
+    uint64_t file_size;      /*  24: bytes from the first header byte to the last blob byte */
+    uint32_t entry_count;    /*  32 */
+    uint32_t table_size;     /*  36: hash-table slots, a power of two >= 2 * entry_count */
+    uint32_t blob_count;     /*  40 */
+    uint32_t chunk_size;     /*  44: PYR_CHUNK_SIZE, the index checksum granularity */
+    uint64_t table_offset;   /*  48: u32[table_size]: entry index or PYR_EMPTY_SLOT */
+    uint64_t entries_offset; /*  56: pyr_entry_record[entry_count], sorted by name bytes */
+    uint64_t blobs_offset;   /*  64: pyr_blob_record[blob_count] */
+    uint64_t names_offset;   /*  72: NUL-terminated names, referenced by entries */
+    uint64_t names_size;     /*  80 */
+    uint64_t index_size;     /*  88: the index is [PYR_HEADER_SIZE, PYR_HEADER_SIZE + index_size) */
+    uint64_t chunks_offset;  /*  96: u32 checksum of each chunk_size piece of the index */
     uint64_t dictionary_offset; /* 104: zstd dictionary (PYR_FLAG_HAS_DICTIONARY), else 0 */
     uint64_t dictionary_size;   /* 112 */
     uint32_t chunks_checksum;   /* 120: low 32 bits of XXH64 of the chunk checksum array */

@@ -423,15 +423,16 @@ static bool blob_record_valid(const pyr_archive *a, const pyr_blob_record *r)
 }
 
 /* 1 and *out set when the entry has the slot, 0 when it has not, -1 on a damaged index. */
-static int blob_record(pyr_archive *a, uint32_t index, pyr_slot slot,
-                       const pyr_blob_record **out, ph_error *err)
+static int blob_record(pyr_archive *a, uint32_t index, pyr_slot slot, const pyr_blob_record **out,
+                       ph_error *err)
 {
     const pyr_entry_record *e = entry_record(a, index);
     if (!e || (unsigned)slot >= PYR_SLOTS || e->slot_mask >> PYR_SLOTS)
         return index_error(a, index, err);
     if (!((e->slot_mask >> slot) & 1))
         return 0;
-    uint64_t b = (uint64_t)e->first_blob + (unsigned)__builtin_popcount(e->slot_mask & ((1u << slot) - 1));
+    uint64_t b =
+        (uint64_t)e->first_blob + (unsigned)__builtin_popcount(e->slot_mask & ((1u << slot) - 1));
     uint64_t off = a->header->blobs_offset + b * sizeof(pyr_blob_record);
     if (b >= a->header->blob_count || !touch(a, off, sizeof(pyr_blob_record)))
         return index_error(a, index, err);
@@ -474,8 +475,8 @@ static bool ensure_dctx(pyr_archive *a, bool with_dictionary)
     if (!a->dctx && !(a->dctx = ZSTD_createDCtx()))
         return false;
     if (with_dictionary && !a->ddict)
-        a->ddict = ZSTD_createDDict(a->base + a->header->dictionary_offset,
-                                                a->header->dictionary_size);
+        a->ddict =
+            ZSTD_createDDict(a->base + a->header->dictionary_offset, a->header->dictionary_size);
     return !with_dictionary || a->ddict;
 }
 

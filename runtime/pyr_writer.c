@@ -146,8 +146,7 @@ static int check_name(const char *name, size_t len, pyr_kind kind, ph_error *err
     return 0;
 }
 
-static int find_or_add(pyr_writer *w, const char *name, pyr_kind kind, wentry **out,
-                       ph_error *err)
+static int find_or_add(pyr_writer *w, const char *name, pyr_kind kind, wentry **out, ph_error *err)
 {
     size_t len = strlen(name);
     if (check_name(name, len, kind, err) < 0)
@@ -430,8 +429,8 @@ static void seal(const layout *l, uint8_t *out)
     uint32_t *sums = (uint32_t *)(out + h.chunks_offset);
     for (uint64_t c = 0; c < l->chunk_count; c++) {
         uint64_t start = c * PYR_CHUNK_SIZE;
-        uint64_t len = h.index_size - start < PYR_CHUNK_SIZE ? h.index_size - start
-                                                             : PYR_CHUNK_SIZE;
+        uint64_t len =
+            h.index_size - start < PYR_CHUNK_SIZE ? h.index_size - start : PYR_CHUNK_SIZE;
         sums[c] = (uint32_t)pyr_xxh64(out + PYR_HEADER_SIZE + start, len);
     }
     h.chunks_checksum = (uint32_t)pyr_xxh64(sums, l->chunk_count * 4);

@@ -6,14 +6,12 @@
 #include <string.h>
 
 typedef struct PhResourcePath {
-    PyObject_HEAD
-    PhFinder *finder;
+    PyObject_HEAD PhFinder *finder;
     PyObject *rel; /* '/'-separated path under the root; "" is the root itself */
 } PhResourcePath;
 
 typedef struct PhResourceReader {
-    PyObject_HEAD
-    PhFinder *finder;
+    PyObject_HEAD PhFinder *finder;
     PyObject *dir; /* PhResourcePath of the package directory */
 } PhResourceReader;
 
@@ -30,7 +28,7 @@ PyObject *ph_resource_path_new(PhFinder *f, PyObject *rel)
 static PyObject *child_path(PhResourcePath *p, PyObject *name)
 {
     PyObject *rel = PyUnicode_GET_LENGTH(p->rel) ? PyUnicode_FromFormat("%U/%U", p->rel, name)
-                                                  : Py_NewRef(name);
+                                                 : Py_NewRef(name);
     if (!rel)
         return NULL;
     PyObject *child = ph_resource_path_new(p->finder, rel);
@@ -63,8 +61,8 @@ static int collect_file_children(PhFinder *f, const char *dir, size_t dlen, PyOb
             continue; /* at the root, only directories come from '/'-names */
         if (e.kind <= PYR_EXTENSION_MODULE || rest[0] == '.')
             continue;
-        PyObject *name = PyUnicode_FromStringAndSize(rest, slash ? slash - rest
-                                                                 : (Py_ssize_t)strlen(rest));
+        PyObject *name =
+            PyUnicode_FromStringAndSize(rest, slash ? slash - rest : (Py_ssize_t)strlen(rest));
         rc = name ? PyDict_SetItem(children, name, slash ? Py_True : Py_False) : -1;
         Py_XDECREF(name);
     }
@@ -103,9 +101,9 @@ static int collect_module_children(PhFinder *f, PyObject *rel, PyObject *childre
         int ispkg = PyObject_IsTrue(PyTuple_GET_ITEM(PyList_GET_ITEM(mods, i), 1));
         PyObject *key = ispkg ? Py_NewRef(name) : PyUnicode_FromFormat("%U.py", name);
         if (!ispkg) {
-            PyObject *probe = key ? PyUnicode_FromFormat("%U%s%U", rel,
-                                                         PyUnicode_GET_LENGTH(rel) ? "/" : "", key)
-                                  : NULL;
+            PyObject *probe =
+                key ? PyUnicode_FromFormat("%U%s%U", rel, PyUnicode_GET_LENGTH(rel) ? "/" : "", key)
+                    : NULL;
             PyObject *data = probe ? ph_finder_read_path(f, probe) : NULL;
             Py_XDECREF(probe);
             if (!data) { /* no packed source: nothing to show as a file */

@@ -427,9 +427,8 @@ Test(errors, unknown_section_without_suggestion)
     ph_manifest m;
     ph_error err;
     cr_assert_eq(load_text(MINIMAL "[zzzzzz]\n", &m, &err), -1);
-    cr_assert_str_eq(err.hint,
-                     "known sections: [app], [python], [resources], [routing], [bundle], "
-                     "[installer.deb], [installer.dmg], [installer.msi]");
+    cr_assert_str_eq(err.hint, "known sections: [app], [python], [resources], [routing], [bundle], "
+                               "[installer.deb], [installer.dmg], [installer.msi]");
 }
 
 Test(errors, unknown_key_typo)

@@ -115,29 +115,29 @@ typedef struct ph_manifest {
         char *output;  /* as written, relative to base_dir; NULL: ./dist (pyhost bundle -o) */
     } bundle;
 
-    struct {                /* [installer.deb]: pyhost installer deb (docs/installers.md) */
-        char *maintainer;   /* "Name <email>"; the installer requires it */
-        char *description;  /* first line: the synopsis; further lines: the long description */
-        char *section;      /* Debian archive section, default "utils" */
-        char *priority;     /* default "optional" */
-        char *homepage;     /* NULL: no Homepage field */
-        ph_strlist depends; /* added to what dpkg-shlibdeps finds, e.g. "libtk8.6" */
-        char *category;     /* freedesktop main category of the .desktop entry, "Utility" */
+    struct {                 /* [installer.deb]: pyhost installer deb (docs/installers.md) */
+        char *maintainer;    /* "Name <email>"; the installer requires it */
+        char *description;   /* first line: the synopsis; further lines: the long description */
+        char *section;       /* Debian archive section, default "utils" */
+        char *priority;      /* default "optional" */
+        char *homepage;      /* NULL: no Homepage field */
+        ph_strlist depends;  /* added to what dpkg-shlibdeps finds, e.g. "libtk8.6" */
+        char *category;      /* freedesktop main category of the .desktop entry, "Utility" */
         ph_strlist keywords; /* .desktop Keywords; empty: the app's name */
-        char *copyright;    /* "2024 Ada Lovelace"; NULL: the maintainer */
-        char *license;      /* a short license name for the copyright file */
+        char *copyright;     /* "2024 Ada Lovelace"; NULL: the maintainer */
+        char *license;       /* a short license name for the copyright file */
     } deb;
 
-    struct {                       /* [installer.dmg]: pyhost installer dmg */
-        char *bundle_identifier;   /* NULL: org.pyhost.<name> */
+    struct {                          /* [installer.dmg]: pyhost installer dmg */
+        char *bundle_identifier;      /* NULL: org.pyhost.<name> */
         char *minimum_system_version; /* LSMinimumSystemVersion, default "10.13" */
-        char *codesign_identity;   /* macOS only: codesign -s; NULL: unsigned */
-        char *notary_profile;      /* macOS only: notarytool --keychain-profile; NULL: none */
+        char *codesign_identity;      /* macOS only: codesign -s; NULL: unsigned */
+        char *notary_profile;         /* macOS only: notarytool --keychain-profile; NULL: none */
     } dmg;
 
-    struct {                 /* [installer.msi]: pyhost installer msi */
-        char *upgrade_code;  /* a GUID as written; NULL: derived from [app] name */
-        char *manufacturer;  /* NULL: [app] name */
+    struct {                /* [installer.msi]: pyhost installer msi */
+        char *upgrade_code; /* a GUID as written; NULL: derived from [app] name */
+        char *manufacturer; /* NULL: [app] name */
     } msi;
 
     int lines[PH_MANIFEST_MAX_KEYS]; /* private: line each key was set on, 0 = default */

@@ -8,13 +8,13 @@
 #include "pyhost/error.h"
 
 typedef struct ph_app_options {
-    const char *resources; /* the .pyr, or an executable with resources embedded in it */
-    uint64_t offset;       /* where the .pyr starts inside `resources` (0 for a .pyr file) */
-    const char *root;      /* app directory for __file__ and sys.path; NULL: dir of resources */
+    const char *resources;  /* the .pyr, or an executable with resources embedded in it */
+    uint64_t offset;        /* where the .pyr starts inside `resources` (0 for a .pyr file) */
+    const char *root;       /* app directory for __file__ and sys.path; NULL: dir of resources */
     const char *executable; /* sys.executable; NULL: this process's own executable */
     int argc;               /* sys.argv, argv[0] included */
     char **argv;
-    bool meipass; /* also set sys._MEIPASS = root (PyInstaller compatibility) */
+    bool meipass;     /* also set sys._MEIPASS = root (PyInstaller compatibility) */
     const char *code; /* run this source as __main__ instead of the entry point (python -c) */
 } ph_app_options;
 

@@ -16,7 +16,6 @@ char *ph_cache_root(void);
  * (malloc'd). Content-addressed, so concurrent runs agree on the name; written to a temporary
  * file and renamed, so nobody sees a partial file; directories are 0700 and must be ours and
  * not symlinks. */
-int ph_extract(const uint8_t *data, size_t size, const char *filename, char **path,
-               ph_error *err);
+int ph_extract(const uint8_t *data, size_t size, const char *filename, char **path, ph_error *err);
 
 #endif

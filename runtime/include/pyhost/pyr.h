@@ -45,9 +45,9 @@ typedef enum pyr_location {
 
 #define PYR_NOT_FOUND UINT32_MAX
 
-const char *pyr_kind_name(pyr_kind kind);      /* "module", "package", ...; "?" if unknown */
-const char *pyr_slot_name(pyr_slot slot);      /* "source", "bytecode-opt0", ..., "data" */
-int pyr_kind_from_name(const char *name);      /* -1 if unknown */
+const char *pyr_kind_name(pyr_kind kind); /* "module", "package", ...; "?" if unknown */
+const char *pyr_slot_name(pyr_slot slot); /* "source", "bytecode-opt0", ..., "data" */
+int pyr_kind_from_name(const char *name); /* -1 if unknown */
 const char *pyr_compression_name(pyr_compression c);
 
 /* ---- Reading ---------------------------------------------------------------------------- */
@@ -112,8 +112,7 @@ uint32_t pyr_lower_bound(pyr_archive *archive, const char *prefix, size_t prefix
 
 int pyr_entry_at(pyr_archive *archive, uint32_t index, pyr_entry *entry, ph_error *err);
 /* Returns 1 and fills *blob when the entry has that slot, 0 when it does not, -1 on error. */
-int pyr_blob_at(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_blob *blob,
-                ph_error *err);
+int pyr_blob_at(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_blob *blob, ph_error *err);
 /* Reads a blob, verifying its checksum and decompressing it. */
 int pyr_read(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err);
 void pyr_data_release(pyr_data *data);

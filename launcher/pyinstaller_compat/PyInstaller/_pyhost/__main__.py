@@ -1,0 +1,42 @@
+"""Run by `pyhost pyinstaller` inside its embedded interpreter (never by a user's python3):
+parses the command line, writes and runs the spec file, stages the build, and hands the plan
+to pyhost through the file descriptor in $PYHOST_PYI_PLAN_FD.
+
+`pyhost pyinstaller --install-compat DIR` copies this package to DIR/PyInstaller, recording
+where this pyhost is, so that `python3 -m PyInstaller` with DIR on its path finds it."""
+import os
+import shutil
+import sys
+
+import PyInstaller
+from PyInstaller._pyhost import cli
+
+
+def _write_plan(plan):
+    text = ''.join('%s\t%s\n' % (k, v) for k, v in plan)
+    fd = int(os.environ['PYHOST_PYI_PLAN_FD'])
+    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+        f.write(text)
+
+
+def install_compat(args):
+    if len(args) != 1:
+        raise SystemExit('usage: pyhost pyinstaller --install-compat DIR')
+    src = os.path.dirname(os.path.abspath(PyInstaller.__file__))
+    dest = os.path.join(os.path.abspath(args[0]), 'PyInstaller')
+    if os.path.isdir(dest):
+        shutil.rmtree(dest)
+    shutil.copytree(src, dest, ignore=shutil.ignore_patterns('__pycache__', '*.pyc',
+                                                            '_pyhost_location.py'))
+    with open(os.path.join(dest, '_pyhost_location.py'), 'w') as f:
+        f.write('# Written by pyhost pyinstaller --install-compat\nPYHOST = %r\n'
+                % os.environ.get('PYHOST_SELF', 'pyhost'))
+    print('installed %s (python3 -m PyInstaller runs %s)'
+          % (dest, os.environ.get('PYHOST_SELF', 'pyhost')))
+
+
+if __name__ == '__main__':
+    if sys.argv[1:2] == ['--install-compat']:
+        install_compat(sys.argv[2:])
+    else:
+        cli.main(sys.argv[1:], _write_plan)

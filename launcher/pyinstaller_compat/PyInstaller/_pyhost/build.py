@@ -1,0 +1,174 @@
+"""Running a spec file and turning what it asks for into a pyhost build.
+
+The spec file runs against the objects of PyInstaller.building (they record, Analysis also
+analyzes); what the last COLLECT (onedir) or EXE (onefile) holds is then staged under
+WORKPATH/NAME/pyhost/: the app directory (the app's own modules, the scripts, the runtime hooks,
+the generated start-up module), pyhost.ini, and for onedir the contents directory with the data
+files, already inside DISTPATH. pyhost's C side builds and places the executable from the plan.
+"""
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+
+import PyInstaller
+from PyInstaller._pyhost import boot, state
+from PyInstaller.building.api import COLLECT, EXE
+
+logger = logging.getLogger('PyInstaller')
+
+STDLIB_EXCLUDE = ('test.*, idlelib.*, tkinter.test.*, lib2to3.tests.*, ensurepip.*, '
+                  'distutils.tests.*, unittest.test.*, ctypes.test.*, turtledemo.*')
+BOOT = '_pyhost_pyi_boot'
+MEIPASS_PKG = '_pyhost_meipass'
+
+
+def spec_namespace(specfile):
+    from PyInstaller.building import build_main
+    conf = state.CONF
+    ns = {name: getattr(build_main, name) for name in build_main.__all__}
+    ns.update({'__name__': '__main__', '__file__': specfile, 'SPEC': specfile,
+               'SPECPATH': conf['specpath'], 'specnm': conf['specnm'],
+               'DISTPATH': conf['distpath'], 'HOMEPATH': PyInstaller.HOMEPATH,
+               'WARNFILE': conf['warnfile'], 'workpath': conf['workpath'], 'os': os,
+               'block_cipher': None})
+    return ns
+
+
+def run_spec(specfile, distpath, workpath, clean):
+    specfile = os.path.abspath(specfile)
+    specnm = os.path.splitext(os.path.basename(specfile))[0]
+    workpath = os.path.join(os.path.abspath(workpath), specnm)
+    state.reset()
+    state.CONF.update(spec=specfile, specpath=os.path.dirname(specfile), specnm=specnm,
+                      workpath=workpath, distpath=os.path.abspath(distpath),
+                      warnfile=os.path.join(workpath, 'warn-%s.txt' % specnm))
+    if clean and os.path.isdir(workpath):
+        logger.info('Removing temporary files and cleaning cache in %s', workpath)
+        shutil.rmtree(workpath)
+    os.makedirs(workpath, exist_ok=True)
+    os.makedirs(state.CONF['distpath'], exist_ok=True)
+    with open(specfile, 'rb') as f:
+        code = compile(f.read(), specfile, 'exec')
+    exec(code, spec_namespace(specfile))
+
+
+class Target:
+    """What the spec built: the last COLLECT (onedir) or, without one, the last EXE."""
+
+    def __init__(self):
+        products = state.PRODUCTS
+        coll = next((p for p in reversed(products) if isinstance(p, COLLECT)), None)
+        exe = coll.exe if coll and coll.exe else next(
+            (p for p in reversed(products) if isinstance(p, EXE)), None)
+        if exe is None:
+            raise SystemExit('pyinstaller: error: the spec file creates no EXE')
+        if not state.ANALYSES:
+            raise SystemExit('pyinstaller: error: the spec file creates no Analysis')
+        self.exe, self.onefile = exe, coll is None
+        self.name = exe.name
+        self.dirname = coll.name if coll else exe.name
+        toc = exe.toc + (coll.toc if coll else [])
+        self.scripts = [e for e in exe.toc if e[2] == 'PYSOURCE']
+        keep_binaries = not exe.exclude_binaries or coll is not None
+        files = {}
+        for dest, src, kind in toc:
+            if kind == 'DATA' or (kind in ('BINARY', 'EXTENSION') and keep_binaries):
+                files.setdefault(os.path.normpath(dest), (src, kind != 'DATA'))
+        self.files = sorted(files.items())
+        for name in (self.name, self.dirname):
+            if not re.fullmatch(r'[A-Za-z0-9._-]+', name):
+                raise SystemExit('pyinstaller: error: name %r: pyhost names apps with letters, '
+                                 "digits, '.', '_' and '-' only" % name)
+
+
+def _copy_top(src, dest_dir):
+    if os.path.isdir(src):
+        shutil.copytree(src, os.path.join(dest_dir, os.path.basename(src)),
+                        ignore=shutil.ignore_patterns('__pycache__', '*.pyc'), dirs_exist_ok=True)
+    else:
+        shutil.copy2(src, dest_dir)
+
+
+def _stage_app(t, app):
+    analyses = state.ANALYSES
+    for a in analyses:
+        for top, src in sorted(a.app_tops.items()):
+            _copy_top(src, app)
+    scripts, rthooks = [], []
+    for name, src, _ in t.scripts:
+        dest = os.path.join(app, name + '.py')
+        if os.path.exists(dest) and not os.path.samefile(dest, src):
+            raise SystemExit('pyinstaller: error: script %s is named like the module %s it '
+                             'imports; rename the script' % (src, name))
+        shutil.copyfile(src, dest)
+        (rthooks if name.startswith('pyi_rth_') else scripts).append(name)
+    data_key, data_files = None, []
+    if t.onefile and t.files:
+        digest = hashlib.sha256()
+        for dest, (src, executable) in t.files:
+            path = os.path.join(app, MEIPASS_PKG, dest)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            shutil.copyfile(src, path)
+            with open(src, 'rb') as f:
+                digest.update(dest.encode() + b'\0' + hashlib.sha256(f.read()).digest())
+            data_files.append((dest, executable))
+        open(os.path.join(app, MEIPASS_PKG, '__init__.py'), 'w').close()
+        data_key = '%s-%s' % (t.name, digest.hexdigest()[:20])
+    with open(os.path.join(app, BOOT + '.py'), 'w') as f:
+        f.write(boot.render(scripts, rthooks, data_key, data_files, t.exe.runtime_tmpdir))
+
+
+def _manifest(t):
+    analyses = state.ANALYSES
+    dists = list(dict.fromkeys(d for a in analyses for d in a.distributions))
+    excludes = list(dict.fromkeys(x for a in analyses for x in a.excludes))
+    patterns = ', '.join('%s.*' % x for x in excludes)
+    lines = ['# Generated by pyhost pyinstaller from %s' % state.CONF['spec'],
+             '[app]', 'name = %s' % t.name, 'entry = %s:main' % BOOT,
+             'gui = %s' % ('false' if t.exe.console else 'true'),
+             '', '[python]', 'optimize = %d' % max(0, min(2, analyses[0].optimize)),
+             'stdlib_exclude = %s%s' % (STDLIB_EXCLUDE, ', ' + patterns if patterns else ''),
+             '', '[resources]', 'paths = app']
+    if dists:
+        lines.append('distributions = %s' % ', '.join(dists))
+    if patterns:
+        lines.append('exclude = %s' % patterns)
+    lines += ['', '[bundle]', 'resources = %s' % ('embedded' if t.onefile else 'adjacent')]
+    return '\n'.join(lines) + '\n'
+
+
+def _stage_contents(t):
+    """The onedir tree minus the executable, made inside DISTPATH so that it can be renamed."""
+    distpath = state.CONF['distpath']
+    stage = tempfile.mkdtemp(prefix='.%s.pyi-' % t.dirname, dir=distpath)
+    os.chmod(stage, 0o755)
+    contents = os.path.normpath(os.path.join(stage, t.exe.contents_directory))
+    os.makedirs(contents, exist_ok=True)
+    for dest, (src, executable) in t.files:
+        path = os.path.join(contents, dest)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        shutil.copyfile(src, path)
+        os.chmod(path, 0o755 if executable else 0o644)
+    return stage
+
+
+def stage(t):
+    """Stages the build and returns the plan for the C side, as (key, value) pairs."""
+    work = os.path.join(state.CONF['workpath'], 'pyhost')
+    if os.path.isdir(work):
+        shutil.rmtree(work)
+    app = os.path.join(work, 'app')
+    os.makedirs(app)
+    _stage_app(t, app)
+    manifest = os.path.join(work, 'pyhost.ini')
+    with open(manifest, 'w') as f:
+        f.write(_manifest(t))
+    plan = [('name', t.name), ('dir', t.dirname), ('mode', 'onefile' if t.onefile else 'onedir'),
+            ('manifest', manifest), ('bundle', os.path.join(work, 'bundle')),
+            ('distpath', state.CONF['distpath']), ('contents', t.exe.contents_directory)]
+    if not t.onefile:
+        plan.append(('stage', _stage_contents(t)))
+    return plan

@@ -1,0 +1,244 @@
+/* The Python half of `pyhost pyinstaller`, run by the embedded interpreter in a child process.
+ *
+ * A child, because spec files and hooks are arbitrary Python that may import anything (and the
+ * builder starts its own interpreter afterwards: CPython cannot be finalized and started again
+ * reliably in one process). The child's sys.path is the compatibility package, the stdlib and
+ * the build machine's site directories, so hooks see the installed packages as PyInstaller's
+ * would; the plan comes back through a pipe. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bundle.h"
+#include "ph_build_config.h"
+#include "pyinstaller.h"
+
+#define WIDEN_(s) L##s
+#define WIDEN(s) WIDEN_(s)
+
+/* The same site directories the builder looks for distributions in (build_pack.c). */
+static const char *const site_dirs[] = {"/usr/local/lib/python3.11/dist-packages",
+                                        "/usr/lib/python3/dist-packages",
+                                        "/usr/lib/python3.11/dist-packages", NULL};
+
+static bool has_package(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/PyInstaller/__init__.py", dir);
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *ph_pyi_compat_dir(ph_error *err)
+{
+    const char *env = getenv("PYHOST_PYINSTALLER_COMPAT");
+    if (env && *env)
+        return has_package(env) ? realpath(env, NULL)
+                                : (ph_error_set(err,
+                                                "$PYHOST_PYINSTALLER_COMPAT=%s holds no "
+                                                "PyInstaller/__init__.py",
+                                                env),
+                                   NULL);
+    char *self = ph_self_path(err), installed[PATH_MAX];
+    if (!self)
+        return NULL;
+    *strrchr(self, '/') = '\0';
+    snprintf(installed, sizeof installed, "%s/../share/pyhost/python", self);
+    free(self);
+    if (has_package(installed))
+        return realpath(installed, NULL);
+    if (has_package(PH_PYI_COMPAT_SOURCE))
+        return strdup(PH_PYI_COMPAT_SOURCE);
+    ph_error_set(err, "the PyInstaller compatibility package is not installed next to pyhost");
+    ph_error_hint(err, "reinstall pyhost (it installs share/pyhost/python/PyInstaller), or set "
+                       "PYHOST_PYINSTALLER_COMPAT to a directory holding PyInstaller/");
+    return NULL;
+}
+
+static PyStatus append_path(PyConfig *c, const char *dir)
+{
+    wchar_t *w = Py_DecodeLocale(dir, NULL);
+    if (!w)
+        return PyStatus_NoMemory();
+    PyStatus st = PyWideStringList_Append(&c->module_search_paths, w);
+    PyMem_RawFree(w);
+    return st;
+}
+
+static PyStatus configure(PyConfig *c, const char *compat, int argc, char **argv)
+{
+    PyConfig_InitIsolatedConfig(c);
+    c->site_import = 0;
+    c->write_bytecode = 0;
+    c->pathconfig_warnings = 0;
+    c->parse_argv = 0;
+    c->module_search_paths_set = 1;
+    argv[0] = "pyinstaller";
+    PyStatus st = PyConfig_SetBytesArgv(c, argc, argv);
+    if (!PyStatus_Exception(st))
+        st = PyConfig_SetString(c, &c->run_module, L"PyInstaller._pyhost");
+    if (!PyStatus_Exception(st))
+        st = append_path(c, compat);
+    if (!PyStatus_Exception(st))
+        st = PyWideStringList_Append(&c->module_search_paths, WIDEN(PH_PYTHON_STDLIB));
+    if (!PyStatus_Exception(st))
+        st = PyWideStringList_Append(&c->module_search_paths, WIDEN(PH_PYTHON_DYNLOAD));
+    struct stat sb;
+    for (const char *const *d = site_dirs; *d && !PyStatus_Exception(st); d++)
+        if (stat(*d, &sb) == 0 && S_ISDIR(sb.st_mode))
+            st = append_path(c, *d);
+    return st;
+}
+
+/* Never returns: runs PyInstaller._pyhost as __main__ and exits with its status. */
+static void run_child(int fd, const char *compat, int argc, char **argv)
+{
+    char value[16];
+    snprintf(value, sizeof value, "%d", fd);
+    setenv("PYHOST_PYI_PLAN_FD", value, 1);
+    setenv("PYHOST_PYI_STDLIB", PH_PYTHON_STDLIB, 1); /* frozen os has no __file__ to ask */
+    ph_error ignored = {{0}, {0}};
+    char *self = ph_self_path(&ignored);
+    if (self)
+        setenv("PYHOST_SELF", self, 1); /* --install-compat records it */
+    free(self);
+    PyConfig c;
+    PyStatus st = configure(&c, compat, argc, argv);
+    if (!PyStatus_Exception(st))
+        st = Py_InitializeFromConfig(&c);
+    PyConfig_Clear(&c);
+    if (PyStatus_Exception(st))
+        Py_ExitStatusException(st);
+    exit(Py_RunMain());
+}
+
+static int read_all(int fd, char **out)
+{
+    size_t n = 0, cap = 4096;
+    char *buf = malloc(cap);
+    ssize_t r;
+    while (buf && (r = read(fd, buf + n, cap - n - 1)) != 0) {
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            break;
+        n += (size_t)r;
+        if (n + 1 == cap) {
+            char *grown = realloc(buf, cap *= 2);
+            if (!grown)
+                free(buf);
+            buf = grown;
+        }
+    }
+    if (buf)
+        buf[n] = '\0';
+    *out = buf;
+    return buf ? 0 : -1;
+}
+
+static int set_field(ph_pyi_plan *p, const char *key, const char *value)
+{
+    struct {
+        const char *key;
+        char **field;
+    } fields[] = {{"name", &p->name},     {"dir", &p->dir},           {"manifest", &p->manifest},
+                  {"bundle", &p->bundle}, {"distpath", &p->distpath}, {"contents", &p->contents},
+                  {"stage", &p->stage}};
+    if (!strcmp(key, "mode"))
+        p->onefile = !strcmp(value, "onefile");
+    else if (!strcmp(key, "noconfirm"))
+        p->noconfirm = !strcmp(value, "1");
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        if (!strcmp(key, fields[i].key)) {
+            free(*fields[i].field);
+            if (!(*fields[i].field = strdup(value)))
+                return -1;
+        }
+    return 0;
+}
+
+static int parse_plan(char *text, ph_pyi_plan *p, ph_error *err)
+{
+    for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+        char *tab = strchr(line, '\t');
+        if (!tab)
+            return ph_error_set(err, "pyinstaller: malformed plan line '%s'", line);
+        *tab = '\0';
+        if (set_field(p, line, tab + 1) < 0)
+            return ph_error_set(err, "out of memory");
+    }
+    if (!p->name || !p->dir || !p->manifest || !p->bundle || !p->distpath || !p->contents ||
+        (!p->onefile && !p->stage))
+        return ph_error_set(err, "pyinstaller: the build plan is incomplete");
+    return 0;
+}
+
+static int child_status(pid_t pid)
+{
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 1;
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+int ph_pyi_run_driver(int argc, char **argv, ph_pyi_plan *plan, bool *have_plan, ph_error *err)
+{
+    *have_plan = false;
+    char *compat = ph_pyi_compat_dir(err);
+    int fds[2];
+    if (!compat)
+        return -1;
+    if (pipe(fds) < 0) {
+        free(compat);
+        return ph_error_errno(err, errno, "cannot create a pipe");
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        close(fds[0]);
+        run_child(fds[1], compat, argc, argv);
+    }
+    free(compat);
+    close(fds[1]);
+    if (pid < 0) {
+        close(fds[0]);
+        return ph_error_errno(err, errno, "cannot start the PyInstaller driver");
+    }
+    char *text = NULL;
+    int rc = read_all(fds[0], &text);
+    close(fds[0]);
+    int status = child_status(pid);
+    if (rc < 0) {
+        free(text);
+        return ph_error_set(err, "out of memory");
+    }
+    if (status == 0 && text[0]) {
+        rc = parse_plan(text, plan, err);
+        *have_plan = rc == 0;
+    }
+    free(text);
+    return rc < 0 ? -1 : status;
+}
+
+void ph_pyi_plan_free(ph_pyi_plan *p)
+{
+    free(p->name);
+    free(p->dir);
+    free(p->manifest);
+    free(p->bundle);
+    free(p->distpath);
+    free(p->contents);
+    free(p->stage);
+    *p = (ph_pyi_plan){0};
+}
