@@ -432,7 +432,8 @@ static PyObject *finder_get_data(PhFinder *f, PyObject *path)
     return data;
 }
 
-PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out)
+PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out,
+                                 bool namespaces)
 {
     size_t plen = strlen(package_prefix);
     pyr_info info;
@@ -446,7 +447,8 @@ PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObje
         if (e.name_len < plen || memcmp(e.name, package_prefix, plen) != 0)
             break; /* sorted by name: the package's range has ended */
         const char *rest = e.name + plen;
-        if (!importable(e.kind) || !*rest || strchr(rest, '.'))
+        if (!importable(e.kind) || (!namespaces && e.kind == PYR_NAMESPACE_PACKAGE) || !*rest ||
+            strchr(rest, '.'))
             continue;
         bool ispkg = e.kind == PYR_PACKAGE || e.kind == PYR_NAMESPACE_PACKAGE;
         PyObject *item = Py_BuildValue("(NO)", PyUnicode_FromFormat("%U%s", prefix_out, rest),
@@ -464,7 +466,8 @@ PyObject *ph_finder_iter_modules_method(PhFinder *f, const char *package_prefix,
     if (!PyArg_ParseTuple(args, "|U:iter_modules", &prefix))
         return NULL;
     PyObject *empty = prefix ? NULL : PyUnicode_FromString("");
-    PyObject *list = ph_finder_iter_modules(f, package_prefix, prefix ? prefix : empty);
+    /* like pkgutil over the filesystem: a directory without __init__ is not listed */
+    PyObject *list = ph_finder_iter_modules(f, package_prefix, prefix ? prefix : empty, false);
     Py_XDECREF(empty);
     if (!list)
         return NULL;

@@ -40,8 +40,10 @@ PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index);
  * NULL with no exception when nothing is packed there. */
 PyObject *ph_finder_read_path(PhFinder *f, PyObject *rel);
 /* Lists the direct children (modules) of the package prefix ("" or "pkg.") into a list of
- * (name, ispkg) tuples with names prefixed by `prefix_out`. */
-PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out);
+ * (name, ispkg) tuples with names prefixed by `prefix_out`; namespace packages only when
+ * `namespaces` (pkgutil does not list them, a directory listing does). */
+PyObject *ph_finder_iter_modules(PhFinder *f, const char *package_prefix, PyObject *prefix_out,
+                                 bool namespaces);
 
 /* The pkgutil protocol's iter_modules([prefix]) for a package prefix: an iterator of
  * (name, ispkg). */

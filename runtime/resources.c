@@ -89,7 +89,7 @@ static int collect_module_children(PhFinder *f, PyObject *rel, PyObject *childre
     if (*pkg)
         strcat(prefix, ".");
     PyObject *empty = PyUnicode_FromString("");
-    PyObject *mods = empty ? ph_finder_iter_modules(f, prefix, empty) : NULL;
+    PyObject *mods = empty ? ph_finder_iter_modules(f, prefix, empty, true) : NULL;
     Py_XDECREF(empty);
     PyMem_Free(prefix);
     Py_DECREF(dotted);

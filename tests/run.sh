@@ -6,7 +6,7 @@
 #   4. valgrind over `pyhost run` of a real app.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
-"$root/.ci/install-deps"
+"$root/.ci/install-deps" --tests
 cd "$root"
 
 echo "== 1/4 build (-Werror) and test"

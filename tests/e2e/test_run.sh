@@ -103,6 +103,30 @@ PY
     expect_eq "probe output" "$expected" "$OUT"
 }
 
+# PEP 420: one namespace package whose portions come from two [resources] paths.
+test_namespace_package_across_paths() {
+    mkdir -p "$WORK/nsapp/one/plugins" "$WORK/nsapp/two/plugins/deep"
+    printf 'NAME = "alpha"\n' >"$WORK/nsapp/one/plugins/alpha.py"
+    printf 'NAME = "beta"\n' >"$WORK/nsapp/two/plugins/beta.py"
+    printf 'NAME = "gamma"\n' >"$WORK/nsapp/two/plugins/deep/gamma.py"
+    cat >"$WORK/nsapp/one/main.py" <<'PY'
+import importlib, pkgutil
+import plugins
+names = sorted(m.name for m in pkgutil.iter_modules(plugins.__path__))
+print(names, [importlib.import_module("plugins." + n).NAME for n in names if n != "deep"])
+import plugins.deep.gamma
+print(plugins.deep.gamma.NAME, getattr(plugins, "__file__", None))
+PY
+    printf '[app]\nname = nsapp\nentry = main\n\n[resources]\npaths = one, two\n' \
+        >"$WORK/nsapp/pyhost.ini"
+    build_app "$WORK/nsapp" || return
+    run_capture "$PYHOST" run "$WORK/nsapp/nsapp.pyr"
+    expect_eq "status" 0 "$STATUS"
+    local expected
+    expected=$(cd "$WORK/nsapp" && PYTHONPATH=one:two "$PYTHON" -s -S one/main.py)
+    expect_eq "same as python3.11 with both directories on sys.path" "$expected" "$OUT"
+}
+
 test_keyboard_interrupt_exits_like_python() {
     mkdir -p "$WORK/k"
     printf 'import os, signal, time\nos.kill(os.getpid(), signal.SIGINT)\ntime.sleep(5)\n' \
