@@ -274,7 +274,8 @@ static int list_dir(const char *path, char ***out, size_t *count, ph_error *err)
         free_names(names, n);
         return ph_error_set(err, "out of memory listing %s", path);
     }
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n) /* an empty directory has no array: qsort(NULL, 0, ...) is undefined */
+        qsort(names, n, sizeof *names, cmp_names);
     *out = names;
     *count = n;
     return 0;

@@ -298,7 +298,8 @@ static int explain(build *b)
         if (add_note_list(out, line) < 0)
             return ph_error_set(b->err, "out of memory");
     }
-    qsort(out->items, out->count, sizeof *out->items, cmp_lines);
+    if (out->count) /* qsort(NULL, 0, ...) is undefined */
+        qsort(out->items, out->count, sizeof *out->items, cmp_lines);
     return 0;
 }
 

@@ -343,7 +343,8 @@ int ph_inst_list_files(const char *root, ph_inst_list *out, ph_error *err)
         ph_inst_list_free(out);
         return ph_error_errno(err, errno, "cannot list the files under %s", root);
     }
-    qsort(out->items, out->count, sizeof *out->items, compare_strings);
+    if (out->count) /* qsort(NULL, 0, ...) is undefined */
+        qsort(out->items, out->count, sizeof *out->items, compare_strings);
     return 0;
 }
 
