@@ -7,8 +7,9 @@
  *                      same for every version of the app)
  *   payload/lib/...    what the manifest routes to the filesystem
  *   NAME.ico, NAME.wxs, version.rc, ...
- * wixl builds the MSI from NAME.wxs, msibuild then sets the package code wixl cannot take, and
- * the MSI is renamed into DIR only when complete. */
+ * wixl builds the MSI from NAME.wxs, msibuild then sets the package code wixl cannot take,
+ * msi_time.c replaces the times wixl stamps with SOURCE_DATE_EPOCH, and the MSI is renamed into
+ * DIR only when complete. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "installer_msi.h"
 #include "pyhost/fsutil.h"
 #include "installer_util.h"
+#include "msi_time.h"
 
 static const char help[] =
     "usage: pyhost installer msi [-c pyhost.ini] [-o DIR] [--keep]\n"
@@ -29,6 +31,7 @@ static const char help[] =
     "mingw-w64), NAME.pyr and lib/ under Program Files\\NAME, a Start-menu shortcut, and an\n"
     "uninstall entry; a newer version upgrades an older one. Needs wixl and msitools,\n"
     "mingw-w64 and icoutils. The MSI does not carry CPython: see docs/installers.md.\n"
+    "Two builds with the same SOURCE_DATE_EPOCH (default: the manifest's time) are identical.\n"
     "\n"
     "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
     "  -o, --output DIR   where the .msi goes (default: ./dist)\n"
@@ -39,6 +42,7 @@ typedef struct msi_build {
     ph_manifest m;
     ph_msi msi;
     char *work, *payload, *png, *ico, *wxs, *out;
+    int64_t epoch; /* SOURCE_DATE_EPOCH, else the manifest's time */
     ph_error *err;
 } msi_build;
 
@@ -95,10 +99,9 @@ static int make_exe(msi_build *b)
 /* Same times on every file, so the cabinet inside the MSI depends on the content only. */
 static int normalize(msi_build *b)
 {
-    int64_t epoch;
-    if (ph_inst_epoch(b->a.manifest, &epoch, b->err) < 0)
+    if (ph_inst_epoch(b->a.manifest, &b->epoch, b->err) < 0)
         return -1;
-    return ph_inst_normalize_tree(b->payload, epoch, b->err);
+    return ph_inst_normalize_tree(b->payload, b->epoch, b->err);
 }
 
 static int write_wxs(msi_build *b)
@@ -112,7 +115,8 @@ static int write_wxs(msi_build *b)
 }
 
 /* wixl draws a random package code (it ignores Package/@Id); msibuild -s rewrites the summary
- * information with ours. Both run in the staging directory: wixl cannot resolve an absolute
+ * information with ours, but neither can set its times (nor reads SOURCE_DATE_EPOCH), so they
+ * are patched in last. Both tools run in the staging directory: wixl cannot resolve an absolute
  * SourceDir, and relative paths keep the .wxs usable with WiX on Windows as it is. */
 static int run_wixl(msi_build *b, const char *msi_name)
 {
@@ -134,6 +138,8 @@ static int build_msi(msi_build *b)
     char *tmp = ph_path_join(b->work, name, "");
     b->out = ph_path_join(b->a.output, name, "");
     int rc = tmp && b->out ? run_wixl(b, name) : ph_error_set(b->err, "out of memory");
+    if (rc == 0)
+        rc = ph_msi_set_time(tmp, b->epoch, b->err);
     if (rc == 0 && rename(tmp, b->out) < 0)
         rc = ph_error_errno(b->err, errno, "cannot create %s", b->out);
     free(tmp);

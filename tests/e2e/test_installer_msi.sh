@@ -62,6 +62,8 @@ build_msi() {
 # msiinfo writes CRLF line ends.
 property() { msiinfo export "$1" Property | tr -d '\r' | awk -F'\t' -v k="$2" '$1 == k {print $2}'; }
 package_code() { msiinfo suminfo "$1" | sed -n 's/^Revision number (UUID): //p'; }
+# msiinfo prints the summary times in local time.
+summary_time() { TZ=UTC msiinfo suminfo "$1" | sed -n "s/^$2: //p"; }
 
 test_tables() {
     fresh
@@ -103,7 +105,8 @@ test_tables() {
     expect_eq "no staging left" "" "$(ls -A "$WORK/app/dist" | grep -v '\.msi$')"
 }
 
-# Identity comes from the content: the same input twice gives the same codes and the same .exe;
+# Identity comes from the content: the same input twice gives the same codes, the same .exe and
+# the same MSI bytes (the summary times are SOURCE_DATE_EPOCH, by default the manifest's time);
 # a new version is a new product with the same upgrade code and component GUIDs.
 test_identity() {
     fresh
@@ -120,6 +123,14 @@ test_identity() {
     expect_eq "same package code" "$package" "$(package_code "$msi")"
     cmp -s "$keep1/payload/msiapp.exe" "$keep2/payload/msiapp.exe" || fail "the .exe differs"
     cmp -s "$keep1/msiapp.wxs" "$keep2/msiapp.wxs" || fail "the .wxs differs"
+    cmp "$WORK/first.msi" "$msi" || fail "two builds of the same input differ"
+    SOURCE_DATE_EPOCH=1700000000 build_msi "$WORK/app" || return 1
+    cmp -s "$WORK/first.msi" "$msi" && fail "another SOURCE_DATE_EPOCH gave the same MSI"
+    expect_eq "created" "Tue Nov 14 22:13:20 2023" "$(summary_time "$msi" Created)"
+    expect_eq "last saved" "Tue Nov 14 22:13:20 2023" "$(summary_time "$msi" "Last saved")"
+    mv "$msi" "$WORK/epoch.msi"
+    SOURCE_DATE_EPOCH=1700000000 build_msi "$WORK/app" || return 1
+    cmp "$WORK/epoch.msi" "$msi" || fail "two builds with the same SOURCE_DATE_EPOCH differ"
     sed -i 's/^version = .*/version = 1.1.0/' "$WORK/app/pyhost.ini"
     build_msi "$WORK/app" || return 1
     local msi11="$WORK/app/dist/msiapp-1.1.0-x64.msi"
