@@ -239,4 +239,201 @@ test_pygmentize_from_debian() {
         "$("$WORK/dist/pygmentize" -l python "$WORK/t.py" | md5sum)"
 }
 
+# httpie from Debian, as its release builds it: /usr/bin/http finds its entry point through
+# importlib.metadata, and the script is named like the stdlib package `http` that requests
+# imports (PyInstaller keeps scripts out of the PYZ, so the name must not shadow it).
+test_httpie_from_debian() {
+    fresh
+    [ -x /usr/bin/http ] || { fail "httpie is not installed (apt-get install httpie)"; return; }
+    export HTTPIE_CONFIG_DIR="$WORK/httpie-config"
+    cp /usr/bin/http .
+    pyi --copy-metadata httpie --hidden-import httpie.__main__ http || return
+    expect_eq "onedir" "_internal http" "$(ls dist/http | xargs)"
+    local req=(--ignore-stdin --offline POST example.org/api a=1 b:=2 X-Trace:e2e)
+    expect_eq "--offline: same request as under python3.11" \
+        "$("$PYTHON" http "${req[@]}" 2>&1)" "$(dist/http/http "${req[@]}" 2>&1)"
+    expect_eq "--version" "$("$PYTHON" http --version)" "$(dist/http/http --version)"
+    # a real exchange with a server on loopback: port 0 picks a free high port, bounded by timeout
+    cat >server.py <<'PY'
+import http.server, json, sys
+
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, body):
+        data = json.dumps({"method": self.command, "path": self.path, "body": body,
+                           "agent": self.headers["User-Agent"]}, sort_keys=True).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+    def do_GET(self):
+        self.reply(None)
+    def do_POST(self):
+        self.reply(self.rfile.read(int(self.headers["Content-Length"])).decode())
+    def log_message(self, *args):
+        pass
+
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_port, flush=True)
+s.serve_forever()
+PY
+    timeout 120 "$PYTHON" server.py >port 2>server.log &
+    local server=$! i
+    for i in $(seq 50); do [ -s port ] && break; sleep 0.1; done
+    local url="127.0.0.1:$(cat port)"
+    [ -s port ] || { fail "the loopback server did not start: $(cat server.log)"; kill $server; return; }
+    for args in "--print=b GET $url/get?q=1" "--print=b --check-status POST $url/post x=y n:=3" \
+        "--print=h --pretty=none HEAD $url/nothing"; do
+        # shellcheck disable=SC2086
+        expect_eq "http $args" "$("$PYTHON" http --ignore-stdin $args 2>&1 | grep -v '^Date:')" \
+            "$(dist/http/http --ignore-stdin $args 2>&1 | grep -v '^Date:')"
+    done
+    run_capture dist/http/http --ignore-stdin --print=b "$url/frozen"
+    expect_contains "a real response" "$OUT" '"path": "/frozen"'
+    kill $server
+    wait $server 2>/dev/null
+}
+
+# A tkinter app built with --windowed: its window appears on an X server and closes on a click.
+test_tkinter_windowed_under_xvfb() {
+    fresh
+    for tool in Xvfb xdotool xwininfo; do
+        command -v $tool >/dev/null || { fail "$tool is not installed (apt-get install xvfb xdotool x11-utils)"; return; }
+    done
+    "$PYTHON" -c 'import tkinter' 2>/dev/null || { fail "python3-tk is not installed"; return; }
+    cat >tkapp.py <<'PY'
+import sys
+import tkinter as tk
+
+root = tk.Tk()
+root.title("pyi-tkapp")
+root.geometry("240x120")
+tk.Button(root, text="Close", command=root.destroy).pack(expand=True, fill="both")
+root.mainloop()
+print("closed, frozen:", getattr(sys, "frozen", False), "Tk", tk.TkVersion)
+PY
+    pyi --windowed tkapp.py || return
+    expect_eq "onedir" "_internal tkapp" "$(ls dist/tkapp | xargs)"
+    expect_contains "spec" "$(cat tkapp.spec)" "console=False"
+    Xvfb -displayfd 3 -screen 0 800x600x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
+    local xvfb=$! i
+    for i in $(seq 100); do [ -s "$WORK/display" ] && break; sleep 0.1; done
+    [ -s "$WORK/display" ] || { fail "Xvfb did not start: $(cat "$WORK/xvfb.log")"; kill $xvfb; return; }
+    export DISPLAY=:$(cat "$WORK/display")
+    timeout 60 dist/tkapp/tkapp >"$WORK/tk.out" 2>"$WORK/tk.err" &
+    local app=$! win
+    win=$(timeout 20 xdotool search --sync --name '^pyi-tkapp$' 2>/dev/null | head -n 1)
+    expect_contains "the window appears" "$(xwininfo -root -tree 2>/dev/null)" '"pyi-tkapp"'
+    if [ -n "$win" ]; then
+        sleep 0.3
+        xdotool mousemove --window "$win" 120 60 click 1
+    fi
+    timeout 10 tail --pid="$app" -f /dev/null || fail "the app did not quit"
+    kill "$app" "$xvfb" 2>/dev/null
+    wait "$xvfb" 2>/dev/null
+    expect_eq "output" "closed, frozen: True Tk 8.6" "$(cat "$WORK/tk.out")"
+    expect_eq "no errors" "" "$(cat "$WORK/tk.err")"
+}
+
+# A multi-file app (a package with a subpackage, a module, data files found next to the package
+# and through sys._MEIPASS) built from a hand-written spec with Analysis/PYZ/EXE/COLLECT.
+test_multifile_app_from_spec() {
+    fresh
+    mkdir -p inventory/store inventory/data conf
+    cat >inventory/__init__.py <<'PY'
+import os
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+PY
+    cat >inventory/store/__init__.py <<'PY'
+import csv, json, os
+from .. import DATA
+
+def load():
+    with open(os.path.join(DATA, "items.csv"), newline="") as f:
+        items = list(csv.DictReader(f))
+    with open(os.path.join(DATA, "prices.json")) as f:
+        prices = json.load(f)
+    return [(i["name"], int(i["qty"]), prices[i["name"]]) for i in items]
+PY
+    printf 'name,qty\napple,3\npear,5\nplum,12\n' >inventory/data/items.csv
+    printf '{"apple": 0.5, "pear": 0.75, "plum": 0.2}\n' >inventory/data/prices.json
+    cat >report.py <<'PY'
+from decimal import Decimal
+
+def render(rows, title):
+    lines = [title, "-" * len(title)]
+    total = Decimal(0)
+    for name, qty, price in rows:
+        cost = qty * Decimal(str(price))
+        total += cost
+        lines.append(f"{name:<6}{qty:>4} x {price:<5} = {cost:>6}")
+    lines.append(f"total {total}")
+    return "\n".join(lines)
+PY
+    printf '[report]\ntitle = Stock report\n' >conf/settings.ini
+    cat >main.py <<'PY'
+import configparser, os, sys
+import report
+from inventory import store
+
+base = getattr(sys, "_MEIPASS", os.path.dirname(os.path.abspath(__file__)))
+cfg = configparser.ConfigParser()
+cfg.read(os.path.join(base, "conf", "settings.ini"))
+print(report.render(store.load(), cfg["report"]["title"]))
+print("args", sys.argv[1:])
+PY
+    cat >inventory.spec <<'PY'
+# -*- mode: python ; coding: utf-8 -*-
+a = Analysis(
+    ['main.py'],
+    pathex=[],
+    binaries=[],
+    datas=[('inventory/data/*.csv', 'inventory/data'), ('inventory/data/*.json', 'inventory/data'),
+           ('conf', 'conf')],
+    hiddenimports=[],
+    hookspath=[],
+    hooksconfig={},
+    runtime_hooks=[],
+    excludes=['tkinter'],
+    noarchive=False,
+    optimize=0,
+)
+pyz = PYZ(a.pure)
+exe = EXE(
+    pyz,
+    a.scripts,
+    [],
+    exclude_binaries=True,
+    name='inventory',
+    debug=False,
+    bootloader_ignore_signals=False,
+    strip=False,
+    upx=True,
+    console=True,
+    disable_windowed_traceback=False,
+    argv_emulation=False,
+    target_arch=None,
+    codesign_identity=None,
+    entitlements_file=None,
+)
+coll = COLLECT(exe, a.binaries, a.datas, strip=False, upx=True, upx_exclude=[], name='inventory')
+PY
+    pyi --noconfirm --clean inventory.spec || return
+    expect_eq "dist" "inventory" "$(ls dist)"
+    expect_eq "onedir" "_internal inventory" "$(ls dist/inventory | xargs)"
+    [ -x dist/inventory/inventory ] || fail "dist/inventory/inventory is not executable"
+    local f
+    for f in inventory/data/items.csv inventory/data/prices.json conf/settings.ini; do
+        [ -f "dist/inventory/_internal/$f" ] || fail "datas: no _internal/$f"
+    done
+    [ -f build/inventory/warn-inventory.txt ] || fail "no build/inventory/warn-inventory.txt"
+    local want
+    want=$("$PYTHON" main.py one "two words")
+    expect_contains "the script works" "$want" "total 7.65"
+    run_capture dist/inventory/inventory one "two words"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "same output as under python3.11" "$want" "$OUT"
+    cd / && expect_eq "from /" "$want" "$("$WORK/dist/inventory/inventory" one "two words")"
+}
+
 run_tests "$@"

@@ -59,14 +59,14 @@ def main():
     for name in RUNTIME_HOOKS:
         namespace = {'__name__': name, '__file__': os.path.join(meipass, name + '.py'),
                      '__builtins__': __builtins__}
-        exec(loader.get_code(name), namespace)
+        exec(loader.get_code('_pyhost_scripts.' + name), namespace)
     main_globals = sys.modules['__main__'].__dict__
     for name in SCRIPTS:
         path = os.path.join(meipass, name + '.py')
         main_globals.update(__name__='__main__', __file__=path, __loader__=loader,
                             __spec__=type(__spec__)(name, loader, origin=path),
                             __package__='', __cached__=None, __builtins__=__builtins__)
-        exec(loader.get_code(name), main_globals)
+        exec(loader.get_code('_pyhost_scripts.' + name), main_globals)
 '''
 
 

@@ -35,7 +35,7 @@ NOTICES = {
                                  'process; signals reach the app directly',
 }
 
-BUILD_ONLY = {'upx_dir', 'distpath', 'workpath', 'noconfirm', 'clean', 'loglevel'}
+BUILD_ONLY = {'upx_dir', 'distpath', 'workpath', 'noconfirm', 'clean_build', 'loglevel'}
 
 
 def _makespec_options(parser):
