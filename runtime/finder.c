@@ -89,8 +89,23 @@ PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index)
     return path;
 }
 
-/* root + "/" + relative path of the module's file: the real file for filesystem-relative
- * extension modules, a virtual path otherwise. */
+/* root + "/" + the dotted name as a path + suffix ("json.decoder" -> ROOT/json/decoder.py),
+ * built in C: it runs twice for every import. */
+static PyObject *entry_path(PhFinder *f, const pyr_entry *entry, const char *suffix)
+{
+    char *rel = PyMem_Malloc(entry->name_len + 1);
+    if (!rel)
+        return PyErr_NoMemory();
+    for (size_t i = 0; i < entry->name_len; i++)
+        rel[i] = entry->name[i] == '.' ? '/' : entry->name[i];
+    rel[entry->name_len] = '\0';
+    PyObject *path = PyUnicode_FromFormat("%U/%s%s", f->root, rel, suffix);
+    PyMem_Free(rel);
+    return path;
+}
+
+/* The module's file: the real one for filesystem-relative extension modules, a virtual path
+ * under the root otherwise. */
 static PyObject *module_origin(PhFinder *f, const pyr_entry *entry)
 {
     if (entry->kind == PYR_EXTENSION_MODULE) {
@@ -98,31 +113,15 @@ static PyObject *module_origin(PhFinder *f, const pyr_entry *entry)
         if (real || PyErr_Occurred())
             return real;
     }
-    PyObject *dotted = PyUnicode_FromStringAndSize(entry->name, (Py_ssize_t)entry->name_len);
-    if (!dotted)
-        return NULL;
-    PyObject *rel = PyObject_CallMethod(dotted, "replace", "ss", ".", "/");
-    Py_DECREF(dotted);
-    if (!rel)
-        return NULL;
-    const char *suffix = entry->kind == PYR_PACKAGE            ? "/__init__.py"
-                         : entry->kind == PYR_EXTENSION_MODULE ? ".so"
-                                                               : ".py";
-    PyObject *origin = PyUnicode_FromFormat("%U/%U%s", f->root, rel, suffix);
-    Py_DECREF(rel);
-    return origin;
+    return entry_path(f, entry,
+                      entry->kind == PYR_PACKAGE            ? "/__init__.py"
+                      : entry->kind == PYR_EXTENSION_MODULE ? ".so"
+                                                            : ".py");
 }
 
 static PyObject *package_dir(PhFinder *f, const pyr_entry *entry)
 {
-    PyObject *dotted = PyUnicode_FromStringAndSize(entry->name, (Py_ssize_t)entry->name_len);
-    PyObject *rel = dotted ? PyObject_CallMethod(dotted, "replace", "ss", ".", "/") : NULL;
-    Py_XDECREF(dotted);
-    if (!rel)
-        return NULL;
-    PyObject *dir = PyUnicode_FromFormat("%U/%U", f->root, rel);
-    Py_DECREF(rel);
-    return dir;
+    return entry_path(f, entry, "");
 }
 
 static PyObject *make_spec(PhFinder *f, PyObject *fullname, const pyr_entry *entry)
@@ -215,10 +214,7 @@ static PyObject *code_for(PhFinder *f, const pyr_entry *entry)
         code = unmarshal_code(f, entry->index, slot);
         if (code) {
             /* the builder compiled with a relative filename; tracebacks want the real one */
-            PyObject *imp = PyImport_ImportModule("_imp");
-            PyObject *r =
-                imp ? PyObject_CallMethod(imp, "_fix_co_filename", "OO", code, origin) : NULL;
-            Py_XDECREF(imp);
+            PyObject *r = PyObject_CallFunctionObjArgs(f->fix_co_filename, code, origin, NULL);
             if (!r)
                 Py_CLEAR(code);
             Py_XDECREF(r);
@@ -525,6 +521,7 @@ static void finder_dealloc(PhFinder *f)
 {
     Py_XDECREF(f->root);
     Py_XDECREF(f->module_spec);
+    Py_XDECREF(f->fix_co_filename);
     Py_TYPE(f)->tp_free((PyObject *)f);
 }
 
@@ -559,7 +556,10 @@ PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize)
     PyObject *bootstrap = PyImport_ImportModule("_frozen_importlib");
     f->module_spec = bootstrap ? PyObject_GetAttrString(bootstrap, "ModuleSpec") : NULL;
     Py_XDECREF(bootstrap);
-    if (!f->root || !f->module_spec) {
+    PyObject *imp = PyImport_ImportModule("_imp");
+    f->fix_co_filename = imp ? PyObject_GetAttrString(imp, "_fix_co_filename") : NULL;
+    Py_XDECREF(imp);
+    if (!f->root || !f->module_spec || !f->fix_co_filename) {
         Py_DECREF(f);
         return NULL;
     }

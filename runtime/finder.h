@@ -11,9 +11,10 @@
 
 typedef struct PhFinder {
     PyObject_HEAD pyr_archive *archive; /* borrowed: the app owns it and outlives the interpreter */
-    PyObject *root;        /* str: the app directory; virtual __file__ paths live under it */
-    int optimize;          /* which bytecode slot to use: sys.flags.optimize */
-    PyObject *module_spec; /* importlib's ModuleSpec class */
+    PyObject *root;            /* str: the app directory; virtual __file__ paths live under it */
+    int optimize;              /* which bytecode slot to use: sys.flags.optimize */
+    PyObject *module_spec;     /* importlib's ModuleSpec class */
+    PyObject *fix_co_filename; /* _imp._fix_co_filename, called for every module loaded */
 } PhFinder;
 
 extern PyTypeObject PhFinder_Type; /* static type objects: immutable once readied */
