@@ -16,3 +16,15 @@ int ph_arg_value(int argc, char **argv, int *i, const char *opt, const char **ou
     *out = argv[++*i];
     return 1;
 }
+
+int ph_arg_config_output(int argc, char **argv, int *i, const char **config, const char **output)
+{
+    int r;
+    if ((r = ph_arg_value(argc, argv, i, "--config", config)) ||
+        (r = ph_arg_value(argc, argv, i, "-c", config)))
+        return r;
+    if (output && ((r = ph_arg_value(argc, argv, i, "--output", output)) ||
+                   (r = ph_arg_value(argc, argv, i, "-o", output))))
+        return r;
+    return 0;
+}

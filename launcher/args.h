@@ -6,4 +6,8 @@
  * Returns 1 when argv[*i] is this option, 0 when it is not, -1 when its value is missing. */
 int ph_arg_value(int argc, char **argv, int *i, const char *opt, const char **out);
 
+/* The options every manifest-driven command takes: -c/--config FILE and, when `output` is not
+ * NULL, -o/--output PATH. Same return values as ph_arg_value. */
+int ph_arg_config_output(int argc, char **argv, int *i, const char **config, const char **output);
+
 #endif

@@ -50,10 +50,7 @@ static int parse_args(int argc, char **argv, ph_build_options *o, ph_fetch_optio
             fo->offline = true;
             continue;
         }
-        if ((r = ph_arg_value(argc, argv, &i, "--config", &o->manifest_path)) ||
-            (r = ph_arg_value(argc, argv, &i, "-c", &o->manifest_path)) ||
-            (r = ph_arg_value(argc, argv, &i, "--output", &o->output_path)) ||
-            (r = ph_arg_value(argc, argv, &i, "-o", &o->output_path))) {
+        if ((r = ph_arg_config_output(argc, argv, &i, &o->manifest_path, &o->output_path))) {
             if (r < 0)
                 return ph_usage_error("build", "option '%s' needs a value", a);
             continue;

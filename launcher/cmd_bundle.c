@@ -49,10 +49,7 @@ static int parse_args(int argc, char **argv, ph_bundle_options *o)
         }
         if (take_flag(a, o))
             continue;
-        if ((r = ph_arg_value(argc, argv, &i, "--config", &o->manifest_path)) ||
-            (r = ph_arg_value(argc, argv, &i, "-c", &o->manifest_path)) ||
-            (r = ph_arg_value(argc, argv, &i, "--output", &o->output_dir)) ||
-            (r = ph_arg_value(argc, argv, &i, "-o", &o->output_dir))) {
+        if ((r = ph_arg_config_output(argc, argv, &i, &o->manifest_path, &o->output_dir))) {
             if (r < 0)
                 return ph_usage_error("bundle", "option '%s' needs a value", a);
             continue;

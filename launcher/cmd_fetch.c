@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "args.h"
 #include "cli.h"
 #include "fetch.h"
 
@@ -66,11 +67,10 @@ static int parse_args(int argc, char **argv, const char **manifest)
             print_help();
             return 1;
         }
-        if ((!strcmp(a, "-c") || !strcmp(a, "--config")) && i + 1 < argc)
-            *manifest = argv[++i];
-        else if (!strncmp(a, "--config=", 9))
-            *manifest = a + 9;
-        else
+        int r = ph_arg_config_output(argc, argv, &i, manifest, NULL);
+        if (r < 0)
+            return ph_usage_error("fetch", "option '%s' needs a value", a);
+        if (r == 0)
             return ph_usage_error("fetch", "unexpected argument '%s'", a);
     }
     return 0;

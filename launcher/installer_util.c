@@ -121,10 +121,7 @@ int ph_inst_parse_args(const char *command, const char *help, int argc, char **a
         }
         if (take_flag(arg, a))
             continue;
-        if ((r = ph_arg_value(argc, argv, &i, "--config", &a->manifest)) ||
-            (r = ph_arg_value(argc, argv, &i, "-c", &a->manifest)) ||
-            (r = ph_arg_value(argc, argv, &i, "--output", &a->output)) ||
-            (r = ph_arg_value(argc, argv, &i, "-o", &a->output))) {
+        if ((r = ph_arg_config_output(argc, argv, &i, &a->manifest, &a->output))) {
             if (r < 0)
                 return ph_usage_error(command, "option '%s' needs a value", arg);
             continue;
