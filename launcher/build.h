@@ -108,6 +108,13 @@ int ph_unit_push(ph_unit_list *list, const char *name, pyr_kind kind, const char
 size_t ph_unit_find(const ph_unit_list *list, const char *name);
 void ph_unit_list_free(ph_unit_list *list);
 
+/* Appends the shared libraries that extension modules (and those libraries) reach through
+ * `$ORIGIN`-relative run paths as PYR_SHARED_LIBRARY units named by their path under the root,
+ * owned by the module that needs them (routing follows it). `explain`, when not NULL, gets a
+ * line for each (build_shlib.c). */
+int ph_collect_shared_libraries(ph_unit_list *units, const ph_manifest *m, ph_strlist *explain,
+                                ph_error *err);
+
 /* ---- Installed distributions (build_dist.c) ------------------------------------------- */
 
 /* One distribution to pack, found through its metadata in a site directory. */

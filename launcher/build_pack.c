@@ -158,10 +158,14 @@ static bool routable(pyr_kind kind)
            kind == PYR_PACKAGE_RESOURCE;
 }
 
-/* What [routing] patterns are matched against: the module, or for a data file the top-level
- * package that holds it. */
+/* What [routing] patterns are matched against: the module, for a data file the top-level
+ * package that holds it, for a shared library the module that needs it. */
 static void route_key(const ph_unit *u, char *buf, size_t size)
 {
+    if (u->kind == PYR_SHARED_LIBRARY) { /* where the extension module needing it goes */
+        snprintf(buf, size, "%s", u->owner);
+        return;
+    }
     const char *name = u->kind == PYR_PACKAGE_RESOURCE && u->owner ? u->owner : u->name;
     if (u->kind == PYR_PACKAGE_RESOURCE)
         snprintf(buf, size, "%.*s", (int)strcspn(name, "./"), name);
@@ -702,7 +706,9 @@ static int collect(build *b)
         return -1;
     if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
         return -1;
-    if (check_entry(b) < 0)
+    if (ph_collect_shared_libraries(&b->units, &b->m, b->o->explain ? &b->r->explain : NULL,
+                                    b->err) < 0 ||
+        check_entry(b) < 0)
         return -1;
     return b->o->explain ? explain(b) : 0;
 }

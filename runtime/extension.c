@@ -5,7 +5,8 @@
  *   library by its path, and a closed descriptor's number, reused by the next memfd, would make
  *   dlopen hand back the first library again;
  * - where memfd is unavailable (old kernels, vm.memfd_noexec, no /proc) or PYHOST_NO_MEMFD is
- *   set, they are extracted once to the content-addressed cache (pyhost/extract.h). */
+ *   set, they are extracted once to the content-addressed cache (pyhost/extract.h).
+ * The shared libraries an in-memory extension carries with it are loaded first (shlib.c). */
 #include "finder.h"
 
 #include <errno.h>
@@ -38,15 +39,13 @@ static PyObject *memfd_path(const char *name, const pyr_data *data, int *fd_out)
     return PyUnicode_FromFormat("/proc/self/fd/%d", fd);
 }
 
-static PyObject *extracted_path(const char *name, const pyr_data *data)
+static PyObject *extracted_path(const char *filename, const pyr_data *data)
 {
-    char filename[256];
-    snprintf(filename, sizeof filename, "%s.so", name);
     char *path;
     ph_error err;
     if (ph_extract(data->bytes, data->size, filename, &path, &err) < 0) {
-        PyErr_Format(PyExc_ImportError, "cannot load extension module %s: %s (hint: %s)", name,
-                     err.message, err.hint);
+        PyErr_Format(PyExc_ImportError, "cannot load %s: %s (hint: %s)", filename, err.message,
+                     err.hint);
         return NULL;
     }
     PyObject *p = PyUnicode_DecodeFSDefault(path);
@@ -54,7 +53,15 @@ static PyObject *extracted_path(const char *name, const pyr_data *data)
     return p;
 }
 
-/* A path dlopen can load the in-memory extension from. */
+PyObject *ph_loadable_path(const char *name, const char *filename, const pyr_data *data, int *fd)
+{
+    PyObject *path = memfd_path(name, data, fd);
+    if (!path && !PyErr_Occurred())
+        path = extracted_path(filename, data);
+    return path;
+}
+
+/* A path dlopen can load the in-memory extension from, once the libraries it needs are. */
 static PyObject *loadable_path(PhFinder *f, uint32_t index, const char *name, int *fd)
 {
     pyr_data data;
@@ -63,9 +70,16 @@ static PyObject *loadable_path(PhFinder *f, uint32_t index, const char *name, in
         PyErr_Format(PyExc_ImportError, "%s (hint: %s)", err.message, err.hint);
         return NULL;
     }
-    PyObject *path = memfd_path(name, &data, fd);
-    if (!path && !PyErr_Occurred())
-        path = extracted_path(name, &data);
+    /* $ORIGIN of "pkg.sub._x" is the package's directory, "pkg/sub" */
+    char origin[1024], filename[256];
+    const char *dot = strrchr(name, '.');
+    snprintf(origin, sizeof origin, "%.*s", dot ? (int)(dot - name) : 0, name);
+    for (char *p = origin; *p; p++)
+        *p = *p == '.' ? '/' : *p;
+    snprintf(filename, sizeof filename, "%s.so", name);
+    PyObject *path = ph_shlib_load_needed(f, origin, &data, name) < 0
+                         ? NULL
+                         : ph_loadable_path(name, filename, &data, fd);
     pyr_data_release(&data);
     return path;
 }

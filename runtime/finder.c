@@ -522,6 +522,7 @@ static void finder_dealloc(PhFinder *f)
     Py_XDECREF(f->root);
     Py_XDECREF(f->module_spec);
     Py_XDECREF(f->fix_co_filename);
+    free(f->libraries);
     Py_TYPE(f)->tp_free((PyObject *)f);
 }
 
@@ -552,6 +553,7 @@ PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize)
         return NULL;
     f->archive = archive;
     f->optimize = optimize;
+    f->libraries = NULL;
     f->root = PyUnicode_DecodeFSDefault(root);
     PyObject *bootstrap = PyImport_ImportModule("_frozen_importlib");
     f->module_spec = bootstrap ? PyObject_GetAttrString(bootstrap, "ModuleSpec") : NULL;

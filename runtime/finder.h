@@ -15,6 +15,7 @@ typedef struct PhFinder {
     int optimize;              /* which bytecode slot to use: sys.flags.optimize */
     PyObject *module_spec;     /* importlib's ModuleSpec class */
     PyObject *fix_co_filename; /* _imp._fix_co_filename, called for every module loaded */
+    uint8_t *libraries;        /* one byte per entry: shared library loaded (NULL: none yet) */
 } PhFinder;
 
 extern PyTypeObject PhFinder_Type; /* static type objects: immutable once readied */
@@ -63,5 +64,13 @@ PyObject *ph_finder_find_distributions(PhFinder *f, PyObject *args, PyObject *kw
 
 /* Loads an in-memory extension module through memfd_create: no file on disk. */
 PyObject *ph_extension_create(PhFinder *f, PyObject *spec, uint32_t index);
+/* A path dlopen can load `data` from: /proc/self/fd/N of a memfd called `name` (its
+ * descriptor stored in *fd, to keep open), else the extraction cache's copy, `filename`. NULL
+ * with ImportError set on failure. */
+PyObject *ph_loadable_path(const char *name, const char *filename, const pyr_data *data, int *fd);
+/* Loads the packed shared libraries the ELF object in `elf` needs through its $ORIGIN run
+ * path, `origin` being its directory under the root; `what` names it in errors. -1 with
+ * ImportError set on failure. */
+int ph_shlib_load_needed(PhFinder *f, const char *origin, const pyr_data *elf, const char *what);
 
 #endif

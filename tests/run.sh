@@ -2,7 +2,7 @@
 # The whole test suite, as CI runs it: installs what is missing, then
 #   1. a -Werror build and every test (Criterion unit tests + end-to-end tests with real apps);
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the .pyr reader fuzzer: corpus replay + FUZZ_SECONDS (default 60) of fuzzing;
+#   3. the .pyr and ELF reader fuzzers: seed replay + FUZZ_SECONDS (default 60) of fuzzing;
 #   4. valgrind over `pyhost run` of a real app.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,7 +25,7 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs e2e-test_run
 
-echo "== 3/4 fuzzing the .pyr reader"
+echo "== 3/4 fuzzing the .pyr and ELF readers"
 tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 
 echo "== 4/4 valgrind on the runtime path"

@@ -190,4 +190,116 @@ test_extraction_cache_under_200_concurrent_launches() {
     expect_contains "unusable cache: hint" "$ERR" "PYHOST_CACHE_DIR"
 }
 
+# A distribution laid out as auditwheel leaves a wheel with vendored libraries: the extension
+# phdemo/_native needs libphdemo (DT_RUNPATH $ORIGIN/../phdemo.libs), which needs libphbase
+# (DT_RPATH $ORIGIN), both renamed with a hash and answering to that name (DT_SONAME).
+# vendored_site SITE [SONAME_FLAG]: SONAME_FLAG "" builds libphdemo without a DT_SONAME.
+vendored_site() {
+    local site=$1 soname=${2--Wl,-soname,libphdemo-5e1f0a.so.1} libs="$1/phdemo.libs"
+    mkdir -p "$libs" "$site/phdemo" "$site/phdemo-1.0.dist-info" "$WORK/src"
+    printf 'int phbase_value(void) { return 40; }\n' >"$WORK/src/base.c"
+    printf 'int phbase_value(void);\nint phdemo_answer(void) { return phbase_value() + 2; }\n' \
+        >"$WORK/src/demo.c"
+    cat >"$WORK/src/native.c" <<'C'
+#include <Python.h>
+int phdemo_answer(void);
+static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(phdemo_answer()); }
+static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "phdemo._native", NULL, -1, methods};
+PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&def); }
+C
+    cc -shared -fPIC -o "$libs/libphbase-77aa01.so.2" -Wl,-soname,libphbase-77aa01.so.2 \
+        "$WORK/src/base.c" &&
+        cc -shared -fPIC -o "$libs/libphdemo-5e1f0a.so.1" $soname "$WORK/src/demo.c" \
+            -L"$libs" -l:libphbase-77aa01.so.2 -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' &&
+        cc -shared -fPIC -I/usr/include/python3.11 -o "$site/phdemo/_native.cpython-311-x86_64-linux-gnu.so" \
+            "$WORK/src/native.c" -L"$libs" -l:libphdemo-5e1f0a.so.1 \
+            -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || fail "compiling the fixture"
+    printf 'from phdemo._native import answer\n' >"$site/phdemo/__init__.py"
+    printf 'Metadata-Version: 2.1\nName: phdemo\nVersion: 1.0\n' >"$site/phdemo-1.0.dist-info/METADATA"
+    printf 'phdemo\n' >"$site/phdemo-1.0.dist-info/top_level.txt"
+    (cd "$site" && find phdemo phdemo.libs phdemo-1.0.dist-info -type f | sed 's/$/,,/') \
+        >"$site/phdemo-1.0.dist-info/RECORD"
+}
+
+# vendored_app DIR [EXTRA_INI]: DIR/app/app.pyr, an app using phdemo from DIR/site
+vendored_app() {
+    vendored_site "$1/site"
+    mkdir -p "$1/app"
+    cat >"$1/app/vend.py" <<'PY'
+import sys
+from importlib import metadata
+import phdemo
+print(metadata.version("phdemo"), phdemo.answer())
+if sys.argv[1:] == ["maps"]:
+    with open("/proc/self/maps") as f:
+        print(*sorted({line.split()[-1] if "memfd" not in line else "memfd" for line in f
+                       if "libph" in line}))
+PY
+    app "$1/app" vend phdemo "site_packages = ../site
+${2:-}"
+}
+
+test_vendored_shared_libraries_load_from_memory() {
+    vendored_app "$WORK/vend"
+    "$PYHOST" build -c "$WORK/vend/app/pyhost.ini" --explain >"$WORK/explain" 2>&1 || {
+        cat "$WORK/explain"
+        fail "build"
+        return
+    }
+    expect_contains "explained" "$(cat "$WORK/explain")" \
+        "shared library phdemo.libs/libphdemo-5e1f0a.so.1: needed by phdemo._native"
+    expect_contains "explained" "$(cat "$WORK/explain")" \
+        "shared library phdemo.libs/libphbase-77aa01.so.2: needed by phdemo.libs/libphdemo-5e1f0a.so.1"
+    run_capture env PYTHONPATH="$WORK/vend/site" "$PYTHON" -s "$WORK/vend/app/vend.py"
+    local expected=$OUT
+    expect_eq "python3.11 runs the fixture" "1.0 42" "$expected"
+    mv "$WORK/vend/site" "$WORK/vend/site.hidden" # nothing left on disk to load from
+    run_capture "$PYHOST" run "$WORK/vend/app/app.pyr"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "same output as python3.11" "$expected" "$OUT"
+    run_capture "$PYHOST" run "$WORK/vend/app/app.pyr" maps
+    expect_eq "both libraries mapped from memfds only" "$expected
+memfd" "$OUT"
+}
+
+test_vendored_shared_libraries_through_the_extraction_cache() {
+    vendored_app "$WORK/vx"
+    build_app "$WORK/vx/app" || return
+    rm -rf "$WORK/vx/site"
+    PYHOST_NO_MEMFD=1 PYHOST_CACHE_DIR="$WORK/vxcache" run_capture "$PYHOST" run "$WORK/vx/app/app.pyr"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "output" "1.0 42" "$OUT"
+    expect_eq "each library extracted once" 2 \
+        "$(find "$WORK/vxcache" -type f -name 'libph*' | wc -l)"
+}
+
+test_vendored_shared_libraries_routed_to_the_filesystem() {
+    vendored_app "$WORK/vr" "
+[routing]
+phdemo.* = filesystem-relative:lib"
+    build_app "$WORK/vr/app" || return
+    local lib="$WORK/vr/app/lib"
+    [ -f "$lib/phdemo/_native.cpython-311-x86_64-linux-gnu.so" ] || fail "extension not routed"
+    [ -f "$lib/phdemo.libs/libphdemo-5e1f0a.so.1" ] || fail "library not routed beside it"
+    [ -f "$lib/phdemo.libs/libphbase-77aa01.so.2" ] || fail "its own library not routed"
+    rm -rf "$WORK/vr/site"
+    run_capture "$PYHOST" run "$WORK/vr/app/app.pyr"
+    expect_eq "output" "1.0 42" "$OUT"
+    expect_eq "status" 0 "$STATUS"
+}
+
+test_vendored_library_without_soname_is_refused_in_memory() {
+    mkdir -p "$WORK/ns/app"
+    vendored_site "$WORK/ns/site" ""
+    printf 'import phdemo\n' >"$WORK/ns/app/ns.py"
+    app "$WORK/ns/app" ns phdemo "site_packages = ../site"
+    run_capture "$PYHOST" build -c "$WORK/ns/app/pyhost.ini"
+    expect_eq "status" 1 "$STATUS"
+    expect_contains "names the library" "$ERR" "libphdemo-5e1f0a.so.1, needed by phdemo._native"
+    expect_contains "says why" "$ERR" "has no DT_SONAME"
+    expect_contains "hint" "$ERR" "filesystem-relative"
+    [ ! -e "$WORK/ns/app/app.pyr" ] || fail "a .pyr was written"
+}
+
 run_tests "$@"

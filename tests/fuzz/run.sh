@@ -1,6 +1,7 @@
 #!/bin/sh
-# Builds the .pyr reader fuzzer (clang, ASan+UBSan, libFuzzer) if needed, replays the seed corpus,
-# then fuzzes for SECONDS (default 60). Exits non-zero on any crash, leak or sanitizer report.
+# Builds the fuzzers (clang, ASan+UBSan, libFuzzer) if needed, replays their seeds, then fuzzes
+# the .pyr reader for SECONDS (default 60) and the ELF reader for half as long. Exits non-zero
+# on any crash, leak or sanitizer report.
 # Needs clang and libclang-rt-14-dev (Debian: it ships libclang_rt.fuzzer-x86_64.a).
 # Usage: tests/fuzz/run.sh [SECONDS]
 set -eu
@@ -11,16 +12,34 @@ if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined \
         -Db_lundef=false
 fi
-ninja -C "$build" tests/fuzz/fuzz_pyr_reader
-fuzzer="$build/tests/fuzz/fuzz_pyr_reader"
+ninja -C "$build" tests/fuzz/fuzz_pyr_reader tests/fuzz/fuzz_elf
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # New inputs go to a scratch directory: the committed corpus stays small and reviewed.
 work=$(mktemp -d "${TMPDIR:-/tmp}/pyr-fuzz.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-echo "== replaying the seed corpus"
-"$fuzzer" -runs=0 "$root/tests/fuzz/corpus"
-echo "== fuzzing for $seconds s"
-cd "$work"
 mkdir -p "$build/fuzz-artifacts"
-"$fuzzer" -max_total_time="$seconds" -max_len=16384 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$build/fuzz-artifacts/" "$work" "$root/tests/fuzz/corpus"
+
+# fuzz NAME SECONDS SEEDS...
+fuzz() {
+    name=$1 time=$2
+    shift 2
+    echo "== $name: replaying the seeds"
+    "$build/tests/fuzz/$name" -runs=0 "$@"
+    echo "== $name: fuzzing for $time s"
+    mkdir -p "$work/$name"
+    (cd "$work" && "$build/tests/fuzz/$name" -max_total_time="$time" -max_len=16384 -timeout=10 \
+        -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$name-" "$work/$name" "$@")
+}
+
+# ELF seeds are made here rather than committed: small shared objects with every dynamic tag
+# the reader looks at (DT_NEEDED, DT_SONAME, DT_RUNPATH, DT_RPATH), 64- and 32-bit if possible.
+mkdir -p "$work/elf-seeds"
+printf 'int f(void) { return 1; }\n' >"$work/f.c"
+cc -shared -fPIC -s -o "$work/elf-seeds/runpath.so" -Wl,-soname,libf.so.1 \
+    -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../f.libs:/opt/x' "$work/f.c" -lm
+cc -shared -fPIC -s -o "$work/elf-seeds/rpath.so" -Wl,--disable-new-dtags \
+    -Wl,-rpath,'${ORIGIN}' "$work/f.c" -lz
+cc -m32 -shared -fPIC -s -o "$work/elf-seeds/elf32.so" "$work/f.c" 2>/dev/null || true
+
+fuzz fuzz_pyr_reader "$seconds" "$root/tests/fuzz/corpus"
+fuzz fuzz_elf "$((seconds / 2))" "$work/elf-seeds"

@@ -1,0 +1,45 @@
+/* What the dynamic loader reads from an ELF shared object before loading it: the libraries it
+ * needs (DT_NEEDED), where it looks for them (DT_RUNPATH, or the older DT_RPATH) and the name
+ * it answers to (DT_SONAME).
+ *
+ * The build uses it to find the shared libraries that extension modules carry with them (a
+ * wheel's `pkg.libs/`, reached through `$ORIGIN` run paths) and pack them; the runtime uses it
+ * to load those from the .pyr before the extension that needs them. The bytes come from files
+ * of unknown origin, so every offset is checked against `size`: a damaged or hostile file is an
+ * error, never a read outside it. 64- and 32-bit, little- and big-endian. */
+#ifndef PYHOST_ELF_H
+#define PYHOST_ELF_H
+
+#include <stddef.h>
+
+#include "pyhost/error.h"
+
+#define PH_ELF_MAX_NEEDED 256
+
+typedef struct ph_elf_dynamic {
+    /* Pointers into the bytes given, NUL-terminated; valid while those bytes are. */
+    const char *needed[PH_ELF_MAX_NEEDED];
+    size_t needed_count;
+    const char *soname;  /* NULL: none */
+    const char *runpath; /* DT_RUNPATH, else DT_RPATH (the loader ignores RPATH when both
+                          * are present); NULL: none. Colon-separated. */
+} ph_elf_dynamic;
+
+/* Reads the dynamic section of an ELF file held in memory. A file without one (a static
+ * executable) yields no entries. Errors say what is wrong, prefixed with `what` (the file's
+ * name). */
+int ph_elf_read_dynamic(const void *bytes, size_t size, const char *what, ph_elf_dynamic *out,
+                        ph_error *err);
+
+/* Where the loader would look for `needed` through run path entry `entry` (its first `len`
+ * bytes) when only `$ORIGIN` counts: the object's directory `origin` ("pkg", "" for the top),
+ * the entry after `$ORIGIN` or `${ORIGIN}`, and `needed`, with "." and ".." resolved. Writes
+ * "pkg.libs/libx.so.1" into `out` and returns 1; returns 0 for an entry that is not
+ * `$ORIGIN`-relative, a path that climbs above the top, or one that does not fit. */
+int ph_elf_origin_path(const char *origin, const char *entry, size_t len, const char *needed,
+                       char *out, size_t out_size);
+
+/* Is this the start of an ELF file? */
+int ph_elf_is_elf(const void *bytes, size_t size);
+
+#endif

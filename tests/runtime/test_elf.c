@@ -1,0 +1,111 @@
+/* The ELF dynamic-section reader decides which libraries get packed and loaded from memory:
+ * it must read real objects as the dynamic loader does and never read outside damaged ones. */
+#include <criterion/criterion.h>
+#include <dlfcn.h>
+#include <gnu/libc-version.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pyhost/elf.h"
+#include "pyhost/fsutil.h"
+
+static char *read_all(const char *path, size_t *size)
+{
+    char *data;
+    ph_error err;
+    cr_assert_eq(ph_read_file(path, &data, size, &err), 0, "%s", err.message);
+    return data;
+}
+
+static bool has_needed(const ph_elf_dynamic *d, const char *name)
+{
+    for (size_t i = 0; i < d->needed_count; i++)
+        if (!strcmp(d->needed[i], name))
+            return true;
+    return false;
+}
+
+Test(elf, reads_what_this_test_program_needs)
+{
+    size_t size;
+    char *exe = read_all("/proc/self/exe", &size);
+    ph_elf_dynamic d;
+    ph_error err;
+    cr_assert_eq(ph_elf_read_dynamic(exe, size, "test_runtime", &d, &err), 0, "%s", err.message);
+    cr_assert(has_needed(&d, "libc.so.6"));
+    cr_assert(has_needed(&d, "libcriterion.so.3"));
+    free(exe);
+}
+
+/* A function of libc's that sanitizers do not intercept: dladdr names libc itself. */
+static const char *libc_path(void)
+{
+    Dl_info info;
+    cr_assert(dladdr((void *)gnu_get_libc_version, &info) && info.dli_fname);
+    return info.dli_fname;
+}
+
+Test(elf, reads_the_soname_of_libc)
+{
+    const char *path = libc_path();
+    size_t size;
+    char *lib = read_all(path, &size);
+    ph_elf_dynamic d;
+    ph_error err;
+    cr_assert_eq(ph_elf_read_dynamic(lib, size, path, &d, &err), 0, "%s", err.message);
+    cr_assert_str_eq(d.soname, "libc.so.6");
+    free(lib);
+}
+
+Test(elf, rejects_what_is_not_elf)
+{
+    ph_elf_dynamic d;
+    ph_error err;
+    cr_assert_eq(ph_elf_read_dynamic("#!/bin/sh\n", 10, "script", &d, &err), -1);
+    cr_assert(strstr(err.message, "script: not an ELF file"), "%s", err.message);
+}
+
+/* Every prefix of a real library in a buffer of exactly that size: either read or refused,
+ * and whatever is returned lies inside the buffer (ASan checks the reads in CI). */
+Test(elf, truncated_copies_are_read_or_refused, .timeout = 60)
+{
+    size_t size;
+    char *lib = read_all(libc_path(), &size);
+    size_t limit = size < 65536 ? size : 65536; /* headers and the dynamic section live early */
+    for (size_t n = 0; n <= limit; n += (n < 4096 ? 1 : 61)) {
+        char *copy = malloc(n ? n : 1);
+        memcpy(copy, lib, n);
+        ph_elf_dynamic d;
+        ph_error err;
+        if (ph_elf_read_dynamic(copy, n, "libc", &d, &err) == 0)
+            for (size_t i = 0; i < d.needed_count; i++)
+                cr_assert(d.needed[i] >= copy && d.needed[i] < copy + n);
+        free(copy);
+    }
+    free(lib);
+}
+
+static const char *origin_path(const char *origin, const char *entry, const char *needed)
+{
+    static char out[256];
+    return ph_elf_origin_path(origin, entry, strlen(entry), needed, out, sizeof out) ? out : NULL;
+}
+
+Test(elf, origin_paths_resolve_like_the_loader)
+{
+    cr_assert_str_eq(origin_path("pkg", "$ORIGIN/../pkg.libs", "libx.so.1"), "pkg.libs/libx.so.1");
+    cr_assert_str_eq(origin_path("numpy/core", "$ORIGIN/../../numpy.libs", "libopenblas.so"),
+                     "numpy.libs/libopenblas.so");
+    cr_assert_str_eq(origin_path("pkg", "${ORIGIN}/./lib/", "a.so"), "pkg/lib/a.so");
+    cr_assert_str_eq(origin_path("", "$ORIGIN", "a.so"), "a.so");
+}
+
+Test(elf, origin_paths_that_are_not_packed_ones)
+{
+    cr_assert_null(origin_path("pkg", "/usr/lib/x86_64-linux-gnu", "a.so"), "absolute");
+    cr_assert_null(origin_path("", "$ORIGIN/..", "a.so"), "above the top");
+    cr_assert_null(origin_path("pkg", "$ORIGINAL/x", "a.so"), "another variable");
+    cr_assert_null(origin_path("pkg", "$ORIGIN", "sub/a.so"), "a path, not a name");
+    char small[8];
+    cr_assert_eq(ph_elf_origin_path("pkg", "$ORIGIN", 7, "libtoolong.so", small, sizeof small), 0);
+}
