@@ -133,6 +133,22 @@ PY
     expect_eq "hidden: stderr" "" "$ERR"
 }
 
+test_vendored_shared_libraries_with_their_site_gone() {
+    fresh
+    vendored_site "$WORK/site"
+    mkdir -p "$WORK/vend"
+    printf 'import phdemo\nprint(phdemo.answer(), phdemo._native.__file__.endswith(".so"))\n' \
+        >"$WORK/vend/vend.py"
+    make_app "$WORK/vend" vend vend "distributions = phdemo
+site_packages = ../site"
+    bundle_app "$WORK/vend" "$WORK/dist" || return
+    rm -rf "$WORK/site"
+    run_hidden "$WORK/dist/vend/vend"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "output" "42 True" "$OUT"
+    expect_eq "stderr" "" "$ERR"
+}
+
 test_frozen_attributes_from_anywhere() {
     fresh
     make_probe

@@ -190,38 +190,6 @@ test_extraction_cache_under_200_concurrent_launches() {
     expect_contains "unusable cache: hint" "$ERR" "PYHOST_CACHE_DIR"
 }
 
-# A distribution laid out as auditwheel leaves a wheel with vendored libraries: the extension
-# phdemo/_native needs libphdemo (DT_RUNPATH $ORIGIN/../phdemo.libs), which needs libphbase
-# (DT_RPATH $ORIGIN), both renamed with a hash and answering to that name (DT_SONAME).
-# vendored_site SITE [SONAME_FLAG]: SONAME_FLAG "" builds libphdemo without a DT_SONAME.
-vendored_site() {
-    local site=$1 soname=${2--Wl,-soname,libphdemo-5e1f0a.so.1} libs="$1/phdemo.libs"
-    mkdir -p "$libs" "$site/phdemo" "$site/phdemo-1.0.dist-info" "$WORK/src"
-    printf 'int phbase_value(void) { return 40; }\n' >"$WORK/src/base.c"
-    printf 'int phbase_value(void);\nint phdemo_answer(void) { return phbase_value() + 2; }\n' \
-        >"$WORK/src/demo.c"
-    cat >"$WORK/src/native.c" <<'C'
-#include <Python.h>
-int phdemo_answer(void);
-static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(phdemo_answer()); }
-static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "phdemo._native", NULL, -1, methods};
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&def); }
-C
-    cc -shared -fPIC -o "$libs/libphbase-77aa01.so.2" -Wl,-soname,libphbase-77aa01.so.2 \
-        "$WORK/src/base.c" &&
-        cc -shared -fPIC -o "$libs/libphdemo-5e1f0a.so.1" $soname "$WORK/src/demo.c" \
-            -L"$libs" -l:libphbase-77aa01.so.2 -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' &&
-        cc -shared -fPIC -I/usr/include/python3.11 -o "$site/phdemo/_native.cpython-311-x86_64-linux-gnu.so" \
-            "$WORK/src/native.c" -L"$libs" -l:libphdemo-5e1f0a.so.1 \
-            -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || fail "compiling the fixture"
-    printf 'from phdemo._native import answer\n' >"$site/phdemo/__init__.py"
-    printf 'Metadata-Version: 2.1\nName: phdemo\nVersion: 1.0\n' >"$site/phdemo-1.0.dist-info/METADATA"
-    printf 'phdemo\n' >"$site/phdemo-1.0.dist-info/top_level.txt"
-    (cd "$site" && find phdemo phdemo.libs phdemo-1.0.dist-info -type f | sed 's/$/,,/') \
-        >"$site/phdemo-1.0.dist-info/RECORD"
-}
-
 # vendored_app DIR [EXTRA_INI]: DIR/app/app.pyr, an app using phdemo from DIR/site
 vendored_app() {
     vendored_site "$1/site"
