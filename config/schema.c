@@ -684,6 +684,9 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "Also import from sys.path on disk when a module is not packed."},
     {KEY("python", "stdlib", t_bool, python.stdlib), .def = "true", .example = "false",
      .comment = "Pack the standard library."},
+    {KEY("python", "stdlib_include", t_patterns, python.stdlib_include), .def = "",
+     .example = "encodings.*, json.*",
+     .comment = "Standard library modules to pack (patterns); empty: all of them."},
     {KEY("python", "stdlib_exclude", t_patterns, python.stdlib_exclude),
      .def = "test.*, idlelib.*, tkinter.test.*, lib2to3.tests.*, ensurepip.*, distutils.tests.*, "
             "unittest.test.*, ctypes.test.*, turtledemo.*",

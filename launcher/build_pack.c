@@ -384,6 +384,7 @@ static int collect_stdlib(build *b)
     if (!b->m.python.stdlib)
         return 0;
     ph_walk_rules rules = {.root = b->stdlib_root,
+                           .include = &b->m.python.stdlib_include,
                            .exclude = &b->m.python.stdlib_exclude,
                            .skip_dirs = skip,
                            .skip_dev = b->out_st.st_dev,

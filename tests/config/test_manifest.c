@@ -35,6 +35,7 @@ Test(defaults, every_optional_key)
     cr_assert_eq(m.python.site, false);
     cr_assert_eq(m.python.filesystem_importer, false);
     cr_assert_eq(m.python.stdlib, true);
+    cr_assert_eq(m.python.stdlib_include.count, 0);
     const char *excl[] = {"test.*",          "idlelib.*",     "tkinter.test.*",
                           "lib2to3.tests.*", "ensurepip.*",   "distutils.tests.*",
                           "unittest.test.*", "ctypes.test.*", "turtledemo.*"};
@@ -64,7 +65,7 @@ Test(values, every_key_set)
     load_ok("version = 2.1.0rc1\ngui = yes\nicon = art/app.png\n"
             "[python]\noptimize = 1\ninclude_source = off\ncompress = none\n"
             "dictionary = on\nsite = 1\nfilesystem_importer = TRUE\nstdlib = no\n"
-            "stdlib_exclude = tkinter.*\n"
+            "stdlib_include = encodings.*,\n    json\nstdlib_exclude = tkinter.*\n"
             "[resources]\npaths = src, vendor\ninclude = app.*, helpers\nexclude = app.tests.*\n",
             &m);
     cr_assert_str_eq(m.app.version, "2.1.0rc1");
@@ -78,6 +79,8 @@ Test(values, every_key_set)
     cr_assert(m.python.site);
     cr_assert(m.python.filesystem_importer);
     cr_assert_not(m.python.stdlib);
+    const char *stdinc[] = {"encodings.*", "json"};
+    assert_list(&m.python.stdlib_include, 2, stdinc);
     const char *excl[] = {"tkinter.*"};
     assert_list(&m.python.stdlib_exclude, 1, excl);
     const char *paths[] = {"src", "vendor"};

@@ -100,6 +100,44 @@ test_onefile_without_data_writes_nothing() {
     [ ! -e "$PYHOST_CACHE_DIR/meipass" ] || fail "a onefile app without data wrote to the cache"
 }
 
+# Only the stdlib modules the analysis reaches are packed, as PyInstaller packs them; the rest
+# fails with ModuleNotFoundError until --hidden-import names it.
+test_onefile_packs_what_the_analysis_found() {
+    fresh
+    cat >dyn.py <<'PY'
+import importlib, json, sys
+print(json.dumps([importlib.import_module(sys.argv[1]).__name__]))
+if len(sys.argv) > 2:
+    raise ValueError(sys.argv[2])
+PY
+    pyi -F dyn.py || return
+    local entries
+    entries=$("$PYHOST" inspect dist/dyn | awk '{print $1}')
+    for m in json json.decoder _json encodings.utf_8 encodings.latin_1 encodings.idna traceback \
+        linecache tokenize _pyhost_pyi_boot; do
+        grep -qx "$m" <<<"$entries" || fail "$m is not packed"
+    done
+    for m in xml.dom xml.dom.minidom xml.etree.ElementTree tkinter test.support idlelib; do
+        ! grep -qx "$m" <<<"$entries" || fail "$m is packed, but dyn.py does not import it"
+    done
+    run_capture dist/dyn csv
+    expect_eq "a module the analysis found" '["csv"]' "$OUT"
+    run_capture dist/dyn xml.dom.minidom
+    expect_eq "a module it did not: status" 1 "$STATUS"
+    expect_contains "a module it did not" "$ERR" "ModuleNotFoundError: No module named 'xml.dom"
+    # an uncaught exception prints as under python3.11: traceback and linecache are packed
+    run_capture dist/dyn csv boom
+    expect_eq "uncaught exception: status" 1 "$STATUS"
+    expect_contains "uncaught exception" "$ERR" "ValueError: boom"
+    expect_contains "uncaught exception: source line" "$ERR" "    exec(loader.get_code("
+    pyi -y -F --hidden-import xml.dom.minidom dyn.py || return
+    entries=$("$PYHOST" inspect dist/dyn | awk '{print $1}')
+    grep -qx xml.dom.minidom <<<"$entries" || fail "--hidden-import xml.dom.minidom not packed"
+    run_capture dist/dyn xml.dom.minidom
+    expect_eq "hidden import" '["xml.dom.minidom"]' "$OUT"
+    expect_contains "the generated manifest" "$(cat build/dyn/pyhost/pyhost.ini)" "stdlib_include ="
+}
+
 test_contents_directory() {
     fresh
     make_src

@@ -83,11 +83,12 @@ typedef struct ph_manifest {
         int optimize;        /* 0, 1 or 2, like python -O / -OO */
         bool include_source; /* pack .py source next to bytecode (tracebacks, inspect) */
         ph_compress compress;
-        bool dictionary;          /* train a zstd dictionary at pack time */
-        bool site;                /* import site at start-up */
-        bool filesystem_importer; /* keep the standard PathFinder after pyhost's finder */
-        bool stdlib;              /* pack the standard library */
-        ph_strlist stdlib_exclude;
+        bool dictionary;           /* train a zstd dictionary at pack time */
+        bool site;                 /* import site at start-up */
+        bool filesystem_importer;  /* keep the standard PathFinder after pyhost's finder */
+        bool stdlib;               /* pack the standard library */
+        ph_strlist stdlib_include; /* module patterns; empty: the whole stdlib */
+        ph_strlist stdlib_exclude; /* module patterns removed after stdlib_include */
     } python;
 
     struct {

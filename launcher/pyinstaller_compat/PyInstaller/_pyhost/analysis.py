@@ -9,8 +9,15 @@ is then sorted by where it lives:
   - an installed distribution: packed by name ([resources] distributions), metadata included;
   - anything else (the app's own modules, pathex): copied into the build's app directory.
 Imports that cannot be resolved go to warn-NAME.txt in PyInstaller's format.
+
+Only the stdlib modules found are packed ([python] stdlib_include), as PyInstaller packs only
+what its analysis found: a module imported in a way the analysis cannot see fails with
+ModuleNotFoundError, in both, until it is named by --hidden-import. The analysis therefore
+also follows what pyhost itself imports (BASE_IMPORTS), the way PyInstaller analyzes its
+bootstrap modules and always packs its base library.
 """
 import ast
+import dis
 import glob
 import importlib.machinery
 import importlib.metadata
@@ -41,6 +48,76 @@ IMPORTANT: Do NOT post this list to the issue-tracker. Use it as a basis for
             tracking down the missing module yourself. Thanks!
 
 """
+
+
+# Imported by pyhost's runtime, whatever the script does: the interpreter's codec registry at
+# start-up (encodings, then the locale's codec: every encodings.* module is packed, as
+# PyInstaller does), the printing of an uncaught exception (runtime/entry.c: traceback, which
+# imports linecache), extension module loading (runtime/extension.c: types), resource files
+# (runtime/resources.c: io) and the generated start-up module (os).
+BASE_IMPORTS = ('encodings', 'traceback', 'linecache', 'types', 'io', 'os')
+# What stdlib modules import by a name the bytecode does not show (PyInstaller's hooks for the
+# stdlib do the same): found module -> modules or patterns to pack with it.
+STDLIB_HIDDEN = {
+    'sysconfig': ('_sysconfigdata_*',),  # __import__(f'_sysconfigdata_{abiflags}_{platform}...')
+    'multiprocessing': ('multiprocessing.spawn',),  # the child side pyhost's entry starts
+}
+
+
+# The stdlib's own tests and tools, never packed ([python] stdlib_exclude) and so not followed:
+# multiprocessing.util imports test.support, which imports tkinter, distutils and more.
+STDLIB_SKIPPED = ('test', 'idlelib', 'tkinter.test', 'lib2to3.tests', 'ensurepip',
+                  'distutils.tests', 'unittest.test', 'ctypes.test', 'turtledemo')
+
+
+def _main_blocks(co):
+    """Byte ranges of `if __name__ == '__main__':` blocks in a module's code."""
+    ins = list(dis.get_instructions(co))
+    ranges = []
+    for i in range(len(ins) - 3):
+        a, b, c, j = ins[i:i + 4]
+        if (a.opname == 'LOAD_NAME' and a.argval == '__name__' and b.opname == 'LOAD_CONST'
+                and b.argval == '__main__' and c.opname == 'COMPARE_OP' and c.argval == '=='
+                and j.opname.startswith('POP_JUMP') and j.opname.endswith('IF_FALSE')
+                and isinstance(j.argval, int) and j.argval > j.offset):
+            ranges.append((j.offset, j.argval))
+    return ranges
+
+
+class _ModuleFinder(modulefinder.ModuleFinder):
+    """modulefinder, minus the `if __name__ == '__main__':` blocks of imported modules: they
+    run only when the module is the program, never inside the app (heapq's imports doctest,
+    which imports pdb, pydoc, http.server, asyncio...). The scripts' own blocks are followed."""
+
+    _skip = ()
+
+    def scan_code(self, co, m):
+        outer = self._skip
+        self._skip = _main_blocks(co) if m.__name__ != '__main__' and \
+            co.co_name == '<module>' else ()
+        try:
+            super().scan_code(co, m)
+        finally:
+            self._skip = outer
+
+    def scan_opcodes(self, co):
+        if not self._skip:
+            yield from super().scan_opcodes(co)
+            return
+        for name in dis._find_store_names(co):  # as modulefinder does, minus skipped imports
+            yield 'store', (name,)
+        import_name, consts, skip = dis.opmap['IMPORT_NAME'], co.co_consts, self._skip
+        opargs = [(op, arg) for off, op, arg in dis._unpack_opargs(co.co_code)
+                  if op != dis.EXTENDED_ARG and not any(lo <= off < hi for lo, hi in skip)]
+        for i, (op, oparg) in enumerate(opargs):
+            if (op == import_name and i >= 2 and opargs[i - 1][0] in dis.hasconst
+                    and opargs[i - 2][0] in dis.hasconst):
+                level = dis._get_const_value(opargs[i - 2][0], opargs[i - 2][1], consts)
+                fromlist = dis._get_const_value(opargs[i - 1][0], opargs[i - 1][1], consts)
+                if level == 0:
+                    yield 'absolute_import', (fromlist, co.co_names[oparg])
+                else:
+                    yield 'relative_import', (level, fromlist, co.co_names[oparg])
 
 
 def _stdlib_dirs():
@@ -238,9 +315,25 @@ class Analysis:
             else:
                 logger.warning('%s: %s', name, e)
 
+    def _quiet_import(self, mf, name):
+        if not self._excluded(name):
+            try:
+                mf.import_hook(name)
+            except (ImportError, SyntaxError):
+                pass
+
+    def _base_imports(self, mf):
+        logger.info('Analyzing base library')
+        encodings = os.path.join(_stdlib_dirs()[0], 'encodings')
+        subs = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(encodings, '*.py')))
+        for name in list(BASE_IMPORTS) + ['encodings.' + s for s in subs if s != '__init__']:
+            self._quiet_import(mf, name)
+
     def _analyze(self):
         logger.info('Analyzing %s', ', '.join(self.script_paths))
-        mf = modulefinder.ModuleFinder(self._search_path(), excludes=self.excludes)
+        mf = _ModuleFinder(self._search_path(),
+                           excludes=list(self.excludes) + list(STDLIB_SKIPPED))
+        self._base_imports(mf)
         for script in self.script_paths + self.runtime_hooks:
             mf.run_script(script)
         for name in self.hiddenimports:
@@ -260,6 +353,33 @@ class Analysis:
                     self._import(mf, hidden, True)
         self.mf = mf
         self._classify(mf)
+
+    # ---- the standard library packed -----------------------------------------------------
+
+    def stdlib_include(self, extra=()):
+        """The stdlib modules found, as [python] stdlib_include patterns (exact names, plus
+        STDLIB_HIDDEN's); `extra` are imports to follow first (the start-up module's)."""
+        for name in extra:
+            self._quiet_import(self.mf, name)
+        tried = set()
+        while True:  # STDLIB_HIDDEN's modules may reach more of its keys
+            more = [h for n, hs in STDLIB_HIDDEN.items() if n in self.mf.modules for h in hs
+                    if '*' not in h and h not in self.mf.modules and h not in tried]
+            if not more:
+                break
+            for name in more:
+                tried.add(name)
+                self._quiet_import(self.mf, name)
+        stdlib = _stdlib_dirs()
+        names = set()
+        for name, m in self.mf.modules.items():
+            path = getattr(m, '__file__', None)
+            if path and name != '__main__' and not self._excluded(name) and _under(path, stdlib):
+                names.add(name)
+        for name, hidden in STDLIB_HIDDEN.items():
+            if name in names:
+                names.update(h for h in hidden if '*' in h)
+        return names
 
     # ---- sorting what was found ---------------------------------------------------------
 

@@ -126,6 +126,16 @@ def _stage_app(t, app):
         f.write(boot.render(scripts, rthooks, data_key, data_files, t.exe.runtime_tmpdir))
 
 
+def _stdlib_include(t):
+    """The stdlib modules the analyses found, with those the start-up module imports."""
+    analyses = state.ANALYSES
+    extra = ('shutil',) if t.onefile and t.files else ()  # boot's _extract
+    names = set(analyses[0].stdlib_include(extra))
+    for a in analyses[1:]:
+        names |= a.stdlib_include()
+    return sorted(n for n in names if re.fullmatch(r'[A-Za-z_*][A-Za-z0-9_.*]*', n))
+
+
 def _manifest(t):
     analyses = state.ANALYSES
     dists = list(dict.fromkeys(d for a in analyses for d in a.distributions))
@@ -137,6 +147,8 @@ def _manifest(t):
              '[app]', 'name = %s' % t.name, 'entry = %s:main' % BOOT,
              'gui = %s' % ('false' if t.exe.console else 'true'),
              '', '[python]', 'optimize = %d' % max(0, min(2, analyses[0].optimize)),
+             # only what the analysis found, as PyInstaller packs: one module per line
+             'stdlib_include = %s' % ',\n    '.join(_stdlib_include(t)),
              'stdlib_exclude = %s%s' % (STDLIB_EXCLUDE, ',\n    ' + patterns if patterns else ''),
              '', '[resources]', 'paths = app']
     if dists:
