@@ -129,13 +129,37 @@ PY
     run_capture dist/dyn csv boom
     expect_eq "uncaught exception: status" 1 "$STATUS"
     expect_contains "uncaught exception" "$ERR" "ValueError: boom"
-    expect_contains "uncaught exception: source line" "$ERR" "    exec(loader.get_code("
+    expect_contains "uncaught exception: source line" "$ERR" "    raise ValueError(sys.argv[2])"
     pyi -y -F --hidden-import xml.dom.minidom dyn.py || return
     entries=$("$PYHOST" inspect dist/dyn | awk '{print $1}')
     grep -qx xml.dom.minidom <<<"$entries" || fail "--hidden-import xml.dom.minidom not packed"
     run_capture dist/dyn xml.dom.minidom
     expect_eq "hidden import" '["xml.dom.minidom"]' "$OUT"
     expect_contains "the generated manifest" "$(cat build/dyn/pyhost/pyhost.ini)" "stdlib_include ="
+}
+
+# The spawn start method (and concurrent.futures' process pool) starts the executable again:
+# the child imports the script's module by the name its __spec__ gives, as under python3.11.
+test_multiprocessing_spawn() {
+    fresh
+    cat >mpapp.py <<'PY'
+import concurrent.futures, multiprocessing
+
+def square(x):
+    return x * x
+
+if __name__ == '__main__':
+    multiprocessing.freeze_support()
+    multiprocessing.set_start_method('spawn')
+    with multiprocessing.Pool(2) as pool:
+        print(pool.map(square, range(5)))
+    with concurrent.futures.ProcessPoolExecutor(2) as ex:
+        print(list(ex.map(square, range(3))))
+PY
+    pyi -F mpapp.py || return
+    run_capture timeout 60 dist/mpapp
+    expect_eq "spawned workers: status" 0 "$STATUS"
+    expect_eq "spawned workers" "$("$PYTHON" -I mpapp.py)" "$OUT"
 }
 
 test_contents_directory() {

@@ -66,7 +66,8 @@ def main():
     for name in SCRIPTS:
         path = meipass + '/' + name + '.py'
         main_globals.update(__name__='__main__', __file__=path, __loader__=loader,
-                            __spec__=type(__spec__)(name, loader, origin=path),
+                            __spec__=type(__spec__)('_pyhost_scripts.' + name, loader,
+                                                    origin=path),
                             __package__='', __cached__=None, __builtins__=__builtins__)
         exec(loader.get_code('_pyhost_scripts.' + name), main_globals)
 '''
