@@ -164,6 +164,23 @@ static int parse_bool(const struct ph_key_spec *key, const char *value, void *ou
     return -1;
 }
 
+/* include_source: a boolean (every module's source, or none) or 'app'. */
+static int parse_source(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                        size_t why_size)
+{
+    bool all;
+    if (!strcasecmp(value, "app")) {
+        *(ph_source_policy *)out = PH_SOURCE_APP;
+        return 0;
+    }
+    if (parse_bool(key, value, &all, why, why_size) < 0) {
+        snprintf(why, why_size, "'%s' is not a boolean or 'app'", value);
+        return -1;
+    }
+    *(ph_source_policy *)out = all ? PH_SOURCE_ALL : PH_SOURCE_NONE;
+    return 0;
+}
+
 static int parse_int(const struct ph_key_spec *key, const char *value, void *out, char *why,
                      size_t why_size)
 {
@@ -586,6 +603,10 @@ static int parse_guid(const struct ph_key_spec *key, const char *value, void *ou
 
 static const struct ph_value_type t_bool = {"true, false, yes, no, on, off, 1 or 0", sizeof(bool),
                                             false, parse_bool, release_nothing};
+static const struct ph_value_type t_source = {
+    "true (every module's source), false (none) or app (only the app's own modules: "
+    "[resources] paths and a script entry)",
+    sizeof(ph_source_policy), false, parse_source, release_nothing};
 static const struct ph_value_type t_int = {"a number", sizeof(int), false, parse_int,
                                            release_nothing};
 static const struct ph_value_type t_name = {"letters, digits, '.', '_' and '-' (e.g. my-app)",
@@ -670,9 +691,9 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("python", "optimize", t_int, python.optimize), .def = "0", .example = "2", .min = 0,
      .max = 2, .accepted = "0, 1 or 2",
      .comment = "Bytecode optimization level, like python -O (1) and -OO (2)."},
-    {KEY("python", "include_source", t_bool, python.include_source), .def = "true",
-     .example = "false",
-     .comment = "Pack .py sources too, so tracebacks and inspect show source lines."},
+    {KEY("python", "include_source", t_source, python.include_source), .def = "true",
+     .example = "app",
+     .comment = "Pack .py sources for tracebacks and inspect: true, false or app (the app's own)."},
     {KEY("python", "compress", t_compress, python.compress), .def = "zstd:3", .example = "zstd:19",
      .comment = "Compression of packed data: none, zstd or zstd:LEVEL (1-22)."},
     {KEY("python", "dictionary", t_bool, python.dictionary), .def = "false", .example = "true",

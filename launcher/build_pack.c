@@ -745,6 +745,20 @@ static int bytecode(build *b, const ph_unit *u, const char *src, size_t size, ui
     return 0;
 }
 
+/* [python] include_source: every module, none, or (app) the app's own: modules found under
+ * [resources] paths and a script entry, not the stdlib's, distributions' or wheels'. */
+static bool wants_source(const build *b, const ph_unit *u)
+{
+    switch (b->m.python.include_source) {
+    case PH_SOURCE_ALL:
+        return true;
+    case PH_SOURCE_APP:
+        return u->root < b->stdlib_root || u->root == SCRIPT_ROOT;
+    default:
+        return false;
+    }
+}
+
 static int pack_module(build *b, const ph_unit *u)
 {
     char *src;
@@ -755,7 +769,7 @@ static int pack_module(build *b, const ph_unit *u)
         return -1;
     int rc = bytecode(b, u, src, size, &code, &code_size);
     pyr_slot slot = (pyr_slot)(PYR_BYTECODE_OPT0 + b->m.python.optimize);
-    if (rc == 0 && b->m.python.include_source)
+    if (rc == 0 && wants_source(b, u))
         rc = pyr_writer_add_blob(b->writer, u->name, u->kind, PYR_SOURCE, src, size, PYR_IN_MEMORY,
                                  0, b->err);
     if (rc == 0)

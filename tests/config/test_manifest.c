@@ -28,7 +28,7 @@ Test(defaults, every_optional_key)
     cr_assert_eq(m.app.gui, false);
     cr_assert_null(m.app.icon);
     cr_assert_eq(m.python.optimize, 0);
-    cr_assert_eq(m.python.include_source, true);
+    cr_assert_eq(m.python.include_source, PH_SOURCE_ALL);
     cr_assert_eq(m.python.compress.method, PH_COMPRESSION_ZSTD);
     cr_assert_eq(m.python.compress.level, 3);
     cr_assert_eq(m.python.dictionary, false);
@@ -72,7 +72,7 @@ Test(values, every_key_set)
     cr_assert(m.app.gui);
     cr_assert_str_eq(m.app.icon, "art/app.png");
     cr_assert_eq(m.python.optimize, 1);
-    cr_assert_not(m.python.include_source);
+    cr_assert_eq(m.python.include_source, PH_SOURCE_NONE);
     cr_assert_eq(m.python.compress.method, PH_COMPRESSION_NONE);
     cr_assert_eq(m.python.compress.level, 0);
     cr_assert(m.python.dictionary);
@@ -108,6 +108,27 @@ Test(values, booleans_all_spellings)
         cr_assert_not(m.python.stdlib, "'%s' should be false", falsy[i]);
         ph_manifest_free(&m);
     }
+}
+
+Test(values, include_source_app_or_boolean)
+{
+    static const struct {
+        const char *value;
+        ph_source_policy policy;
+    } cases[] = {{"app", PH_SOURCE_APP}, {"App", PH_SOURCE_APP}, {"true", PH_SOURCE_ALL},
+                 {"on", PH_SOURCE_ALL},  {"no", PH_SOURCE_NONE}, {"0", PH_SOURCE_NONE}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char extra[64];
+        ph_manifest m;
+        snprintf(extra, sizeof extra, "[python]\ninclude_source = %s\n", cases[i].value);
+        load_ok(extra, &m);
+        cr_assert_eq(m.python.include_source, cases[i].policy, "include_source = %s",
+                     cases[i].value);
+        ph_manifest_free(&m);
+    }
+    expect_error(MINIMAL "[python]\ninclude_source = stdlib\n",
+                 ":5: [python] include_source: 'stdlib' is not a boolean or 'app'",
+                 "app (only the app's own modules");
 }
 
 Test(values, bad_boolean)

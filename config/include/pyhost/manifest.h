@@ -39,6 +39,13 @@ typedef enum ph_compression {
     PH_COMPRESSION_ZSTD,
 } ph_compression;
 
+/* Which modules' .py source is packed next to their bytecode ([python] include_source). */
+typedef enum ph_source_policy {
+    PH_SOURCE_NONE, /* false: bytecode only */
+    PH_SOURCE_APP,  /* app: the app's own modules ([resources] paths, a script entry) only */
+    PH_SOURCE_ALL,  /* true: every module, the stdlib's and distributions' too */
+} ph_source_policy;
+
 typedef struct ph_compress {
     ph_compression method;
     int level; /* zstd level 1..22; 0 for none */
@@ -80,8 +87,8 @@ typedef struct ph_manifest {
     } app;
 
     struct {
-        int optimize;        /* 0, 1 or 2, like python -O / -OO */
-        bool include_source; /* pack .py source next to bytecode (tracebacks, inspect) */
+        int optimize;                    /* 0, 1 or 2, like python -O / -OO */
+        ph_source_policy include_source; /* whose .py source is packed (tracebacks, inspect) */
         ph_compress compress;
         bool dictionary;           /* train a zstd dictionary at pack time */
         bool site;                 /* import site at start-up */
