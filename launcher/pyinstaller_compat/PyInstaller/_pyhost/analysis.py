@@ -70,6 +70,30 @@ STDLIB_SKIPPED = ('test', 'idlelib', 'tkinter.test', 'lib2to3.tests', 'ensurepip
                   'distutils.tests', 'unittest.test', 'ctypes.test', 'turtledemo')
 
 
+# Imports of the stdlib that PyInstaller 6's own hooks for the stdlib cut (`excludedimports` of
+# hook-MODULE.py: the import is not followed from MODULE and its submodules, and the module is
+# packed only if something else imports it), for the same reasons: importer -> imports.
+STDLIB_EXCLUDED_IMPORTS = {
+    'heapq': ('doctest',),      # hook-heapq: only its `if __name__ == '__main__':` block
+    'difflib': ('doctest',),    # hook-difflib: only _test(), run as __main__
+    'pickle': ('argparse',),    # hook-pickle: only _main(), run as __main__ (its _test() import
+                                # of doctest stays followed, as in PyInstaller)
+    'multiprocessing.util': ('test',),  # hook-multiprocessing.util: _cleanup_tests()
+    '_osx_support': ('distutils',),     # hook-_osx_support: called only from distutils
+}
+if sys.platform != 'darwin':
+    STDLIB_EXCLUDED_IMPORTS['platform'] = ('plistlib',)  # hook-platform: mac_ver() only
+
+
+def _cut(importer, name):
+    """Whether STDLIB_EXCLUDED_IMPORTS cuts `importer`'s import of `name`."""
+    for hooked, names in STDLIB_EXCLUDED_IMPORTS.items():
+        if importer == hooked or importer.startswith(hooked + '.'):
+            if any(name == x or name.startswith(x + '.') for x in names):
+                return True
+    return False
+
+
 def _main_blocks(co):
     """Byte ranges of `if __name__ == '__main__':` blocks in a module's code."""
     ins = list(dis.get_instructions(co))
@@ -87,7 +111,8 @@ def _main_blocks(co):
 class _ModuleFinder(modulefinder.ModuleFinder):
     """modulefinder, minus the `if __name__ == '__main__':` blocks of imported modules: they
     run only when the module is the program, never inside the app (heapq's imports doctest,
-    which imports pdb, pydoc, http.server, asyncio...). The scripts' own blocks are followed."""
+    which imports pdb, pydoc, http.server, asyncio...). The scripts' own blocks are followed.
+    Also minus the stdlib imports PyInstaller's hooks cut (STDLIB_EXCLUDED_IMPORTS)."""
 
     _skip = ()
 
@@ -99,6 +124,11 @@ class _ModuleFinder(modulefinder.ModuleFinder):
             super().scan_code(co, m)
         finally:
             self._skip = outer
+
+    def _safe_import_hook(self, name, caller, fromlist, level=-1):
+        if caller is not None and level in (0, -1) and _cut(caller.__name__, name):
+            return
+        super()._safe_import_hook(name, caller, fromlist, level)
 
     def scan_opcodes(self, co):
         if not self._skip:
