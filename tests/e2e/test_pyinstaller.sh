@@ -106,9 +106,18 @@ test_onefile_packs_what_the_analysis_found() {
     fresh
     cat >dyn.py <<'PY'
 import importlib, json, sys
+import dynhelp
 print(json.dumps([importlib.import_module(sys.argv[1]).__name__]))
+if len(sys.argv) > 2 and sys.argv[2] == "json":
+    dynhelp.parse("{")
 if len(sys.argv) > 2:
     raise ValueError(sys.argv[2])
+PY
+    cat >dynhelp.py <<'PY'
+import json
+
+def parse(text):
+    return json.loads(text)
 PY
     pyi -F dyn.py || return
     local entries
@@ -130,6 +139,22 @@ PY
     expect_eq "uncaught exception: status" 1 "$STATUS"
     expect_contains "uncaught exception" "$ERR" "ValueError: boom"
     expect_contains "uncaught exception: source line" "$ERR" "    raise ValueError(sys.argv[2])"
+    # like PyInstaller, no source of the stdlib is packed, only its bytecode; the app's own
+    # modules and script keep theirs ([python] include_source = app), so tracebacks show the
+    # app's source lines and none of the stdlib's
+    local inspect
+    inspect=$("$PYHOST" inspect dist/dyn)
+    grep -q '^json\.decoder module bytecode-opt0=' <<<"$inspect" || fail "json.decoder: no bytecode"
+    ! grep -q '^json\.decoder .*source=' <<<"$inspect" || fail "json.decoder's source is packed"
+    grep -q '^dynhelp module source=' <<<"$inspect" || fail "the app's module has no source"
+    grep -q '^_pyhost_scripts\.dyn module source=' <<<"$inspect" || fail "the script has no source"
+    run_capture dist/dyn csv json
+    expect_eq "error in the stdlib: status" 1 "$STATUS"
+    expect_contains "error in the stdlib" "$ERR" "json.decoder.JSONDecodeError: Expecting"
+    expect_contains "error in the stdlib: the script's line" "$ERR" '    dynhelp.parse("{")'
+    expect_contains "error in the stdlib: the app module's line" "$ERR" "    return json.loads(text)"
+    expect_contains "error in the stdlib: its frames" "$ERR" "json/decoder.py\", line"
+    ! grep -q "raise JSONDecodeError" <<<"$ERR" || fail "a stdlib source line is shown: $ERR"
     pyi -y -F --hidden-import xml.dom.minidom dyn.py || return
     entries=$("$PYHOST" inspect dist/dyn | awk '{print $1}')
     grep -qx xml.dom.minidom <<<"$entries" || fail "--hidden-import xml.dom.minidom not packed"
