@@ -8,11 +8,14 @@
 # all in one hyperfine run; then syscall counts (strace -f -c); then a pure-Python CPU loop that
 # shows how fast the embedded interpreter itself is (see bench/RESULTS.md).
 #
-# Usage: bench/import_all.sh [PATH/TO/pyhost]   (default: build-rel/launcher/pyhost)
+# Usage: bench/import_all.sh [PATH/TO/pyhost [PATH/TO/other-pyhost]]
+#   default: build-rel/launcher/pyhost; a second pyhost (e.g. build-pgo's, linked with the PGO+LTO
+#   libpython of runtime/cpython/build.sh) runs the same .pyr files in the same hyperfine run.
 # A benchmark, not a test: it prints numbers and exits 0.
 set -eu
 
 PYHOST=$(realpath "${1:-build-rel/launcher/pyhost}")
+OTHER=$([ -n "${2:-}" ] && realpath "$2" || true)
 PY=/usr/bin/python3.11
 BENCH=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d)
@@ -21,7 +24,7 @@ export PYHOST_CACHE_DIR="$WORK/cache"
 cd "$WORK"
 
 echo "== import-all: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(date -u +%Y-%m-%d)"
-echo "pyhost: $PYHOST"
+echo "pyhost: $PYHOST${OTHER:+ (other: $OTHER)}"
 echo "work dir: $WORK"
 
 # The module list, made by the interpreter pyhost embeds.
@@ -110,9 +113,11 @@ print(f'sanity: {len(names) - len(notzip)} of {len(names)} listed modules come f
 echo "sanity: stale .pyc in the zip: $(grep -c 'bytecode is stale' zip-verbose.txt || true)"
 
 # The measurement.
+other=()
+[ -n "$OTHER" ] && other=(-n other-none "$OTHER run app-none.pyr list" -n other-zstd "$OTHER run app-zstd.pyr list")
 hyperfine -N --warmup 3 --runs 15 --export-markdown import_all.md --export-json import_all.json \
     -n pyhost-none "$PYHOST run app-none.pyr list" \
-    -n pyhost-zstd "$PYHOST run app-zstd.pyr list" \
+    -n pyhost-zstd "$PYHOST run app-zstd.pyr list" "${other[@]}" \
     -n pathfinder "$PY -I -S import_all.py list" \
     -n zipimport "$PY -I -S -c \"$ZIPRUN\" list"
 echo
@@ -122,8 +127,9 @@ echo
 import json
 r = {x["command"]: x["mean"] for x in json.load(open("import_all.json"))["results"]}
 p = r["pathfinder"]
-for k in ("pyhost-none", "pyhost-zstd", "zipimport"):
-    print(f"ratio {k} / pathfinder = {r[k] / p:.2f}  ({r[k] * 1e3:.1f} ms / {p * 1e3:.1f} ms)")
+for k in ("pyhost-none", "pyhost-zstd", "other-none", "other-zstd", "zipimport"):
+    if k in r:
+        print(f"ratio {k} / pathfinder = {r[k] / p:.2f}  ({r[k] * 1e3:.1f} ms / {p * 1e3:.1f} ms)")
 EOF
 
 # Syscall counts.
@@ -196,6 +202,7 @@ fi
 echo
 hyperfine -N --warmup 3 --runs 30 --export-markdown loop.md --export-json loop.json \
     -n "pyhost run loop.pyr" "$PYHOST run loop.pyr" \
+    ${OTHER:+-n "other pyhost run loop.pyr" "$OTHER run loop.pyr"} \
     -n "python3.11 -I -S loop.py" "$PY -I -S loop.py" \
     "${embed[@]}"
 echo
