@@ -68,6 +68,11 @@ static int find_needed(const char *root, const char *origin, const char *runpath
     return 0;
 }
 
+static bool on_filesystem(const ph_manifest *m, const char *module)
+{
+    return ph_manifest_route(m, module, NULL)->kind == PH_ROUTE_FILESYSTEM;
+}
+
 /* In memory, the dynamic loader knows a library only by its DT_SONAME. */
 static int check_soname(const ph_manifest *m, const ph_unit *ext, const char *needed,
                         const char *path, ph_error *err)
@@ -80,9 +85,7 @@ static int check_soname(const ph_manifest *m, const ph_unit *ext, const char *ne
     int rc = ph_elf_read_dynamic(bytes, size, path, &lib, err);
     bool named = rc == 0 && lib.soname && !strcmp(lib.soname, needed);
     free(bytes);
-    if (rc < 0 || named ||
-        ph_manifest_route(m, ext->owner ? ext->owner : ext->name, NULL)->kind ==
-            PH_ROUTE_FILESYSTEM)
+    if (rc < 0 || named || on_filesystem(m, ext->owner ? ext->owner : ext->name))
         return rc;
     ph_error_set(err, "%s, needed by %s as '%s', has no DT_SONAME '%s'", path, ext->name, needed,
                  needed);
@@ -108,8 +111,18 @@ static int add_library(ph_unit_list *units, const ph_manifest *m, size_t ext, co
     if (check_soname(m, &units->items[ext], needed, path, err) < 0)
         return -1;
     size_t at = ph_unit_find(units, rel);
-    if (at != (size_t)-1 && units->items[at].kind == PYR_SHARED_LIBRARY)
-        return 0;
+    if (at != (size_t)-1 && units->items[at].kind == PYR_SHARED_LIBRARY) {
+        /* Needed by an in-memory and a filesystem-routed extension: it goes to disk, with what
+         * it needs, where the second one's run path looks; the first loads it from there. */
+        if (!on_filesystem(m, module) || on_filesystem(m, units->items[at].owner))
+            return 0;
+        char *owner = strdup(module);
+        if (!owner)
+            return ph_error_set(err, "out of memory");
+        free(units->items[at].owner);
+        units->items[at].owner = owner;
+        return libraries_of(units, m, at, NULL, err);
+    }
     if (at != (size_t)-1) { /* a data file of a package ("pkg/.libs/libx.so"): it is a library */
         ph_unit *u = &units->items[at];
         char *owner = strdup(module);

@@ -59,9 +59,10 @@ build_app() {
     }
 }
 
-# A distribution laid out as auditwheel leaves a wheel with vendored libraries: the extension
-# phdemo/_native needs libphdemo (DT_RUNPATH $ORIGIN/../phdemo.libs), which needs libphbase
-# (DT_RPATH $ORIGIN), both renamed with a hash and answering to that name (DT_SONAME).
+# A distribution laid out as auditwheel leaves a wheel with vendored libraries: the extensions
+# phdemo/_native and phdemo/_twin need libphdemo (DT_RUNPATH $ORIGIN/../phdemo.libs), which
+# needs libphbase (DT_RPATH $ORIGIN), both renamed with a hash and answering to that name
+# (DT_SONAME). phdemo.answer() imports _native only when called.
 # vendored_site SITE [SONAME_FLAG]: SONAME_FLAG "" builds libphdemo without a DT_SONAME.
 vendored_site() {
     local site=$1 soname=${2--Wl,-soname,libphdemo-5e1f0a.so.1} libs="$1/phdemo.libs"
@@ -74,17 +75,21 @@ vendored_site() {
 int phdemo_answer(void);
 static PyObject *answer(PyObject *self, PyObject *args) { return PyLong_FromLong(phdemo_answer()); }
 static PyMethodDef methods[] = {{"answer", answer, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
-static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "phdemo._native", NULL, -1, methods};
-PyMODINIT_FUNC PyInit__native(void) { return PyModule_Create(&def); }
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "phdemo." NAME, NULL, -1, methods};
+PyMODINIT_FUNC INIT(void) { return PyModule_Create(&def); }
 C
     cc -shared -fPIC -o "$libs/libphbase-77aa01.so.2" -Wl,-soname,libphbase-77aa01.so.2 \
         "$WORK/src/base.c" &&
         cc -shared -fPIC -o "$libs/libphdemo-5e1f0a.so.1" $soname "$WORK/src/demo.c" \
             -L"$libs" -l:libphbase-77aa01.so.2 -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' &&
-        cc -shared -fPIC -I/usr/include/python3.11 -o "$site/phdemo/_native.cpython-311-x86_64-linux-gnu.so" \
-            "$WORK/src/native.c" -L"$libs" -l:libphdemo-5e1f0a.so.1 \
-            -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || fail "compiling the fixture"
-    printf 'from phdemo._native import answer\n' >"$site/phdemo/__init__.py"
+        for ext in _native _twin; do
+            cc -shared -fPIC -I/usr/include/python3.11 -DNAME="\"$ext\"" -DINIT=PyInit_$ext \
+                -o "$site/phdemo/$ext.cpython-311-x86_64-linux-gnu.so" "$WORK/src/native.c" \
+                -L"$libs" -l:libphdemo-5e1f0a.so.1 \
+                -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || return
+        done || fail "compiling the fixture"
+    printf 'def answer():\n    from phdemo._native import answer\n    return answer()\n' \
+        >"$site/phdemo/__init__.py"
     printf 'Metadata-Version: 2.1\nName: phdemo\nVersion: 1.0\n' >"$site/phdemo-1.0.dist-info/METADATA"
     printf 'phdemo\n' >"$site/phdemo-1.0.dist-info/top_level.txt"
     (cd "$site" && find phdemo phdemo.libs phdemo-1.0.dist-info -type f | sed 's/$/,,/') \

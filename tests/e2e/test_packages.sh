@@ -257,6 +257,26 @@ phdemo.* = filesystem-relative:lib"
     expect_eq "status" 0 "$STATUS"
 }
 
+test_vendored_library_shared_by_in_memory_and_routed_extensions() {
+    # _twin on disk, _native in memory, one libphdemo: it must be where _twin's run path looks
+    vendored_app "$WORK/vm" "
+[routing]
+phdemo._twin = filesystem-relative:lib"
+    printf 'import sys\nif sys.argv[1] == "twin":\n    from phdemo._twin import answer\nelse:\n    from phdemo import answer\nprint(answer())\n' \
+        >"$WORK/vm/app/vend.py"
+    build_app "$WORK/vm/app" || return
+    [ -f "$WORK/vm/app/lib/phdemo/_twin.cpython-311-x86_64-linux-gnu.so" ] || fail "_twin not routed"
+    [ -f "$WORK/vm/app/lib/phdemo.libs/libphdemo-5e1f0a.so.1" ] || fail "shared library not on disk"
+    [ -f "$WORK/vm/app/lib/phdemo.libs/libphbase-77aa01.so.2" ] || fail "its own library not on disk"
+    [ ! -e "$WORK/vm/app/lib/phdemo/_native.cpython-311-x86_64-linux-gnu.so" ] || fail "_native routed"
+    rm -rf "$WORK/vm/site"
+    for which in twin native; do
+        run_capture "$PYHOST" run "$WORK/vm/app/app.pyr" "$which"
+        expect_eq "$which alone: output" "42" "$OUT"
+        expect_eq "$which alone: stderr" "" "$ERR"
+    done
+}
+
 test_vendored_library_without_soname_is_refused_in_memory() {
     mkdir -p "$WORK/ns/app"
     vendored_site "$WORK/ns/site" ""
