@@ -43,14 +43,22 @@ typedef struct ph_bundle_result {
     char *dir;        /* dist/<name> (malloc'd) */
     char *executable; /* dist/<name>/<name> (malloc'd) */
     bool embedded;
-    bool stripped;  /* `strip` ran on the stub's copy */
-    uint64_t size;  /* bytes of every file in the bundle */
-    unsigned files; /* regular files in the bundle, lib/ included */
+    bool stripped;           /* `strip` ran on the stub's copy */
+    bool compressed_runtime; /* the stub zstd-compressed behind pyhost-loader (onefile.h) */
+    uint64_t size;           /* bytes of every file in the bundle */
+    unsigned files;          /* regular files in the bundle, lib/ included */
     uint64_t pyr_size;
     char compression[32];
 } ph_bundle_result;
 
 int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_error *err);
 void ph_bundle_result_free(ph_bundle_result *result);
+
+/* ---- A compressed runtime (bundle_runtime.c) -------------------------------------------- */
+
+/* Appends RUNTIME_PATH (the stripped stub) to OUT as one zstd frame, then zero padding and the
+ * onefile record, so that the file ends on a multiple of ALIGN: where the .pyr goes. */
+int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_path, uint64_t align,
+                            ph_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 
 #include "build.h"
 #include "bundle.h"
+#include "onefile.h"
 #include "pyhost/fsutil.h"
 #include "pyhost/manifest.h"
 #include "pyhost/pyr.h"
@@ -32,11 +33,12 @@ typedef struct bundle {
     ph_bundle_result *r;
     ph_manifest m;
     ph_bundle_mode mode;
-    char *out;  /* the output directory (dist) */
-    char *tmp;  /* dist/.<name>.tmp-XXXXXX */
-    char *stub; /* pyhost-stub */
-    char *exe;  /* tmp/<name> */
-    char *pyr;  /* tmp/<name>.pyr */
+    char *out;     /* the output directory (dist) */
+    char *tmp;     /* dist/.<name>.tmp-XXXXXX */
+    char *stub;    /* pyhost-stub */
+    char *exe;     /* tmp/<name> */
+    char *runtime; /* tmp/<name>.runtime: the stub to compress ([bundle] compress_runtime) */
+    char *pyr;     /* tmp/<name>.pyr */
     ph_error *err;
 } bundle;
 
@@ -146,9 +148,9 @@ static int copy_file(const char *from, const char *to, mode_t mode, ph_error *er
 
 /* `strip` drops the static symbol table and debug info the stub was linked with (the dynamic
  * symbols that extension modules resolve against stay). Best effort: no strip, no harm. */
-static void strip_stub(bundle *b)
+static void strip_stub(bundle *b, char *path)
 {
-    char *argv[] = {"strip", "--strip-all", b->exe, NULL};
+    char *argv[] = {"strip", "--strip-all", path, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -160,6 +162,59 @@ static void strip_stub(bundle *b)
         waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
         b->r->stripped = true;
     posix_spawn_file_actions_destroy(&fa);
+}
+
+/* pyhost-loader, then the stripped stub compressed (onefile.h); embed() appends the rest. */
+static int compress_stub(bundle *b)
+{
+    const char *slash = strrchr(b->stub, '/');
+    int dir_len = slash ? (int)(slash - b->stub + 1) : 0;
+    char *loader = NULL;
+    if (asprintf(&loader, "%.*s%s", dir_len, b->stub, PH_LOADER_NAME) < 0)
+        loader = NULL;
+    b->runtime = ph_path_join(b->tmp, b->m.app.name, ".runtime");
+    if (!loader || !b->runtime) {
+        free(loader);
+        return ph_error_set(b->err, "out of memory");
+    }
+    int rc = copy_file(b->stub, b->runtime, 0755, b->err);
+    if (rc == 0 && b->o->strip)
+        strip_stub(b, b->runtime);
+    if (rc == 0 && access(loader, X_OK) < 0) {
+        ph_error_errno(b->err, errno, "cannot use the onefile loader %s", loader);
+        rc = ph_error_hint(b->err,
+                           "%s is installed next to %s; reinstall pyhost or rebuild it "
+                           "with ninja",
+                           PH_LOADER_NAME, PH_STUB_NAME);
+    }
+    if (rc == 0)
+        rc = copy_file(loader, b->exe, 0755, b->err);
+    if (rc == 0 && b->o->strip)
+        strip_stub(b, b->exe);
+    free(loader);
+    int out = rc == 0 ? open(b->exe, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
+    if (rc == 0 && out < 0)
+        rc = ph_error_errno(b->err, errno, "cannot open %s", b->exe);
+    if (rc == 0)
+        rc = ph_bundle_write_runtime(out, b->exe, b->runtime, EMBED_ALIGN, b->err);
+    if (out >= 0 && close(out) < 0 && rc == 0)
+        rc = ph_error_errno(b->err, errno, "writing %s", b->exe);
+    if (rc == 0 && unlink(b->runtime) < 0)
+        rc = ph_error_errno(b->err, errno, "cannot remove %s", b->runtime);
+    b->r->compressed_runtime = rc == 0;
+    return rc;
+}
+
+/* The stub as it is, or (embedded with [bundle] compress_runtime) behind the loader. */
+static int place_stub(bundle *b)
+{
+    if (b->r->embedded && b->m.bundle.compress_runtime)
+        return compress_stub(b);
+    if (copy_file(b->stub, b->exe, 0755, b->err) < 0)
+        return -1;
+    if (b->o->strip)
+        strip_stub(b, b->exe);
+    return 0;
 }
 
 /* stub | zero padding to EMBED_ALIGN | .pyr | trailer. */
@@ -317,10 +372,8 @@ static int run(bundle *b)
     if (ph_manifest_load(&b->m, b->o->manifest_path ? b->o->manifest_path : "pyhost.ini", b->err) <
             0 ||
         choose_mode(b) < 0 || find_stub(b) < 0 || make_dirs(b) < 0 || build_pyr(b) < 0 ||
-        copy_file(b->stub, b->exe, 0755, b->err) < 0)
+        place_stub(b) < 0)
         return -1;
-    if (b->o->strip)
-        strip_stub(b);
     if ((b->r->embedded && embed(b) < 0) || verify(b) < 0 || copy_icon(b) < 0)
         return -1;
     counting = b->r;
@@ -338,6 +391,7 @@ int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_err
     free(b.out);
     free(b.stub);
     free(b.exe);
+    free(b.runtime);
     free(b.pyr);
     ph_manifest_free(&b.m);
     return rc;

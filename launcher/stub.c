@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "bundle.h"
+#include "onefile.h"
 #include "pyhost/app.h"
 #include "pyhost/pyr.h"
 
@@ -111,9 +112,27 @@ static int find_adjacent(located *l, ph_error *err)
                               "copied along): reinstall it, or rebuild it with 'pyhost bundle'");
 }
 
+/* Started by pyhost-loader (onefile_loader.c), this executable is a compressed onefile's
+ * runtime, unpacked (into the cache, or a memfd that has no path), and carries no resources:
+ * the app is the onefile the loader names. The variable leaves the environment so that no
+ * process the app starts inherits it. Returns the onefile's path (malloc'd) or NULL. */
+static char *adopt_onefile(ph_error *err)
+{
+    const char *onefile = getenv(PH_ENV_ONEFILE);
+    char *path = onefile ? strdup(onefile) : NULL;
+    unsetenv(PH_ENV_ONEFILE);
+    uint64_t offset;
+    if (path && pyr_find_embedded("/proc/self/exe", &offset, err) != 0) {
+        free(path);
+        path = NULL;
+    }
+    return path;
+}
+
 static int locate(located *l, ph_error *err)
 {
-    if (!(l->self = ph_self_path(err)))
+    l->self = adopt_onefile(err);
+    if (!l->self && !(l->self = ph_self_path(err)))
         return -1;
     const char *slash = strrchr(l->self, '/');
     app_name = slash ? slash + 1 : l->self;

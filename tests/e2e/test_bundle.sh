@@ -197,6 +197,58 @@ test_single_file_writes_nothing() {
     expect_eq "write() only to fds 1 and 2" "" "$bad"
 }
 
+# [bundle] compress_runtime: the interpreter is stored zstd-compressed behind pyhost-loader and
+# unpacked once per user into the cache; the app sees the onefile as itself, and a cache it
+# cannot use costs speed, never the start.
+test_compressed_runtime() {
+    fresh
+    make_probe
+    bundle_app "$WORK/probe" "$WORK/plain" || return
+    printf '\n[bundle]\ncompress_runtime = true\n' >>"$WORK/probe/pyhost.ini"
+    bundle_app "$WORK/probe" "$WORK/dist" || return
+    local exe="$WORK/dist/probe/probe" dir="$WORK/dist/probe" cache="$WORK/cache"
+    local plain_size size
+    plain_size=$(stat -c %s "$WORK/plain/probe/probe")
+    size=$(stat -c %s "$exe")
+    expect_eq "at least 3 MB smaller than the plain onefile ($size vs $plain_size)" yes \
+        "$([ $((plain_size - size)) -gt 3000000 ] && echo yes)"
+    local expected="['$exe', 'a b']
+True
+$exe
+$dir
+$WORK"
+    run_capture sh -c 'cd "$1" && PYHOST_CACHE_DIR="$2" exec "$3" "a b"' sh "$WORK" "$cache" "$exe"
+    expect_eq "first start: the frozen attributes name the onefile" "$expected" "$OUT"
+    local runtime
+    runtime=$(ls "$cache/runtime")
+    expect_eq "one runtime unpacked, nothing left aside" 1 "$(echo "$runtime" | wc -l)"
+    expect_eq "the runtime is executable" yes "$([ -x "$cache/runtime/$runtime" ] && echo yes)"
+    local before
+    before=$(stat -c %i:%Y "$cache/runtime/$runtime")
+    run_capture sh -c 'cd "$1" && PYHOST_CACHE_DIR="$2" exec "$3" "a b"' sh "$WORK" "$cache" "$exe"
+    expect_eq "second start" "$expected" "$OUT"
+    expect_eq "the second start reuses the runtime" "$before" \
+        "$(stat -c %i:%Y "$cache/runtime/$runtime")"
+    : >"$cache/runtime/$runtime"
+    run_capture env PYHOST_CACHE_DIR="$cache" "$exe" exit 7
+    expect_eq "a damaged cached runtime is replaced: status" 7 "$STATUS"
+    expect_eq "a damaged cached runtime is replaced" yes \
+        "$([ -s "$cache/runtime/$runtime" ] && echo yes)"
+    mkdir -p "$WORK/ro" && chmod 0555 "$WORK/ro"
+    run_capture env PYHOST_CACHE_DIR="$WORK/ro/cache" "$exe" "x"
+    if [ "$(id -u)" != 0 ]; then
+        expect_eq "unwritable cache: nothing written" "" "$(ls -A "$WORK/ro")"
+    fi
+    expect_contains "unwritable cache: runs from memory" "$OUT" "['$exe', 'x']"
+    run_capture env -u XDG_CACHE_HOME -u PYHOST_CACHE_DIR HOME=/proc/nonexistent "$exe" exit 0
+    expect_eq "no usable cache at all (runs from memory): status" 0 "$STATUS"
+    head -c $(($(stat -c %s "$exe") - 5000)) "$exe" >"$WORK/truncated" && chmod +x "$WORK/truncated"
+    run_capture env PYHOST_CACHE_DIR="$WORK/cache2" "$WORK/truncated"
+    expect_eq "truncated onefile: status" 1 "$STATUS"
+    expect_contains "truncated onefile: message" "$ERR" "truncated: error: the compressed runtime cannot be found"
+    expect_eq "truncated onefile: nothing unpacked" "" "$(ls -A "$WORK/cache2" 2>/dev/null)"
+}
+
 test_multiprocessing_spawn() {
     fresh
     mkdir -p "$WORK/mp"

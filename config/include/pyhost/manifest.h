@@ -121,6 +121,7 @@ typedef struct ph_manifest {
     struct {
         bool adjacent; /* resources = adjacent: NAME.pyr next to the executable (else embedded) */
         char *output;  /* as written, relative to base_dir; NULL: ./dist (pyhost bundle -o) */
+        bool compress_runtime; /* embedded only: the interpreter zstd-compressed behind a loader */
     } bundle;
 
     struct {                 /* [installer.deb]: pyhost installer deb (docs/installers.md) */

@@ -164,6 +164,10 @@ def _manifest(t):
     if patterns:
         lines.append('exclude = %s' % patterns)
     lines += ['', '[bundle]', 'resources = %s' % ('embedded' if t.onefile else 'adjacent')]
+    if t.onefile:
+        # PyInstaller's onefile compresses its interpreter too; pyhost unpacks it once per user
+        # (docs/bundle.md), not at every start.
+        lines.append('compress_runtime = true')
     return '\n'.join(lines) + '\n'
 
 

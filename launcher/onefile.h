@@ -1,0 +1,29 @@
+/* A onefile with a compressed runtime ([bundle] compress_runtime = true), private to the launcher.
+ *
+ * The file is   pyhost-loader | zstd frame of the stripped pyhost-stub | zero padding |
+ *               ph_onefile_record | .pyr | pyr trailer
+ * The record ends where the .pyr starts, so the loader finds it from the pyr trailer alone.
+ * bundle_runtime.c writes it; onefile_loader.c reads it, unpacks the stub once per user into
+ * the cache (CACHE/runtime/<runtime_name>) and executes it with PH_ENV_ONEFILE naming the
+ * onefile, whose embedded .pyr the stub then runs (stub.c). */
+#ifndef PH_ONEFILE_H
+#define PH_ONEFILE_H
+
+#include <stdint.h>
+
+#define PH_ONEFILE_MAGIC "PHRUNZS1"
+#define PH_LOADER_NAME "pyhost-loader"
+/* Set by the loader for the stub it starts; the stub removes it from its environment. */
+#define PH_ENV_ONEFILE "PYHOST_ONEFILE"
+
+typedef struct ph_onefile_record {
+    uint8_t magic[8];      /* PH_ONEFILE_MAGIC */
+    uint64_t frame_offset; /* where the zstd frame starts in the file */
+    uint64_t frame_size;   /* its length */
+    uint64_t runtime_size; /* the stub's size once unpacked */
+    char runtime_name[32]; /* hex of the first 16 bytes of its SHA-256: its file name */
+} ph_onefile_record;
+
+_Static_assert(sizeof(ph_onefile_record) == 64, "onefile record layout");
+
+#endif
