@@ -33,6 +33,8 @@ for s in hello import_all; do
 done
 onefile/import_all && onedir/import_all/import_all || { echo "import_all failed"; exit 1; }
 
+# The onefile's runtime is compressed (docs/bundle.md): its first start unpacks it into
+# $PYHOST_CACHE_DIR/runtime/, and the warm-up runs make that happen before the timed ones.
 hyperfine -N --warmup 10 --runs 100 --export-markdown hello.md \
     -n "onefile hello" "onefile/hello" \
     -n "onedir hello" "onedir/hello/hello" \
@@ -43,8 +45,14 @@ hyperfine -N --warmup 2 --runs 15 --export-markdown all.md \
     -n "onedir import_all" "onedir/import_all/import_all" \
     -n "python3.11 -I import_all.py" "$PY -I import_all.py" \
     -n "python3.11 -I -S import_all.py" "$PY -I -S import_all.py"
+# When the cache cannot be used the runtime is unpacked into memory at every start.
+hyperfine -N --warmup 3 --runs 20 --export-markdown nocache.md \
+    -n "onefile hello, no usable cache" "env PYHOST_CACHE_DIR=/proc/none onefile/hello" \
+    -n "onefile hello, through env" "env onefile/hello"
 echo
 cat hello.md
+echo
+cat nocache.md
 echo
 cat all.md
 echo

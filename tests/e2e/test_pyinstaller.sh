@@ -90,14 +90,25 @@ test_onefile() {
     check_probe dist/probe "$meipass"
 }
 
-test_onefile_without_data_writes_nothing() {
+# A onefile without data files writes one thing, once: the runtime its loader unpacks into the
+# cache (docs/bundle.md, "A compressed runtime"), shared by every onefile of this pyhost.
+test_onefile_without_data_writes_only_the_runtime_once() {
     fresh
     export PYHOST_CACHE_DIR="$WORK/cache"
     printf 'import sys\nprint(sys._MEIPASS)\n' >plain.py
     pyi --onefile plain.py || return
+    export PYHOST_CACHE_DIR="$WORK/run-cache" # the build's own cache (bytecode) stays apart
     run_capture dist/plain
     expect_eq "meipass is the executable's directory" "$WORK/dist" "$OUT"
     [ ! -e "$PYHOST_CACHE_DIR/meipass" ] || fail "a onefile app without data wrote to the cache"
+    expect_eq "the cache holds the unpacked runtime only" "runtime 1" \
+        "$(ls "$PYHOST_CACHE_DIR") $(ls "$PYHOST_CACHE_DIR/runtime" | wc -l)"
+    local before
+    before=$(find "$PYHOST_CACHE_DIR" -printf '%p %i %T@\n' | sort)
+    run_capture dist/plain
+    expect_eq "second start: status" 0 "$STATUS"
+    expect_eq "the second start writes nothing" "$before" \
+        "$(find "$PYHOST_CACHE_DIR" -printf '%p %i %T@\n' | sort)"
 }
 
 # Only the stdlib modules the analysis reaches are packed, as PyInstaller packs them; the rest
