@@ -34,6 +34,9 @@ typedef struct ph_bundle_options {
     ph_bundle_mode mode;
     const char *stub_path; /* NULL: pyhost-stub next to this executable */
     bool strip;            /* strip the stub's copy when a `strip` program is on PATH */
+    /* Ignore [bundle] compress_runtime: installers, whose package is compressed already and
+     * whose installed app should not write into each user's cache. */
+    bool plain_runtime;
     /* Passed to the builder as ph_build_options.progress / progress_ctx. */
     void (*progress)(void *ctx, size_t done, size_t total, const char *what);
     void *progress_ctx;

@@ -208,7 +208,7 @@ static int compress_stub(bundle *b)
 /* The stub as it is, or (embedded with [bundle] compress_runtime) behind the loader. */
 static int place_stub(bundle *b)
 {
-    if (b->r->embedded && b->m.bundle.compress_runtime)
+    if (b->r->embedded && b->m.bundle.compress_runtime && !b->o->plain_runtime)
         return compress_stub(b);
     if (copy_file(b->stub, b->exe, 0755, b->err) < 0)
         return -1;

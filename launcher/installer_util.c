@@ -423,7 +423,8 @@ int ph_inst_bundle(const char *manifest, const char *out_dir, bool adjacent, ph_
     ph_bundle_options o = {.manifest_path = manifest,
                            .output_dir = out_dir,
                            .mode = adjacent ? PH_BUNDLE_ADJACENT : PH_BUNDLE_DEFAULT,
-                           .strip = true};
+                           .strip = true,
+                           .plain_runtime = true};
     ph_bundle_result r;
     int rc = ph_bundle(&o, &r, err);
     ph_bundle_result_free(&r);
