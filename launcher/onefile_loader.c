@@ -111,6 +111,7 @@ static void *unpack(const onefile *f)
     return out;
 }
 
+/* runtime/fsutil.c's ph_write_all, repeated: the loader links none of the runtime. */
 static int write_all(int fd, const char *data, size_t size)
 {
     while (size) {
