@@ -46,10 +46,9 @@ typedef struct ph_bundle_result {
     char *dir;        /* dist/<name> (malloc'd) */
     char *executable; /* dist/<name>/<name> (malloc'd) */
     bool embedded;
-    bool stripped;           /* `strip` ran on the stub's copy */
-    bool compressed_runtime; /* the stub zstd-compressed behind pyhost-loader (onefile.h) */
-    uint64_t size;           /* bytes of every file in the bundle */
-    unsigned files;          /* regular files in the bundle, lib/ included */
+    bool stripped;  /* `strip` ran on the stub's copy */
+    uint64_t size;  /* bytes of every file in the bundle */
+    unsigned files; /* regular files in the bundle, lib/ included */
     uint64_t pyr_size;
     char compression[32];
 } ph_bundle_result;

@@ -164,29 +164,38 @@ static void strip_stub(bundle *b, char *path)
     posix_spawn_file_actions_destroy(&fa);
 }
 
-/* pyhost-loader, then the stripped stub compressed (onefile.h); embed() appends the rest. */
-static int compress_stub(bundle *b)
+/* pyhost-loader, installed next to pyhost-stub: a malloc'd path, or NULL with the error set. */
+static char *find_loader(bundle *b)
 {
     const char *slash = strrchr(b->stub, '/');
     int dir_len = slash ? (int)(slash - b->stub + 1) : 0;
     char *loader = NULL;
-    if (asprintf(&loader, "%.*s%s", dir_len, b->stub, PH_LOADER_NAME) < 0)
-        loader = NULL;
-    b->runtime = ph_path_join(b->tmp, b->m.app.name, ".runtime");
-    if (!loader || !b->runtime) {
+    if (asprintf(&loader, "%.*s%s", dir_len, b->stub, PH_LOADER_NAME) < 0) {
+        ph_error_set(b->err, "out of memory");
+        return NULL;
+    }
+    if (access(loader, X_OK) == 0)
+        return loader;
+    ph_error_errno(b->err, errno, "cannot use the onefile loader %s", loader);
+    ph_error_hint(b->err, "%s is installed next to %s; reinstall pyhost or rebuild it with ninja",
+                  PH_LOADER_NAME, PH_STUB_NAME);
+    free(loader);
+    return NULL;
+}
+
+/* pyhost-loader, then the stripped stub compressed (onefile.h); embed() appends the rest. */
+static int compress_stub(bundle *b)
+{
+    char *loader = find_loader(b);
+    if (!loader)
+        return -1;
+    if (!(b->runtime = ph_path_join(b->tmp, b->m.app.name, ".runtime"))) {
         free(loader);
         return ph_error_set(b->err, "out of memory");
     }
     int rc = copy_file(b->stub, b->runtime, 0755, b->err);
     if (rc == 0 && b->o->strip)
         strip_stub(b, b->runtime);
-    if (rc == 0 && access(loader, X_OK) < 0) {
-        ph_error_errno(b->err, errno, "cannot use the onefile loader %s", loader);
-        rc = ph_error_hint(b->err,
-                           "%s is installed next to %s; reinstall pyhost or rebuild it "
-                           "with ninja",
-                           PH_LOADER_NAME, PH_STUB_NAME);
-    }
     if (rc == 0)
         rc = copy_file(loader, b->exe, 0755, b->err);
     if (rc == 0 && b->o->strip)
@@ -201,7 +210,6 @@ static int compress_stub(bundle *b)
         rc = ph_error_errno(b->err, errno, "writing %s", b->exe);
     if (rc == 0 && unlink(b->runtime) < 0)
         rc = ph_error_errno(b->err, errno, "cannot remove %s", b->runtime);
-    b->r->compressed_runtime = rc == 0;
     return rc;
 }
 
