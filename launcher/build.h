@@ -190,6 +190,7 @@ bool ph_python_is_builtin(const char *name);
 
 typedef struct ph_cache {
     char dir[512];
+    int dirfd; /* the checked directory (pyhost/cachedir.h): entries are opened relative to it */
     bool enabled;
     char warning[768]; /* set when the cache had to be turned off */
 } ph_cache;

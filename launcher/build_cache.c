@@ -19,6 +19,7 @@
 #include <marshal.h>
 
 #include "build.h"
+#include "pyhost/cachedir.h"
 #include "pyhost/fsutil.h"
 #include "pyr_hash.h"
 
@@ -31,88 +32,30 @@ typedef struct cache_header {
     uint64_t checksum; /* XXH64 of the payload */
 } cache_header;
 
-/* $PYHOST_CACHE_DIR/bytecode, else $XDG_CACHE_HOME/pyhost/bytecode, else
- * ~/.cache/pyhost/bytecode. PYHOST_CACHE_DIR names pyhost's whole cache, like
- * XDG_CACHE_HOME/pyhost. */
-static int cache_dir(char *buf, size_t size)
-{
-    const char *env = getenv("PYHOST_CACHE_DIR");
-    if (env && *env)
-        return snprintf(buf, size, "%s/bytecode", env) < (int)size ? 0 : -1;
-    env = getenv("XDG_CACHE_HOME");
-    if (env && env[0] == '/') /* the XDG spec says to ignore a relative value */
-        return snprintf(buf, size, "%s/pyhost/bytecode", env) < (int)size ? 0 : -1;
-    const char *home = getenv("HOME");
-    if (!home || !*home) {
-        struct passwd *pw = getpwuid(getuid());
-        home = pw ? pw->pw_dir : NULL;
-    }
-    if (!home)
-        return -1;
-    return snprintf(buf, size, "%s/.cache/pyhost/bytecode", home) < (int)size ? 0 : -1;
-}
-
-/* mkdir -p; directories we create are private (0700): the cache feeds code into builds. */
-static int make_dirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/')
-            continue;
-        *p = '\0';
-        int rc = mkdir(path, 0700);
-        *p = '/';
-        if (rc < 0 && errno != EEXIST)
-            return -1;
-    }
-    return mkdir(path, 0700) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 static void turn_off(ph_cache *c, const char *why)
 {
     c->enabled = false;
-    snprintf(c->warning, sizeof c->warning, "bytecode cache %.400s is not writable (%.300s)",
-             c->dir, why);
+    snprintf(c->warning, sizeof c->warning, "bytecode cache %.400s is not usable (%.300s)", c->dir,
+             why);
 }
 
-/* Another user able to write here could plant bytecode in our builds. */
-static int check_owner(ph_cache *c)
-{
-    struct stat st;
-    if (stat(c->dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-        turn_off(c, "not a directory");
-        return -1;
-    }
-    if (st.st_uid != geteuid() || (st.st_mode & 022)) {
-        c->enabled = false;
-        snprintf(c->warning, sizeof c->warning,
-                 "bytecode cache %s is not safe to use (it must belong to you and not be "
-                 "writable by others)",
-                 c->dir);
-        return -1;
-    }
-    return 0;
-}
-
+/* CACHE/bytecode under the policy every pyhost cache follows (pyhost/cachedir.h): another user
+ * able to write here could plant bytecode in our builds. */
 void ph_cache_open(ph_cache *c)
 {
-    *c = (ph_cache){0};
-    if (cache_dir(c->dir, sizeof c->dir) < 0) {
-        snprintf(c->warning, sizeof c->warning,
-                 "bytecode cache: no home directory to put it in (HOME is not set)");
+    *c = (ph_cache){.dirfd = -1};
+    char root[sizeof c->dir - 16];
+    ph_error err;
+    if (ph_cache_root(root, sizeof root, &err) != PH_CACHE_OK) {
+        snprintf(c->warning, sizeof c->warning, "bytecode cache: %.700s", err.message);
         return;
     }
-    char tmp[sizeof c->dir];
-    memcpy(tmp, c->dir, sizeof tmp);
-    if (make_dirs(tmp) < 0) {
-        turn_off(c, strerror(errno));
+    snprintf(c->dir, sizeof c->dir, "%s/bytecode", root);
+    if (ph_cache_open_dir(root, "bytecode", true, &c->dirfd, &err) != PH_CACHE_OK) {
+        turn_off(c, err.message);
         return;
     }
-    if (check_owner(c) < 0)
-        return;
-    if (access(c->dir, W_OK | X_OK) < 0) {
-        turn_off(c, strerror(errno));
-        return;
-    }
+    ph_cache_sweep(c->dirfd, 3600); /* what builds killed while writing left */
     c->enabled = true;
 }
 
@@ -130,9 +73,9 @@ uint64_t ph_cache_key(const ph_python_info *py, int optimize, const char *relnam
     return pyr_xxh64(buf, sizeof fields + n);
 }
 
-static void entry_path(const ph_cache *c, uint64_t key, char *buf, size_t size)
+static void entry_name(uint64_t key, char *buf, size_t size)
 {
-    snprintf(buf, size, "%s/%016llx", c->dir, (unsigned long long)key);
+    snprintf(buf, size, "%016llx", (unsigned long long)key);
 }
 
 static int read_exact(int fd, void *buf, size_t size)
@@ -152,14 +95,15 @@ static int read_exact(int fd, void *buf, size_t size)
 
 int ph_cache_get(ph_cache *c, uint64_t key, uint8_t **data, size_t *size)
 {
-    char path[sizeof c->dir + 32];
+    char name[32];
     cache_header h;
+    ph_error err;
     if (!c->enabled)
         return 0;
-    entry_path(c, key, path, sizeof path);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    entry_name(key, name, sizeof name);
+    int fd = ph_cache_open_file(c->dirfd, name, UINT64_MAX, &err);
     if (fd < 0)
-        return 0;
+        return 0; /* missing, or not trusted: compiled again and replaced */
     uint8_t *buf = NULL;
     int hit = read_exact(fd, &h, sizeof h) == 0 && !memcmp(h.magic, CACHE_MAGIC, 8) &&
               h.size <= MAX_ENTRY_SIZE && (buf = malloc(h.size ? h.size : 1)) &&
@@ -176,10 +120,10 @@ int ph_cache_get(ph_cache *c, uint64_t key, uint8_t **data, size_t *size)
 
 void ph_cache_put(ph_cache *c, uint64_t key, const uint8_t *data, size_t size)
 {
-    char path[sizeof c->dir + 32];
+    char name[32];
     if (!c->enabled)
         return;
-    entry_path(c, key, path, sizeof path);
+    entry_name(key, name, sizeof name);
     cache_header h = {.size = size, .checksum = pyr_xxh64(data, size)};
     memcpy(h.magic, CACHE_MAGIC, 8);
     uint8_t *buf = malloc(sizeof h + size);
@@ -188,7 +132,8 @@ void ph_cache_put(ph_cache *c, uint64_t key, const uint8_t *data, size_t size)
     memcpy(buf, &h, sizeof h);
     memcpy(buf + sizeof h, data, size);
     ph_error e;
-    if (ph_write_file_atomic(path, buf, sizeof h + size, 0600, &e) < 0)
+    /* No fsync: an entry torn by a crash fails its checksum and reads as a miss. */
+    if (ph_cache_store(c->dirfd, name, buf, sizeof h + size, 0600, &e) < 0)
         turn_off(c, e.message);
     free(buf);
 }

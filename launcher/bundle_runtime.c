@@ -10,6 +10,7 @@
 #include "bundle.h"
 #include "onefile.h"
 #include "pyhost/fsutil.h"
+#include "pyr_hash.h"
 #include "sha256.h"
 
 /* zstd's strongest standard level: the stub is compressed once per bundle (~3 s) and unpacked
@@ -60,8 +61,10 @@ int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_p
     if (rc == 0 && fstat(out, &st) < 0)
         rc = ph_error_errno(err, errno, "writing %s", out_path);
     if (rc == 0) {
-        ph_onefile_record rec = {
-            .frame_offset = (uint64_t)st.st_size, .frame_size = frame_size, .runtime_size = size};
+        ph_onefile_record rec = {.frame_offset = (uint64_t)st.st_size,
+                                 .frame_size = frame_size,
+                                 .runtime_size = size,
+                                 .runtime_hash = pyr_xxh64(data, size)};
         memcpy(rec.magic, PH_ONEFILE_MAGIC, sizeof rec.magic);
         runtime_name(data, size, rec.runtime_name);
         uint64_t end = rec.frame_offset + frame_size + sizeof rec;

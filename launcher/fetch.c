@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "ph_build_config.h"
-#include "pyhost/extract.h"
+#include "pyhost/cachedir.h"
 #include "pyhost/fsutil.h"
 #include "sha256.h"
 
@@ -101,12 +101,11 @@ static bool fits_in(const char *buf, size_t size, int written)
 
 static int cache_paths(dl *d)
 {
-    char *root = ph_cache_root();
-    if (!root)
-        return ph_error_set(d->err, "no cache directory: set PYHOST_CACHE_DIR or HOME");
+    char root[4096];
+    if (ph_cache_root(root, sizeof root, d->err) != PH_CACHE_OK)
+        return -1;
     bool fits =
         fits_in(d->dir, sizeof d->dir, snprintf(d->dir, sizeof d->dir, "%s/downloads", root));
-    free(root);
     fits = fits && fits_in(d->part, sizeof d->part,
                            snprintf(d->part, sizeof d->part, "%s/%s.part", d->dir, d->in->sha256));
     fits = fits &&

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define PH_ONEFILE_MAGIC "PHRUNZS1"
+#define PH_ONEFILE_MAGIC "PHRUNZS2"
 #define PH_LOADER_NAME "pyhost-loader"
 /* Set by the loader for the stub it starts; the stub removes it from its environment. */
 #define PH_ENV_ONEFILE "PYHOST_ONEFILE"
@@ -21,9 +21,13 @@ typedef struct ph_onefile_record {
     uint64_t frame_offset; /* where the zstd frame starts in the file */
     uint64_t frame_size;   /* its length */
     uint64_t runtime_size; /* the stub's size once unpacked */
-    char runtime_name[32]; /* hex of the first 16 bytes of its SHA-256: its file name */
+    uint64_t runtime_hash; /* its XXH64, checked before each start from the cache */
+    char runtime_name[32]; /* hex of its SHA-256's first 124 bits, NUL-ended: its file name */
 } ph_onefile_record;
 
-_Static_assert(sizeof(ph_onefile_record) == 64, "onefile record layout");
+/* A runtime is a few MB; a record claiming more is damaged, not an app to unpack. */
+#define PH_ONEFILE_MAX_RUNTIME (1ull << 30)
+
+_Static_assert(sizeof(ph_onefile_record) == 72, "onefile record layout");
 
 #endif

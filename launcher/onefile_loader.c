@@ -2,10 +2,16 @@
  *
  * It keeps start-up what it is with a plain onefile: once per user and pyhost version, the
  * stub is unpacked into CACHE/runtime/<name> (written aside and renamed into place, so a
- * concurrent or interrupted first start never leaves a partial file); every later start is a
- * stat and an exec of that file. When the cache cannot hold it (read-only home, noexec mount),
- * the stub is unpacked into memory (a memfd) and run from there, at every start.
- * Nothing is ever extracted per run and nothing is deleted behind a running app.
+ * concurrent or interrupted first start never leaves a partial file); every later start opens
+ * that file, checks it and executes it through the descriptor it checked. When the cache cannot
+ * hold it (read-only home, noexec mount) or is refused as unsafe, the stub is unpacked into
+ * memory (a memfd) and run from there, at every start.
+ *
+ * The cache is a trust boundary: a file there runs as whoever starts the app. The directories
+ * are checked by the policy of pyhost/cachedir.h (ours, not writable by others, no symlinks),
+ * the file on its open descriptor (ours, regular, not writable by others, its size), and its
+ * content against the XXH64 the record carries, once per change of the file (see `verified`).
+ * XXH64 catches damage; the ownership checks keep other users out.
  *
  * It is linked statically (glibc and zstd's decompressor, ~0.8 MB): a dynamically linked loader
  * made every start ~1 ms slower (the dynamic loader's own work before the exec), measured with
@@ -22,6 +28,9 @@
 #include <zstd.h>
 
 #include "onefile.h"
+#include "pyhost/cachedir.h"
+#include "pyhost/fsutil.h"
+#include "pyr_hash.h"
 
 extern char **environ;
 
@@ -54,41 +63,14 @@ static int read_record(onefile *f)
         trailer.offset > (uint64_t)end ||
         pread(f->fd, &f->rec, sizeof f->rec, (off_t)(trailer.offset - sizeof f->rec)) !=
             sizeof f->rec ||
-        memcmp(f->rec.magic, PH_ONEFILE_MAGIC, 8) ||
-        f->rec.frame_offset + f->rec.frame_size > trailer.offset ||
+        memcmp(f->rec.magic, PH_ONEFILE_MAGIC, 8) || f->rec.frame_size > trailer.offset ||
+        f->rec.frame_offset > trailer.offset - f->rec.frame_size || f->rec.runtime_size == 0 ||
+        f->rec.runtime_size > PH_ONEFILE_MAX_RUNTIME ||
         memchr(f->rec.runtime_name, '\0', sizeof f->rec.runtime_name) == NULL ||
         strchr(f->rec.runtime_name, '/') || f->rec.runtime_name[0] == '\0' ||
         f->rec.runtime_name[0] == '.')
         return -1;
     return 0;
-}
-
-/* $PYHOST_CACHE_DIR, else $XDG_CACHE_HOME/pyhost, else ~/.cache/pyhost: the cache the runtime
- * uses for everything else it keeps (docs/runtime.md). */
-static int cache_dir(char *out, size_t size)
-{
-    const char *dir = getenv("PYHOST_CACHE_DIR"), *xdg = getenv("XDG_CACHE_HOME");
-    const char *home = getenv("HOME");
-    int n = dir && *dir     ? snprintf(out, size, "%s/runtime", dir)
-            : xdg && *xdg   ? snprintf(out, size, "%s/pyhost/runtime", xdg)
-            : home && *home ? snprintf(out, size, "%s/.cache/pyhost/runtime", home)
-                            : -1;
-    return n < 0 || (size_t)n >= size ? -1 : 0;
-}
-
-static int make_dirs(char *path)
-{
-    for (char *p = strchr(path + 1, '/');; p = strchr(p + 1, '/')) {
-        if (p)
-            *p = '\0';
-        int rc = mkdir(path, 0700);
-        if (p)
-            *p = '/';
-        if (rc < 0 && errno != EEXIST)
-            return -1;
-        if (!p)
-            return 0;
-    }
 }
 
 /* The stub, unpacked into a malloc'd buffer of rec.runtime_size bytes, or NULL. */
@@ -111,52 +93,120 @@ static void *unpack(const onefile *f)
     return out;
 }
 
-/* runtime/fsutil.c's ph_write_all, repeated: the loader links none of the runtime. */
-static int write_all(int fd, const char *data, size_t size)
-{
-    while (size) {
-        ssize_t n = write(fd, data, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        data += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Writes the runtime to PATH.tmp-PID and renames it into place; -1 leaves nothing behind. */
-static int store(const char *path, const void *runtime, size_t size)
-{
-    char tmp[PATH_MAX + 32];
-    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-    if (fd < 0)
-        return -1;
-    int rc = write_all(fd, runtime, size) < 0 || fchmod(fd, 0755) < 0 ? -1 : 0;
-    if (close(fd) < 0 || rc < 0 || rename(tmp, path) < 0) {
-        unlink(tmp);
-        return -1;
-    }
-    return 0;
-}
-
 /* The fallback: run the runtime from memory. Returns only on failure. */
 static void exec_in_memory(const onefile *f, const void *runtime, char **argv)
 {
     int fd = memfd_create(f->rec.runtime_name, MFD_CLOEXEC);
-    if (fd >= 0 && write_all(fd, runtime, f->rec.runtime_size) == 0)
+    if (fd >= 0 && ph_write_all(fd, runtime, f->rec.runtime_size) == 0)
         fexecve(fd, argv, environ);
     if (fd >= 0)
         close(fd);
 }
 
-static int is_runtime(const char *path, const onefile *f)
+static void warn(const onefile *f, const char *what, const ph_error *err)
 {
+    fprintf(stderr, "%s: warning: %s: %s\n", f->name, what, err->message);
+}
+
+/* What was true of the cached runtime when its content was last hashed. The kernel changes a
+ * file's ctime on every write, chmod or rename and no user can set it, so while these match the
+ * file holds the bytes that were hashed: the 1.2 ms hash of a 6.8 MB runtime (XXH64 at
+ * ~5.6 GB/s here) is paid once per file, not at every start. */
+typedef struct verified {
+    uint64_t dev, ino, size, ctime_sec, ctime_nsec, hash;
+} verified;
+
+static verified identity(const struct stat *st, uint64_t hash)
+{
+    return (verified){(uint64_t)st->st_dev,          (uint64_t)st->st_ino,
+                      (uint64_t)st->st_size,         (uint64_t)st->st_ctim.tv_sec,
+                      (uint64_t)st->st_ctim.tv_nsec, hash};
+}
+
+static int stamp_name(const onefile *f, char *out, size_t size)
+{
+    return snprintf(out, size, "%s.verified", f->rec.runtime_name) < (int)size ? 0 : -1;
+}
+
+static int recently_verified(const onefile *f, int dirfd, const struct stat *st)
+{
+    char name[64];
+    ph_error err;
+    verified seen, now = identity(st, f->rec.runtime_hash);
+    int fd = stamp_name(f, name, sizeof name) < 0
+                 ? -1
+                 : ph_cache_open_file(dirfd, name, sizeof seen, &err);
+    int same = fd >= 0 && pread(fd, &seen, sizeof seen, 0) == sizeof seen &&
+               memcmp(&seen, &now, sizeof seen) == 0;
+    if (fd >= 0)
+        close(fd);
+    return same;
+}
+
+static int hash_matches(const onefile *f, int dirfd, int fd, const struct stat *st)
+{
+    void *map = mmap(NULL, f->rec.runtime_size, PROT_READ, MAP_SHARED, fd, 0);
+    int same = map != MAP_FAILED && pyr_xxh64(map, f->rec.runtime_size) == f->rec.runtime_hash;
+    if (map != MAP_FAILED)
+        munmap(map, f->rec.runtime_size);
+    char name[64];
+    ph_error err;
+    verified v = identity(st, f->rec.runtime_hash);
+    if (same && stamp_name(f, name, sizeof name) == 0)
+        ph_cache_store(dirfd, name, &v, sizeof v, 0600, &err); /* or hash again next time */
+    return same;
+}
+
+/* The cached runtime in DIRFD, if it is the one this app carries: it is then executed through
+ * the descriptor checked. Returns 1 when it was there and could not run (a noexec mount: no use
+ * writing it again), 0 when it is missing or was damaged. */
+static int exec_checked(const onefile *f, int dirfd, char **argv)
+{
+    ph_error err;
+    int fd = ph_cache_open_file(dirfd, f->rec.runtime_name, f->rec.runtime_size, &err);
+    if (fd < 0) {
+        if (errno != ENOENT)
+            warn(f, "replacing the cached runtime", &err);
+        return 0;
+    }
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-           (uint64_t)st.st_size == f->rec.runtime_size;
+    int same = fstat(fd, &st) == 0 &&
+               (recently_verified(f, dirfd, &st) || hash_matches(f, dirfd, fd, &st));
+    if (same)
+        fexecve(fd, argv, environ);
+    else
+        fprintf(stderr, "%s: warning: replacing the damaged cached runtime %s\n", f->name,
+                f->rec.runtime_name);
+    close(fd);
+    return same;
+}
+
+/* Runs the runtime from CACHE/runtime, unpacking it there first if need be. Returns only when
+ * the cache cannot be used; *runtime is then the unpacked stub if it was unpacked. */
+static void exec_cached(const onefile *f, void **runtime, char **argv)
+{
+    char root[PATH_MAX];
+    ph_error err;
+    int dirfd = -1;
+    ph_cache_status st = ph_cache_root(root, sizeof root, &err);
+    if (st == PH_CACHE_OK)
+        st = ph_cache_open_dir(root, "runtime", true, &dirfd, &err);
+    if (st == PH_CACHE_UNSAFE)
+        warn(f, "not using the runtime cache, running from memory", &err);
+    if (st != PH_CACHE_OK)
+        return;
+    if (exec_checked(f, dirfd, argv)) {
+        close(dirfd);
+        return;
+    }
+    *runtime = unpack(f);
+    if (*runtime) {
+        ph_cache_sweep(dirfd, 3600); /* what starts killed while writing left */
+        if (ph_cache_store(dirfd, f->rec.runtime_name, *runtime, f->rec.runtime_size, 0500, &err) ==
+            0)
+            exec_checked(f, dirfd, argv);
+    }
+    close(dirfd);
 }
 
 int main(int argc, char **argv)
@@ -173,24 +223,12 @@ int main(int argc, char **argv)
     if (setenv(PH_ENV_ONEFILE, f.self, 1) < 0)
         return fail(&f, "out of memory", "free some memory and start the app again");
 
-    char path[PATH_MAX];
-    int cached = cache_dir(path, sizeof path - sizeof f.rec.runtime_name - 1) == 0;
-    if (cached) {
-        strcat(strcat(path, "/"), f.rec.runtime_name);
-        if (is_runtime(path, &f))
-            execve(path, argv, environ); /* returns only if it cannot run: unpack again */
-    }
-    void *runtime = unpack(&f);
+    void *runtime = NULL;
+    exec_cached(&f, &runtime, argv);
+    if (!runtime)
+        runtime = unpack(&f);
     if (!runtime)
         return fail(&f, "the compressed runtime in this executable cannot be unpacked", DAMAGED);
-    if (cached) {
-        *strrchr(path, '/') = '\0';
-        if (make_dirs(path) == 0) {
-            strcat(strcat(path, "/"), f.rec.runtime_name);
-            if (store(path, runtime, f.rec.runtime_size) == 0 || is_runtime(path, &f))
-                execve(path, argv, environ);
-        }
-    }
     exec_in_memory(&f, runtime, argv);
     char why[160];
     snprintf(why, sizeof why, "cannot start the unpacked runtime: %s", strerror(errno));

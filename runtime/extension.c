@@ -39,25 +39,24 @@ static PyObject *memfd_path(const char *name, const pyr_data *data, int *fd_out)
     return PyUnicode_FromFormat("/proc/self/fd/%d", fd);
 }
 
-static PyObject *extracted_path(const char *filename, const pyr_data *data)
+/* The extracted copy, loaded through the descriptor that was checked (pyhost/extract.h) and
+ * kept open for the reason memfds are. */
+static PyObject *extracted_path(const char *filename, const pyr_data *data, int *fd_out)
 {
-    char *path;
     ph_error err;
-    if (ph_extract(data->bytes, data->size, filename, &path, &err) < 0) {
+    if (ph_extract(data->bytes, data->size, filename, fd_out, &err) < 0) {
         PyErr_Format(PyExc_ImportError, "cannot load %s: %s (hint: %s)", filename, err.message,
                      err.hint);
         return NULL;
     }
-    PyObject *p = PyUnicode_DecodeFSDefault(path);
-    free(path);
-    return p;
+    return PyUnicode_FromFormat("/proc/self/fd/%d", *fd_out);
 }
 
 PyObject *ph_loadable_path(const char *name, const char *filename, const pyr_data *data, int *fd)
 {
     PyObject *path = memfd_path(name, data, fd);
     if (!path && !PyErr_Occurred())
-        path = extracted_path(filename, data);
+        path = extracted_path(filename, data, fd);
     return path;
 }
 

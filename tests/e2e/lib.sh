@@ -18,6 +18,12 @@ fail() {
     return 1
 }
 
+# skip WHY: the test cannot run here; it is reported as SKIP, never as ok. Return after it.
+skip() {
+    echo "    SKIP: $*" >&2
+    _skipped=1
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
     [ "$2" == "$3" ] && return 0
@@ -100,10 +106,15 @@ C
 # Runs every test_* function (or those matching $1) in its own subshell, so one test's state
 # cannot leak into the next; a test fails when any expectation in it failed.
 run_tests() {
-    local passed=0 failed=0 filter=${1:-}
+    local passed=0 failed=0 skipped=0 filter=${1:-} rc
     for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
         [ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
-        if ( _failures=0; "$t"; exit $((_failures > 0)) ); then
+        ( _failures=0; _skipped=0; "$t"; [ "$_failures" -gt 0 ] && exit 1; [ "$_skipped" = 1 ] && exit 77; exit 0 )
+        rc=$?
+        if [ $rc = 77 ]; then
+            skipped=$((skipped + 1))
+            echo "SKIP $t"
+        elif [ $rc = 0 ]; then
             passed=$((passed + 1))
             echo "ok   $t"
         else
@@ -111,6 +122,6 @@ run_tests() {
             echo "FAIL $t"
         fi
     done
-    echo "$passed passed, $failed failed"
+    echo "$passed passed, $failed failed, $skipped skipped"
     [ "$failed" = 0 ]
 }

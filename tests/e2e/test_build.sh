@@ -183,7 +183,7 @@ rm src/notes/broken.py
 err=$(PYHOST_CACHE_DIR=/dev/null/cache "$PYHOST" build -o nocache.pyr 2>&1 >/dev/null)
 check "unwritable cache: build succeeds" test -f nocache.pyr
 check "unwritable cache: one warning line" \
-    test "$(grep -c '^pyhost: warning: bytecode cache .* is not writable' <<<"$err")" -eq 1
+    test "$(grep -c '^pyhost: warning: bytecode cache .* is not usable' <<<"$err")" -eq 1
 check "unwritable cache: hint" contains "$err" "hint: set PYHOST_CACHE_DIR"
 check "unwritable cache: same bytes" cmp -s notes.pyr nocache.pyr
 

@@ -179,7 +179,7 @@ test_extraction_cache_under_200_concurrent_launches() {
     local dirs files tmp
     dirs=$(find "$cache/extracted" -mindepth 1 -maxdepth 1 -type d | wc -l)
     files=$(find "$cache/extracted" -type f | wc -l)
-    tmp=$(find "$cache/extracted" -name '.tmp*' | wc -l)
+    tmp=$(find "$cache/extracted" -name '*.tmp-*' | wc -l)
     [ "$dirs" -gt 0 ] || fail "nothing was extracted"
     expect_eq "one copy of each file" "$dirs" "$files"
     expect_eq "no temporary files left" 0 "$tmp"

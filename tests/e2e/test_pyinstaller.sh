@@ -101,8 +101,8 @@ test_onefile_without_data_writes_only_the_runtime_once() {
     run_capture dist/plain
     expect_eq "meipass is the executable's directory" "$WORK/dist" "$OUT"
     [ ! -e "$PYHOST_CACHE_DIR/meipass" ] || fail "a onefile app without data wrote to the cache"
-    expect_eq "the cache holds the unpacked runtime only" "runtime 1" \
-        "$(ls "$PYHOST_CACHE_DIR") $(ls "$PYHOST_CACHE_DIR/runtime" | wc -l)"
+    expect_eq "the cache holds the unpacked runtime and its verification stamp only" \
+        "runtime 1 1" "$(ls "$PYHOST_CACHE_DIR") $(ls "$PYHOST_CACHE_DIR/runtime" | grep -vc '\.verified$') $(ls "$PYHOST_CACHE_DIR/runtime" | grep -c '\.verified$')"
     local before
     before=$(find "$PYHOST_CACHE_DIR" -printf '%p %i %T@\n' | sort)
     run_capture dist/plain

@@ -8,14 +8,11 @@
 
 #include "pyhost/error.h"
 
-/* The cache root: $PYHOST_CACHE_DIR, else $XDG_CACHE_HOME/pyhost, else $HOME/.cache/pyhost.
- * Returns a malloc'd path or NULL when none can be named. */
-char *ph_cache_root(void);
-
-/* Puts `data` in the cache as <root>/extracted/<content hash>/<filename> and returns that path
- * (malloc'd). Content-addressed, so concurrent runs agree on the name; written to a temporary
- * file and renamed, so nobody sees a partial file; directories are 0700 and must be ours and
- * not symlinks. */
-int ph_extract(const uint8_t *data, size_t size, const char *filename, char **path, ph_error *err);
+/* Puts `data` in the cache as <root>/extracted/<content hash>-<size>/<filename> under the policy
+ * of pyhost/cachedir.h, and returns a read-only descriptor of that file, checked to hold
+ * exactly `data`: the caller loads it through /proc/self/fd/N, so nothing can be swapped in
+ * between the check and the load. Content-addressed, so concurrent runs agree on the name;
+ * written aside and renamed, so nobody sees a partial file. */
+int ph_extract(const uint8_t *data, size_t size, const char *filename, int *fd, ph_error *err);
 
 #endif

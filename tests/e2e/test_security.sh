@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# End-to-end: the caches are trust boundaries (docs/security.md). Two real users share a
+# machine: an attacker who can write somewhere on the victim's cache path plants code there,
+# and the victim's onefile app must neither run it nor fail: it refuses the cache with a
+# one-line warning naming the problem and runs from memory, or replaces what was planted.
+. "$(dirname "$0")/lib.sh"
+
+ATTACKER=phattacker
+VICTIM=phvictim
+
+# Two unprivileged users (CI runs as root, so it can make them); none of this runs otherwise.
+have_users() {
+    if [ "$(id -u)" != 0 ] || ! command -v runuser >/dev/null || ! command -v useradd >/dev/null
+    then
+        skip "needs root, runuser and useradd to act as two users"
+        return 1
+    fi
+    for u in $ATTACKER $VICTIM; do
+        id "$u" >/dev/null 2>&1 || useradd --system --no-create-home --shell /bin/sh "$u" ||
+            { skip "useradd $u failed"; return 1; }
+    done
+}
+
+# A world-readable place for the app and the shared directories (WORK is private to root).
+SHARED=$(mktemp -d /tmp/pyhost-sec.XXXXXX)
+mkdir "$SHARED/mark"
+chmod 0755 "$SHARED" && chmod 1777 "$SHARED/mark" # where planted code, run as anyone, leaves its mark
+trap 'rm -rf "$WORK" "$SHARED"' EXIT
+
+# The onefile app, built once: a compressed runtime, the case where the loader runs code from
+# the cache.
+APP=""
+build_onefile() {
+    [ -n "$APP" ] && return 0
+    mkdir -p "$SHARED/src"
+    printf 'def main():\n    print("app ran")\n' >"$SHARED/src/probe.py"
+    make_app "$SHARED/src" probe probe:main
+    printf '\n[bundle]\ncompress_runtime = true\n' >>"$SHARED/src/pyhost.ini"
+    "$PYHOST" bundle -c "$SHARED/src/pyhost.ini" -o "$SHARED/dist" >"$WORK/.b" 2>&1 ||
+        { cat "$WORK/.b" >&2; fail "pyhost bundle"; return 1; }
+    chmod -R a+rX "$SHARED/dist"
+    APP="$SHARED/dist/probe/probe"
+    # the runtime's name and size, as any user can learn them by running the app once
+    PYHOST_CACHE_DIR="$WORK/learn" "$APP" >/dev/null || { fail "first run"; return 1; }
+    RUNTIME=$(ls "$WORK/learn/runtime" | grep -v "\.verified$")
+    RUNTIME_SIZE=$(stat -c %s "$WORK/learn/runtime/$RUNTIME")
+}
+
+# plant FILE: an executable of the runtime's exact size that leaves a mark when it runs.
+plant() {
+    printf '#!/bin/sh\ntouch %s/mark/PWNED\nexit 0\n' "$SHARED" >"$1"
+    truncate -s "$RUNTIME_SIZE" "$1"
+    chmod 0755 "$1"
+}
+
+# as_victim CACHE_DIR: runs the app as the victim with that cache; sets OUT, ERR, STATUS.
+as_victim() {
+    run_capture runuser -u $VICTIM -- env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+        PYHOST_CACHE_DIR="$1" "$APP"
+}
+
+expect_not_pwned() {
+    expect_eq "$1: the planted file did not run" no "$([ -e "$SHARED/mark/PWNED" ] && echo yes || echo no)"
+    expect_eq "$1: the app ran" "app ran" "$OUT"
+    expect_eq "$1: status" 0 "$STATUS"
+    rm -f "$SHARED/mark/PWNED"
+}
+
+# The shared-cache attack of the issue: a cache directory the attacker owns.
+test_planted_runtime_in_a_cache_another_user_owns() {
+    have_users || return 0
+    build_onefile || return
+    local cache="$SHARED/attacker-cache"
+    mkdir -p "$cache/runtime" && plant "$cache/runtime/$RUNTIME"
+    chown -R $ATTACKER "$cache" && chmod -R 0777 "$cache"
+    as_victim "$cache"
+    expect_not_pwned "cache owned by another user"
+    expect_contains "the warning names the directory and why" "$ERR" \
+        "probe: warning: not using the runtime cache, running from memory: cache directory $cache belongs to another user"
+}
+
+# The victim's own cache under a world-writable, non-sticky directory the attacker can rename.
+test_cache_under_a_world_writable_parent() {
+    have_users || return 0
+    build_onefile || return
+    local parent="$SHARED/open"
+    mkdir -p "$parent/cache" && chmod 0777 "$parent" && chown $VICTIM "$parent/cache"
+    as_victim "$parent/cache"
+    expect_not_pwned "world-writable parent"
+    expect_contains "the warning names the parent" "$ERR" "cache directory $parent is writable by other users"
+    expect_eq "nothing written under it" "" "$(ls -A "$parent/cache")"
+}
+
+# runtime/ is a symlink into a directory the attacker controls.
+test_symlinked_runtime_directory() {
+    have_users || return 0
+    build_onefile || return
+    local cache="$SHARED/victim-cache" evil="$SHARED/evil"
+    mkdir -p "$cache" "$evil" && plant "$evil/$RUNTIME"
+    chown -R $ATTACKER "$evil" && chown $VICTIM "$cache" && chmod 0700 "$cache"
+    ln -s "$evil" "$cache/runtime" && chown -h $VICTIM "$cache/runtime"
+    as_victim "$cache"
+    expect_not_pwned "symlinked runtime/"
+    expect_contains "the warning says symlink" "$ERR" "cache directory $cache/runtime is a symbolic link"
+}
+
+# The runtime file itself is a symlink to the attacker's file: replaced, never followed.
+test_symlinked_runtime_file() {
+    have_users || return 0
+    build_onefile || return
+    local cache="$SHARED/victim-cache2" evil="$SHARED/evil2"
+    mkdir -p "$cache/runtime" "$evil" && plant "$evil/planted"
+    chown -R $ATTACKER "$evil" && chown -R $VICTIM "$cache" && chmod -R 0700 "$cache"
+    ln -s "$evil/planted" "$cache/runtime/$RUNTIME" && chown -h $VICTIM "$cache/runtime/$RUNTIME"
+    as_victim "$cache"
+    expect_not_pwned "symlinked runtime file"
+    expect_contains "the warning says symlink" "$ERR" "is a symbolic link"
+    expect_eq "replaced by a real file" yes \
+        "$([ -f "$cache/runtime/$RUNTIME" ] && [ ! -L "$cache/runtime/$RUNTIME" ] && echo yes)"
+    expect_eq "the attacker's file untouched" yes "$([ -s "$evil/planted" ] && echo yes)"
+    # and the next start runs the real runtime from the cache, silently
+    as_victim "$cache"
+    expect_eq "next start: no warning" "" "$ERR"
+    expect_not_pwned "next start"
+}
+
+# A file of the right size and owner but other content (damage, or a stale write): its hash
+# differs, so it is replaced and the real runtime runs.
+test_damaged_runtime_of_the_right_size() {
+    build_onefile || return
+    local cache="$WORK/own-cache"
+    mkdir -p "$cache/runtime" && chmod -R 0700 "$cache"
+    plant "$cache/runtime/$RUNTIME"
+    chmod 0500 "$cache/runtime/$RUNTIME"
+    run_capture env PYHOST_CACHE_DIR="$cache" "$APP"
+    expect_not_pwned "same size, other content"
+    expect_contains "the warning says damaged" "$ERR" "replacing the damaged cached runtime"
+    run_capture env PYHOST_CACHE_DIR="$cache" "$APP"
+    expect_eq "next start: no warning" "" "$ERR"
+}
+
+test_relative_cache_dir_is_refused() {
+    build_onefile || return
+    mkdir -p "$WORK/rel" && cd "$WORK/rel" || return
+    run_capture env PYHOST_CACHE_DIR=cache "$APP"
+    expect_eq "runs from memory" "app ran" "$OUT"
+    expect_contains "the warning says why" "$ERR" "PYHOST_CACHE_DIR=cache is not an absolute path"
+    expect_eq "nothing written in the working directory" "" "$(ls -A "$WORK/rel")"
+}
+
+# A writer killed mid-write leaves its temporary file; the next writer sweeps old ones.
+test_stale_temporary_files_are_swept() {
+    build_onefile || return
+    local cache="$WORK/sweep"
+    mkdir -p "$cache/runtime" && chmod -R 0700 "$cache"
+    : >"$cache/runtime/.$RUNTIME.tmp-99999"
+    touch -d '2 hours ago' "$cache/runtime/.$RUNTIME.tmp-99999"
+    : >"$cache/runtime/.$RUNTIME.tmp-99998" # recent: maybe another start writing right now
+    run_capture env PYHOST_CACHE_DIR="$cache" "$APP"
+    expect_eq "app ran" "app ran" "$OUT"
+    expect_eq "old temporary removed, recent one kept" ".$RUNTIME.tmp-99998 $RUNTIME $RUNTIME.verified" \
+        "$(ls -A "$cache/runtime" | sort | tr '\n' ' ' | sed 's/ $//')"
+}
+
+run_tests "$@"
