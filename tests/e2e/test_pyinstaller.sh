@@ -4,7 +4,7 @@
 # run time (sys.frozen, sys._MEIPASS, __file__, data files found through _MEIPASS).
 . "$(dirname "$0")/lib.sh"
 
-COMPAT="$REPO/launcher/pyinstaller_compat"
+COMPAT="$REPO/launcher/pyinstaller/pyinstaller_compat"
 fresh() { WORK=$(mktemp -d "$WORK/t.XXXXXX"); cd "$WORK" || exit 1; }
 
 # An app with a helper module, a data directory, a hidden import and an optional import that
