@@ -16,7 +16,7 @@
 #include <zlib.h>
 
 #include "bundle.h"
-#include "cli.h"
+#include "report.h"
 #include "pyhost/fsutil.h"
 
 /* ---- Templates -------------------------------------------------------------------------- */

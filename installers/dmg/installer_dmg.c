@@ -20,7 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "report.h"
 #include "installer.h"
 #include "installer_util.h"
 #include "udif.h"

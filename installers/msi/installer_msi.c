@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
-#include "cli.h"
+#include "report.h"
 #include "installer.h"
 #include "installer_msi.h"
 #include "pyhost/fsutil.h"

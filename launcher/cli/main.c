@@ -1,5 +1,4 @@
 /* pyhost: build, run, inspect and ship Python applications. */
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -30,25 +29,6 @@ static void print_help(FILE *out)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(out, "\n'pyhost COMMAND --help' describes a command. pyhost %s\n", PH_VERSION);
-}
-
-int ph_report(const ph_error *err)
-{
-    fprintf(stderr, "pyhost: error: %s\n", err->message[0] ? err->message : "unknown error");
-    if (err->hint[0])
-        fprintf(stderr, "hint: %s\n", err->hint);
-    return 1;
-}
-
-int ph_usage_error(const char *command, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fprintf(stderr, "pyhost: error: ");
-    vfprintf(stderr, fmt, ap);
-    fprintf(stderr, "\nhint: see 'pyhost %s --help'\n", command);
-    va_end(ap);
-    return 2;
 }
 
 /* `pyhost --multiprocessing-fork ...` or `pyhost -B -s -c CODE`: a child that multiprocessing
