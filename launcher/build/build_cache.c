@@ -20,7 +20,7 @@
 
 #include "build.h"
 #include "pyhost/fsutil.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 #define CACHE_MAGIC "PHBC0001"
 #define MAX_ENTRY_SIZE (256u << 20)

@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 /* ---- A small string -> index map ------------------------------------------------------- */
 

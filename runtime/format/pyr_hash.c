@@ -1,4 +1,4 @@
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 #include <string.h>
 

@@ -15,7 +15,7 @@
 
 #include "pyhost/pyr.h"
 #include "pyr_format.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 enum { CHUNK_UNKNOWN = 0, CHUNK_GOOD = 1, CHUNK_BAD = 2 };
 

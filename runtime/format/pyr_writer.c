@@ -13,7 +13,7 @@
 #include "pyhost/fsutil.h"
 #include "pyhost/pyr.h"
 #include "pyr_format.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 /* Blobs smaller than this are stored: a zstd frame header would eat what little it saves. */
 #define MIN_COMPRESS_SIZE 64

@@ -21,7 +21,7 @@
 #include <wchar.h>
 
 #include "pyr_format.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 #define PATH_CHARS 32768 /* the longest path Windows has */
 #define TEXT_CHARS 2048
