@@ -327,7 +327,7 @@ test_python_m_pyinstaller() {
 # importlib.metadata, so (as with PyInstaller) it needs its metadata and the entry module named.
 test_pygmentize_from_debian() {
     fresh
-    [ -x /usr/bin/pygmentize ] || { echo "    (skipped: no /usr/bin/pygmentize)"; return 0; }
+    [ -x /usr/bin/pygmentize ] || skip "no /usr/bin/pygmentize (apt-get install python3-pygments)"
     cp /usr/bin/pygmentize .
     printf 'def f(x):\n    return x + 1\n' >t.py
     pyi -F --copy-metadata Pygments --hidden-import pygments.cmdline pygmentize || return
