@@ -1,16 +1,17 @@
 /* The Windows side of the app stub (NAME.exe in an MSI), built with mingw-w64.
  *
- * It does what launcher/stub.c does on Linux up to the interpreter: it asks Windows for its own
- * path (GetModuleFileNameW, never argv[0]), takes its resources from a trailer at the end of its
- * file or from NAME.pyr next to it, checks the .pyr header, and loads the CPython DLL the .pyr
+ * It does what launcher/stub/stub.c does on Linux up to the interpreter: it asks Windows for its
+ * own path (GetModuleFileNameW, never argv[0]), takes its resources from a trailer at the end of
+ * its file or from NAME.pyr next to it, checks the .pyr header, and loads the CPython DLL the .pyr
  * was packed for (python3XX.dll) from its own directory only. No Windows CPython can be built or
  * obtained on the Debian build machine, so the pyhost runtime is not linked in: when the DLL is
  * missing the stub says so (the state an MSI built on Linux installs), and when it is present
  * the stub says that this build cannot start it. docs/installers.md lists what a Windows build
  * machine adds.
  *
- * Plain Win32 file reads instead of runtime/pyr_reader.c: the reader maps files with POSIX mmap,
- * and a header check needs 128 bytes. pyr_hash.c (portable) is compiled in for the checksums. */
+ * Plain Win32 file reads instead of runtime/format/pyr_reader.c: the reader maps files with POSIX
+ * mmap, and a header check needs 128 bytes. pyr_hash.c (portable) is compiled in for the checksums.
+ */
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
 
