@@ -146,9 +146,6 @@ void ph_dist_set_free(ph_dist_set *set);
  * searched for and with no requirements followed. */
 int ph_dist_from_meta(const char *site, const char *meta, unsigned site_index, const char *reason,
                       ph_dist *out, ph_error *err);
-/* PEP 503 in place: lower case, each run of '-', '_' and '.' becomes one '-'. */
-void ph_dist_normalize(char *name);
-
 /* Debian's Depends as requirements (build_debian.c). For metadata at `meta_path` that a dpkg
  * package installed, appends the normalized names of the distributions shipped by the
  * packages it Depends on, each with a reason ("Debian python3-requests Depends: ..."). The

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "build.h"
+#include "wheel.h"
 #include "pyhost/fsutil.h"
 
 #define DPKG_INFO "/var/lib/dpkg/info"

@@ -14,20 +14,9 @@
 
 #include "build.h"
 #include "pyhost/fsutil.h"
+#include "wheel.h"
 
 /* ---- small helpers --------------------------------------------------------------------- */
-
-void ph_dist_normalize(char *name)
-{
-    char *out = name;
-    for (const char *p = name; *p; p++) {
-        bool sep = *p == '-' || *p == '_' || *p == '.';
-        if (sep && out > name && out[-1] == '-')
-            continue;
-        *out++ = sep ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
-    }
-    *out = '\0';
-}
 
 /* Splits `*cursor` at the next newline (keeping empty lines, unlike strtok) and strips '\r'. */
 static char *next_line(char **cursor)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "build.h"
+#include "wheel.h"
 
 typedef struct mparser {
     const char *p;

@@ -14,7 +14,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "build.h"
 #include "pyhost/fsutil.h"
 #include "zip.h"
 
@@ -364,4 +363,16 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 void ph_remove_tree(const char *dir)
 {
     nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void ph_dist_normalize(char *name)
+{
+    char *out = name;
+    for (const char *p = name; *p; p++) {
+        bool sep = *p == '-' || *p == '_' || *p == '.';
+        if (sep && out > name && out[-1] == '-')
+            continue;
+        *out++ = sep ? '-' : (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p;
+    }
+    *out = '\0';
 }

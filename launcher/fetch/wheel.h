@@ -33,4 +33,8 @@ int ph_wheel_unpack(const char *path, const char *filename, const char *dir, cha
 /* rm -rf without following symlinks; for the builder's private unpack directory. */
 void ph_remove_tree(const char *dir);
 
+/* PEP 503 in place: lower case, each run of '-', '_' and '.' becomes one '-'. Wheel names, the
+ * builder's requirements and markers compare distribution names this way. */
+void ph_dist_normalize(char *name);
+
 #endif
