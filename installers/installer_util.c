@@ -223,23 +223,6 @@ char *ph_inst_join(const char *a, const char *b)
     return ph_path_join(a, b, "");
 }
 
-int ph_inst_mkdirs(const char *path, ph_error *err)
-{
-    char buf[PATH_MAX];
-    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
-        return ph_error_set(err, "path too long: %s", path);
-    for (char *p = buf + 1;; p++) {
-        if (*p != '/' && *p != '\0')
-            continue;
-        char c = *p;
-        *p = '\0';
-        if (mkdir(buf, 0755) < 0 && errno != EEXIST)
-            return ph_error_errno(err, errno, "cannot create the directory %s", buf);
-        if (!(*p = c))
-            return 0;
-    }
-}
-
 int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode, ph_error *err)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
@@ -260,18 +243,6 @@ int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err)
     int rc = ph_inst_write(to, data, size, mode, err);
     free(data);
     return rc;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-void ph_inst_remove_tree(const char *path)
-{
-    if (path)
-        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* nftw passes no context: the walks below are not reentrant, which a CLI never needs. */
@@ -418,7 +389,7 @@ int ph_inst_epoch(const char *manifest_path, int64_t *epoch, ph_error *err)
 
 int ph_inst_bundle(const char *manifest, const char *out_dir, bool adjacent, ph_error *err)
 {
-    if (ph_inst_mkdirs(out_dir, err) < 0)
+    if (ph_mkdirs(out_dir, 0755, err) < 0)
         return -1;
     ph_bundle_options o = {.manifest_path = manifest,
                            .output_dir = out_dir,

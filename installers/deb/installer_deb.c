@@ -22,6 +22,7 @@
 #include "report.h"
 #include "installer.h"
 #include "installer_util.h"
+#include "pyhost/fsutil.h"
 
 typedef struct deb {
     ph_inst_args a;
@@ -188,7 +189,7 @@ static char *staged(deb *d, const char *fmt, const char *a, const char *b)
     }
     char *slash = strrchr(path, '/');
     *slash = '\0';
-    int rc = ph_inst_mkdirs(path, d->err);
+    int rc = ph_mkdirs(path, 0755, d->err);
     *slash = '/';
     if (rc == 0)
         return path;
@@ -480,7 +481,7 @@ static int prepare(deb *d)
         ph_inst_run(arch_argv, NULL, &d->arch, "dpkg", d->err) < 0)
         return -1;
     d->arch[strcspn(d->arch, "\n")] = '\0';
-    if (ph_inst_mkdirs(d->a.output, d->err) < 0)
+    if (ph_mkdirs(d->a.output, 0755, d->err) < 0)
         return -1;
     char pattern[192];
     snprintf(pattern, sizeof pattern, ".%s-deb.XXXXXX", d->package);
@@ -547,7 +548,7 @@ int ph_installer_deb(int argc, char **argv)
         printf("built %s: %.1f MB, Depends: %s\n", d.deb, (double)st.st_size / 1e6,
                d.depends ? d.depends : "(none)");
     }
-    ph_inst_remove_tree(d.work);
+    ph_remove_tree(d.work);
     free(d.work);
     free(d.root);
     free(d.arch);

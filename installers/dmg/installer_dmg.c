@@ -23,6 +23,7 @@
 #include "report.h"
 #include "installer.h"
 #include "installer_util.h"
+#include "pyhost/fsutil.h"
 #include "udif.h"
 
 enum { FLAG_HYBRID = 1, FLAG_KEEP_STAGE = 2 };
@@ -160,7 +161,7 @@ static int stage_app(dmg *d)
     int rc = bundles && macos && res ? 0 : ph_error_set(d->err, "out of memory");
     if (rc == 0)
         rc = ph_inst_bundle(d->a.manifest, bundles, true, d->err);
-    if (rc == 0 && (ph_inst_mkdirs(macos, d->err) < 0 || ph_inst_mkdirs(res, d->err) < 0))
+    if (rc == 0 && (ph_mkdirs(macos, 0755, d->err) < 0 || ph_mkdirs(res, 0755, d->err) < 0))
         rc = -1;
     if (rc == 0 && (!(bundle = ph_inst_join(bundles, d->m.app.name)) ||
                     !(exe_from = ph_inst_join(bundle, d->m.app.name)) ||
@@ -238,7 +239,7 @@ static int prepare(dmg *d)
 {
     if (ph_manifest_load(&d->m, d->a.manifest, d->err) < 0 ||
         ph_inst_epoch(d->a.manifest, &d->epoch, d->err) < 0 ||
-        ph_inst_mkdirs(d->a.output, d->err) < 0)
+        ph_mkdirs(d->a.output, 0755, d->err) < 0)
         return -1;
     char pattern[192], app[192];
     snprintf(pattern, sizeof pattern, ".%s-dmg.XXXXXX", d->m.app.name);
@@ -255,7 +256,7 @@ static int prepare(dmg *d)
         ((d->a.set & FLAG_HYBRID) && asprintf(&d->hybrid, "%s/%s-%s.hybrid.dmg", d->a.output,
                                               d->m.app.name, d->m.app.version) < 0))
         return ph_error_set(d->err, "out of memory");
-    return ph_inst_mkdirs(d->contents, d->err);
+    return ph_mkdirs(d->contents, 0755, d->err);
 }
 
 /* Moves the staged tree to DIR/NAME-VERSION.stage, replacing an earlier one, so tests can
@@ -265,7 +266,7 @@ static int keep_stage(dmg *d)
     char *kept = NULL;
     if (asprintf(&kept, "%s/%s-%s.stage", d->a.output, d->m.app.name, d->m.app.version) < 0)
         return ph_error_set(d->err, "out of memory");
-    ph_inst_remove_tree(kept);
+    ph_remove_tree(kept);
     int rc =
         rename(d->stage, kept) < 0 ? ph_error_errno(d->err, errno, "cannot create %s", kept) : 0;
     free(kept);
@@ -305,7 +306,7 @@ int ph_installer_dmg(int argc, char **argv)
         printf("built %s: %.1f MB%s%s\n", d.dmg, (double)st.st_size / 1e6, d.hybrid ? ", and " : "",
                d.hybrid ? d.hybrid : "");
     }
-    ph_inst_remove_tree(d.work);
+    ph_remove_tree(d.work);
     free(d.work);
     free(d.stage);
     free(d.contents);

@@ -50,7 +50,7 @@ static int make_work_dir(msi_build *b)
 {
     char pattern[64];
     snprintf(pattern, sizeof pattern, ".%.32s-msi.tmp-XXXXXX", b->m.app.name);
-    if (ph_inst_mkdirs(b->a.output, b->err) < 0)
+    if (ph_mkdirs(b->a.output, 0755, b->err) < 0)
         return -1;
     if (!(b->work = ph_inst_join(b->a.output, pattern)) || !mkdtemp(b->work)) {
         ph_error_errno(b->err, errno, "cannot create a directory in %s", b->a.output);
@@ -65,7 +65,7 @@ static int make_work_dir(msi_build *b)
     b->wxs = ph_path_join(b->work, name, ".wxs");
     if (!b->payload || !b->png || !b->ico || !b->wxs)
         return ph_error_set(b->err, "out of memory");
-    return ph_inst_mkdirs(b->payload, b->err);
+    return ph_mkdirs(b->payload, 0755, b->err);
 }
 
 /* The ordinary builder writes NAME.pyr, and lib/ next to it for filesystem-routed files. */
@@ -177,7 +177,7 @@ int ph_installer_msi(int argc, char **argv)
     if (b.work && (b.a.set & 1))
         printf("kept %s\n", b.work);
     else
-        ph_inst_remove_tree(b.work);
+        ph_remove_tree(b.work);
     free(b.work);
     free(b.payload);
     free(b.png);

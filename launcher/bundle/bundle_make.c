@@ -44,18 +44,6 @@ typedef struct bundle {
 
 /* ---- Removing a directory tree (a failed or replaced bundle) ---------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st, (void)flag, (void)ftw;
-    return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static void remove_tree(const char *dir)
-{
-    if (dir)
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 /* ---- Inputs ----------------------------------------------------------------------------- */
 
 static int find_stub(bundle *b)
@@ -394,7 +382,7 @@ int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_err
     *result = (ph_bundle_result){0};
     bundle b = {.o = options, .r = result, .err = err};
     int rc = run(&b);
-    remove_tree(b.tmp);
+    ph_remove_tree(b.tmp);
     free(b.tmp);
     free(b.out);
     free(b.stub);

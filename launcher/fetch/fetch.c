@@ -76,23 +76,6 @@ static int fetch_local(const ph_input *in, ph_fetch_result *r, ph_error *err)
     return 0;
 }
 
-static int mkdir_p(const char *dir, ph_error *err)
-{
-    char buf[PATH_MAX];
-    snprintf(buf, sizeof buf, "%s", dir);
-    for (char *p = buf + 1;; p++) {
-        char c = *p;
-        if (c != '/' && c != '\0')
-            continue;
-        *p = '\0';
-        if (mkdir(buf, 0700) < 0 && errno != EEXIST)
-            return ph_error_errno(err, errno, "cannot create directory %s", buf);
-        if (!c)
-            return 0;
-        *p = c;
-    }
-}
-
 static bool fits_in(const char *buf, size_t size, int written)
 {
     (void)buf;
@@ -289,7 +272,8 @@ static int finish(dl *d, ph_fetch_result *r)
         return ph_error_hint(d->err, "the file on the server is not the one pinned: check the "
                                      "URL and the #sha256= value");
     }
-    if (fsync(d->fd) < 0 || mkdir_p(d->final_dir, d->err) < 0 || rename(d->part, d->final) < 0)
+    if (fsync(d->fd) < 0 || ph_mkdirs(d->final_dir, 0700, d->err) < 0 ||
+        rename(d->part, d->final) < 0)
         return d->err->message[0] ? -1 : ph_error_errno(d->err, errno, "cannot store %s", d->final);
     r->status = PH_FETCH_DOWNLOADED;
     return 0;
@@ -371,7 +355,7 @@ static int fetch_url(dl *d, ph_fetch_result *r)
         return 0;
     if (d->o->offline)
         return missing_offline(d);
-    if (mkdir_p(d->dir, d->err) < 0)
+    if (ph_mkdirs(d->dir, 0700, d->err) < 0)
         return ph_error_hint(d->err, "set PYHOST_CACHE_DIR to a writable directory");
     if (ph_curl_open(&d->curl, d->err) < 0)
         return -1;

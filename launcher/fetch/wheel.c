@@ -349,22 +349,6 @@ int ph_wheel_unpack(const char *path, const char *filename, const char *dir, cha
     return rc;
 }
 
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (type == FTW_DP)
-        rmdir(path);
-    else
-        unlink(path);
-    return 0;
-}
-
-void ph_remove_tree(const char *dir)
-{
-    nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 void ph_dist_normalize(char *name)
 {
     char *out = name;

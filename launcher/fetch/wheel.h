@@ -30,9 +30,6 @@ int ph_wheel_check_tags(const char *filename, const ph_wheel_name *w, ph_error *
 int ph_wheel_unpack(const char *path, const char *filename, const char *dir, char **dist_info,
                     ph_error *err);
 
-/* rm -rf without following symlinks; for the builder's private unpack directory. */
-void ph_remove_tree(const char *dir);
-
 /* PEP 503 in place: lower case, each run of '-', '_' and '.' becomes one '-'. Wheel names, the
  * builder's requirements and markers compare distribution names this way. */
 void ph_dist_normalize(char *name);

@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,4 +96,35 @@ char *ph_path_join(const char *dir, const char *name, const char *suffix)
     if (s)
         snprintf(s, n, "%s/%s%s", dir, name, suffix);
     return s;
+}
+
+int ph_mkdirs(const char *path, mode_t mode, ph_error *err)
+{
+    char buf[PATH_MAX];
+    if (snprintf(buf, sizeof buf, "%s", path) >= (int)sizeof buf)
+        return ph_error_set(err, "path too long: %s", path);
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(buf, mode) < 0 && errno != EEXIST)
+            return ph_error_errno(err, errno, "cannot create the directory %s", buf);
+        if (!(*p = c))
+            return 0;
+    }
+}
+
+/* Goes on past what it cannot remove, so that as much as possible goes. */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st, (void)flag, (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void ph_remove_tree(const char *path)
+{
+    if (path)
+        nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
