@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "pyhost/cachedir.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 static const char cache_hint[] = "set PYHOST_CACHE_DIR to a directory you own, or route the "
                                  "module filesystem-relative in pyhost.ini ([routing])";

@@ -1,4 +1,4 @@
-/* Shared libraries packed beside extension modules (launcher/build_shlib.c packs them, named
+/* Shared libraries packed beside extension modules (launcher/build/build_shlib.c packs them, named
  * by their path under the root: "pkg.libs/libx-1a2b.so.1").
  *
  * Loaded from memory, an extension's $ORIGIN run path points nowhere, so the dynamic loader

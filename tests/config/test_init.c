@@ -1,4 +1,4 @@
-/* The starter manifest and `pyhost init` (launcher/cmd_init.c, linked in with stub reporters). */
+/* The starter manifest and `pyhost init` (launcher/cli/cmd_init.c, with stub reporters). */
 #include <criterion/criterion.h>
 #include <criterion/redirect.h>
 #include <dirent.h>
@@ -13,7 +13,7 @@
 #include "helpers.h"
 #include "schema.h"
 
-/* ---- stand-ins for launcher/main.c ---------------------------------------------------------- */
+/* ---- stand-ins for launcher/cli/report.c ------------------------------------------------ */
 
 static ph_error reported;
 

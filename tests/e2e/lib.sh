@@ -18,12 +18,6 @@ fail() {
     return 1
 }
 
-# skip WHY: the test cannot run here; it is reported as SKIP, never as ok. Return after it.
-skip() {
-    echo "    SKIP: $*" >&2
-    _skipped=1
-}
-
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
     [ "$2" == "$3" ] && return 0
@@ -105,16 +99,26 @@ C
 
 # Runs every test_* function (or those matching $1) in its own subshell, so one test's state
 # cannot leak into the next; a test fails when any expectation in it failed.
+# skip REASON: ends the current test as skipped (it cannot run here: not root, a tool missing).
+# Each test runs in a subshell, so this exits that subshell with 77, the status meson reads as
+# SKIP; run_tests prints "SKIP name: REASON".
+_skip_file="$WORK/.skip" # not $WORK/...: a test may point WORK elsewhere in its subshell
+skip() {
+    echo "$*" >"$_skip_file"
+    exit 77
+}
+
 run_tests() {
-    local passed=0 failed=0 skipped=0 filter=${1:-} rc
+    local passed=0 failed=0 skipped=0 filter=${1:-} status
     for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
         [ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
-        ( _failures=0; _skipped=0; "$t"; [ "$_failures" -gt 0 ] && exit 1; [ "$_skipped" = 1 ] && exit 77; exit 0 )
-        rc=$?
-        if [ $rc = 77 ]; then
+        rm -f "$_skip_file"
+        ( _failures=0; "$t"; exit $((_failures > 0)) )
+        status=$?
+        if [ "$status" = 77 ] && [ -f "$_skip_file" ]; then
             skipped=$((skipped + 1))
-            echo "SKIP $t"
-        elif [ $rc = 0 ]; then
+            echo "SKIP $t: $(cat "$_skip_file")"
+        elif [ "$status" = 0 ]; then
             passed=$((passed + 1))
             echo "ok   $t"
         else
@@ -123,5 +127,8 @@ run_tests() {
         fi
     done
     echo "$passed passed, $failed failed, $skipped skipped"
-    [ "$failed" = 0 ]
+    [ "$failed" = 0 ] || return 1
+    # nothing ran at all: the whole script is a SKIP for meson
+    [ "$passed" = 0 ] && [ "$skipped" -gt 0 ] && return 77
+    return 0
 }

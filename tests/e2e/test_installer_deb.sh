@@ -44,9 +44,7 @@ build_deb() {
 }
 
 need_root() {
-    [ "$(id -u)" = 0 ] && return 0
-    echo "    skipped: dpkg -i needs root" >&2
-    return 1
+    [ "$(id -u)" = 0 ] || skip "dpkg -i needs root"
 }
 
 # What a package could leave behind: every path under the directories it installs into.

@@ -4,7 +4,7 @@
 # run time (sys.frozen, sys._MEIPASS, __file__, data files found through _MEIPASS).
 . "$(dirname "$0")/lib.sh"
 
-COMPAT="$REPO/launcher/pyinstaller_compat"
+COMPAT="$REPO/launcher/pyinstaller/pyinstaller_compat"
 fresh() { WORK=$(mktemp -d "$WORK/t.XXXXXX"); cd "$WORK" || exit 1; }
 
 # An app with a helper module, a data directory, a hidden import and an optional import that
@@ -327,7 +327,7 @@ test_python_m_pyinstaller() {
 # importlib.metadata, so (as with PyInstaller) it needs its metadata and the entry module named.
 test_pygmentize_from_debian() {
     fresh
-    [ -x /usr/bin/pygmentize ] || { echo "    (skipped: no /usr/bin/pygmentize)"; return 0; }
+    [ -x /usr/bin/pygmentize ] || skip "no /usr/bin/pygmentize (apt-get install python3-pygments)"
     cp /usr/bin/pygmentize .
     printf 'def f(x):\n    return x + 1\n' >t.py
     pyi -F --copy-metadata Pygments --hidden-import pygments.cmdline pygmentize || return

@@ -8,7 +8,7 @@
 
 #include "pyhost/pyr.h"
 #include "pyr_format.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 pyr_writer *new_writer(int level, int train_dictionary)
 {

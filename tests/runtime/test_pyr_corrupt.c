@@ -9,7 +9,7 @@
 
 #include "helpers.h"
 #include "pyr_format.h"
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 #define NAME "test.pyr"
 #define ENTRIES 300

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "pyr_hash.h"
+#include "pyhost/pyr_hash.h"
 
 static uint64_t h(const char *s)
 {

@@ -22,4 +22,10 @@ char *ph_path_join(const char *dir, const char *name, const char *suffix);
 /* Reads a whole file into a malloc'd, NUL-terminated buffer. */
 int ph_read_file(const char *path, char **data, size_t *size, ph_error *err);
 
+/* mkdir -p: creates `path` and its missing parents with `mode`; existing ones are fine. */
+int ph_mkdirs(const char *path, mode_t mode, ph_error *err);
+
+/* rm -rf without following symlinks, best effort (what cannot be removed stays); NULL: nothing. */
+void ph_remove_tree(const char *path);
+
 #endif

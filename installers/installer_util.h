@@ -1,0 +1,97 @@
+/* What the deb and dmg drivers share: the command line, templates, running tools, and staging
+ * trees. Private to the launcher. Functions follow the ph_error convention; none prints. */
+#ifndef PH_INSTALLER_UTIL_H
+#define PH_INSTALLER_UTIL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pyhost/error.h"
+#include "pyhost/manifest.h"
+
+/* ---- Templates (installers/ compiled in by installers/embed.py) ------------------------- */
+
+struct ph_inst_template {
+    const char *name; /* relative to installers/: "deb/control" */
+    const char *text;
+    size_t size;
+};
+extern const struct ph_inst_template ph_inst_templates[]; /* ends with a NULL name */
+
+/* One substitution: "@KEY@" becomes value. A line naming a key whose value is NULL is left
+ * out, which is how optional fields (Homepage:, Source:) disappear. */
+typedef struct ph_inst_var {
+    const char *key;
+    const char *value;
+} ph_inst_var;
+
+/* Renders template `name` with `vars` (NULL-key terminated) into a malloc'd string. */
+int ph_inst_render(const char *name, const ph_inst_var *vars, char **out, ph_error *err);
+
+/* ---- The command line ------------------------------------------------------------------- */
+
+typedef struct ph_inst_args {
+    const char *manifest; /* -c, default pyhost.ini */
+    const char *output;   /* -o, default dist */
+    const char *flags;    /* "--a\0--b\0": the driver's own flags, for the parser */
+    unsigned set;         /* bit i: the i-th flag was given */
+} ph_inst_args;
+
+/* Returns 0 to go on, 1 after --help (printed from `help`), or 2 after a usage error. */
+int ph_inst_parse_args(const char *command, const char *help, int argc, char **argv,
+                       ph_inst_args *a);
+
+/* ---- Running tools ---------------------------------------------------------------------- */
+
+/* Runs argv[0] (searched on PATH) in `cwd` (NULL: here) and waits. Its stdout goes to *out
+ * (malloc'd, NUL-terminated) when out is not NULL, else to /dev/null; its stderr ends up in the
+ * error message when it fails. `package` names the Debian package that has the tool, for the
+ * hint when it is missing. */
+int ph_inst_run(const char *const *argv, const char *cwd, char **out, const char *package,
+                ph_error *err);
+
+/* ---- Files and trees -------------------------------------------------------------------- */
+
+char *ph_inst_join(const char *a, const char *b); /* "a/b", malloc'd; NULL when out of memory */
+int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode, ph_error *err);
+int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err);
+
+/* Gives every directory 0755 and every file 0644, or 0755 if any execute bit was set, then
+ * sets the times of everything (symlinks too) to `epoch`, so archives of the tree depend on
+ * its content only. */
+int ph_inst_normalize_tree(const char *root, int64_t epoch, ph_error *err);
+
+typedef struct ph_inst_list {
+    char **items;
+    size_t count;
+} ph_inst_list;
+void ph_inst_list_free(ph_inst_list *list);
+
+/* Regular files under `root` (symlinks not followed), relative, sorted bytewise. */
+int ph_inst_list_files(const char *root, ph_inst_list *out, ph_error *err);
+
+/* Sum over everything under `root` except `skip` (a top-level name, or NULL) of the size of
+ * each regular file rounded up to KiB, and 1 KiB for each directory and symlink: what
+ * dpkg-gencontrol computes for Installed-Size, independent of the filesystem (unlike du). */
+int ph_inst_installed_kib(const char *root, const char *skip, uint64_t *kib, ph_error *err);
+
+/* gzip -9n in memory: no name, no time stamp, so the bytes depend on the data only. */
+int ph_inst_gzip(const char *data, size_t size, char **out, size_t *out_size, ph_error *err);
+
+/* SOURCE_DATE_EPOCH when set (and valid), else the manifest file's modification time; exported
+ * as SOURCE_DATE_EPOCH so the tools run later (dpkg-deb, xorriso) use the same value. */
+int ph_inst_epoch(const char *manifest_path, int64_t *epoch, ph_error *err);
+
+/* ---- The app ---------------------------------------------------------------------------- */
+
+/* pyhost bundle into OUT_DIR/<name>/ (OUT_DIR is created). `adjacent` forces NAME.pyr next to
+ * the executable; otherwise the manifest decides. */
+int ph_inst_bundle(const char *manifest, const char *out_dir, bool adjacent, ph_error *err);
+
+/* The app's PNG icon: [app] icon when set (must be a PNG), else a generated one (256x256, a
+ * colour from the name) written to `fallback`. Stores the path to use (malloc'd) and the size. */
+int ph_inst_icon(const ph_manifest *m, const char *fallback, char **path, unsigned *width,
+                 unsigned *height, ph_error *err);
+
+#endif

@@ -1,0 +1,89 @@
+/* pyhost: build, run, inspect and ship Python applications. */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "pyhost/app.h"
+#include "ph_build_config.h"
+
+static const struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"init", ph_cmd_init, "write a commented starter pyhost.ini"},
+    {"build", ph_cmd_build, "pack the app, its dependencies and the stdlib into one .pyr"},
+    {"run", ph_cmd_run, "run the app inside a .pyr"},
+    {"inspect", ph_cmd_inspect, "show what a .pyr holds"},
+    {"fetch", ph_cmd_fetch, "download the manifest's wheels into the cache (for --offline)"},
+    {"bundle", ph_cmd_bundle, "make dist/NAME/NAME: a standalone executable of the app"},
+    {"installer", ph_cmd_installer, "make a .deb, .dmg or .msi installer of the app"},
+    {"pyinstaller", ph_cmd_pyinstaller, "PyInstaller's options and spec files, built by pyhost"},
+};
+
+static void print_help(FILE *out)
+{
+    fprintf(out, "usage: pyhost COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'pyhost COMMAND --help' describes a command. pyhost %s\n", PH_VERSION);
+}
+
+/* `pyhost --multiprocessing-fork ...` or `pyhost -B -s -c CODE`: a child that multiprocessing
+ * started from an app that `pyhost run` started (spawn, forkserver, resource tracker); the
+ * app's path comes from the environment the parent left. */
+static int ph_spawn_child(int argc, char **argv)
+{
+    int code = ph_app_python_c_index(argc, argv);
+    ph_app_options options = {.argc = code ? argc - code + 1 : argc,
+                              .argv = code ? argv + code - 1 : argv,
+                              .code = code ? argv[code] : NULL};
+    if (code)
+        options.argv[0] = "-c"; /* sys.argv as python -c sets it */
+    ph_error err = {0};
+    if (ph_app_resources_from_env(&options) < 0) {
+        ph_error_set(&err, "%s is for child processes of a pyhost app", PH_SPAWN_CHILD_ARG);
+        ph_error_hint(&err, "multiprocessing passes it; there is nothing to run by hand");
+        return ph_report(&err);
+    }
+    int status = 0;
+    if (ph_app_run(&options, &status, &err) < 0)
+        return ph_report(&err);
+    return status;
+}
+
+/* Invoked through a link named `pyinstaller`: PyInstaller's command line as it is. */
+static bool called_as_pyinstaller(const char *argv0)
+{
+    const char *base = strrchr(argv0, '/');
+    return !strcmp(base ? base + 1 : argv0, "pyinstaller");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 0 && called_as_pyinstaller(argv[0]))
+        return ph_cmd_pyinstaller(argc, argv);
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        print_help(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("pyhost %s\n", PH_VERSION);
+        return 0;
+    }
+    if (!strcmp(argv[1], PH_SPAWN_CHILD_ARG) ||
+        (ph_app_python_c_index(argc, argv) && getenv(PH_ENV_RESOURCES)))
+        return ph_spawn_child(argc, argv);
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (!strcmp(argv[1], commands[i].name))
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "pyhost: error: unknown command '%s'\nhint: run 'pyhost --help' for the list\n",
+            argv[1]);
+    return 2;
+}
