@@ -97,20 +97,37 @@ C
 }
 
 
+# skip REASON: ends the current test as skipped (a prerequisite is missing), never as passed.
+skip() {
+    printf '%s\n' "$*" >"$WORK/.skip"
+    exit 77
+}
+
 # Runs every test_* function (or those matching $1) in its own subshell, so one test's state
-# cannot leak into the next; a test fails when any expectation in it failed.
+# cannot leak into the next; a test fails when any expectation in it failed, and is skipped
+# when it called skip.
 run_tests() {
-    local passed=0 failed=0 filter=${1:-}
+    local passed=0 failed=0 skipped=0 filter=${1:-} rc
     for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
         [ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
-        if ( _failures=0; "$t"; exit $((_failures > 0)) ); then
+        rm -f "$WORK/.skip"
+        ( _failures=0; "$t"; exit $((_failures > 0)) )
+        rc=$?
+        if [ "$rc" = 0 ]; then
             passed=$((passed + 1))
             echo "ok   $t"
+        elif [ "$rc" = 77 ] && [ -f "$WORK/.skip" ]; then
+            skipped=$((skipped + 1))
+            echo "SKIP $t: $(cat "$WORK/.skip")"
         else
             failed=$((failed + 1))
             echo "FAIL $t"
         fi
     done
-    echo "$passed passed, $failed failed"
+    if [ "$skipped" = 0 ]; then
+        echo "$passed passed, $failed failed"
+    else
+        echo "$passed passed, $failed failed, $skipped skipped"
+    fi
     [ "$failed" = 0 ]
 }
