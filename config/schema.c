@@ -700,7 +700,7 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "Train a zstd dictionary on the packed data (smaller for many small modules)."},
     {KEY("python", "site", t_bool, python.site), .def = "false", .example = "true",
      .comment = "Import the site module at start-up (off: isolated like python -I -S)."},
-    {KEY("python", "filesystem_importer", t_bool, python.filesystem_importer), .def = "false",
+    {KEY("python", "filesystem_importer", t_bool, python.filesystem_importer), .def = "true",
      .example = "true",
      .comment = "Also import from sys.path on disk when a module is not packed."},
     {KEY("python", "stdlib", t_bool, python.stdlib), .def = "true", .example = "false",

@@ -4,8 +4,10 @@
 #include <errno.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define PY_SSIZE_T_CLEAN
@@ -175,6 +177,26 @@ static int prepare(const ph_app_options *o, app_state *s, ph_error *err)
     return check_entry(s->archive, &s->manifest, s->module, err);
 }
 
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return a && b && stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
+/* Under python, `[sys.executable, *sys.argv]` re-runs a script with its arguments (reloaders,
+ * test runners that run a layer in a subprocess). Here sys.argv[0] is the app itself (its .pyr,
+ * or the bundle's executable, which is also sys.executable), so that command line reaches the
+ * app with its own path in front of its arguments: that path is dropped, as python takes its
+ * script argument. Returns how many arguments to skip after argv[0]. */
+static int self_arguments(const ph_app_options *o, const app_state *s)
+{
+    if (o->code || o->argc < 2 || !strcmp(o->argv[1], PH_SPAWN_CHILD_ARG))
+        return 0;
+    const char *arg = o->argv[1];
+    return same_file(arg, o->resources) || same_file(arg, s->executable) ? 1 : 0;
+}
+
 int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
 {
     app_state s = {0};
@@ -182,12 +204,18 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
         app_state_free(&s);
         return -1;
     }
+    int skip = self_arguments(o, &s);
+    char **argv = o->argv;
+    if (skip) {
+        argv = o->argv + skip;
+        argv[0] = o->argv[0];
+    }
     ph_interp_config ic = {
         .archive = s.archive,
         .root = s.root,
         .executable = s.executable,
-        .argc = o->argc,
-        .argv = o->argv,
+        .argc = o->argc - skip,
+        .argv = argv,
         .optimize = s.manifest.python.optimize,
         .site = s.manifest.python.site,
         .filesystem_importer = s.manifest.python.filesystem_importer,

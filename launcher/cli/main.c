@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "pyhost/app.h"
@@ -54,6 +55,12 @@ static int ph_spawn_child(int argc, char **argv)
     return status;
 }
 
+static bool is_regular_file(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 /* Invoked through a link named `pyinstaller`: PyInstaller's command line as it is. */
 static bool called_as_pyinstaller(const char *argv0)
 {
@@ -83,6 +90,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name))
             return commands[i].run(argc - 1, argv + 1);
+    /* `pyhost APP.pyr ARGS`: what an app run by `pyhost run` gets when it re-runs itself as
+     * `[sys.executable, *sys.argv]` (sys.executable is pyhost), so it means `pyhost run`. */
+    if (is_regular_file(argv[1]))
+        return ph_cmd_run(argc, argv);
     fprintf(stderr, "pyhost: error: unknown command '%s'\nhint: run 'pyhost --help' for the list\n",
             argv[1]);
     return 2;

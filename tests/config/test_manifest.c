@@ -33,7 +33,7 @@ Test(defaults, every_optional_key)
     cr_assert_eq(m.python.compress.level, 3);
     cr_assert_eq(m.python.dictionary, false);
     cr_assert_eq(m.python.site, false);
-    cr_assert_eq(m.python.filesystem_importer, false);
+    cr_assert_eq(m.python.filesystem_importer, true);
     cr_assert_eq(m.python.stdlib, true);
     cr_assert_eq(m.python.stdlib_include.count, 0);
     const char *excl[] = {"test.*",          "idlelib.*",     "tkinter.test.*",
@@ -64,7 +64,7 @@ Test(values, every_key_set)
     ph_manifest m;
     load_ok("version = 2.1.0rc1\ngui = yes\nicon = art/app.png\n"
             "[python]\noptimize = 1\ninclude_source = off\ncompress = none\n"
-            "dictionary = on\nsite = 1\nfilesystem_importer = TRUE\nstdlib = no\n"
+            "dictionary = on\nsite = 1\nfilesystem_importer = FALSE\nstdlib = no\n"
             "stdlib_include = encodings.*,\n    json\nstdlib_exclude = tkinter.*\n"
             "[resources]\npaths = src, vendor\ninclude = app.*, helpers\nexclude = app.tests.*\n",
             &m);
@@ -77,7 +77,7 @@ Test(values, every_key_set)
     cr_assert_eq(m.python.compress.level, 0);
     cr_assert(m.python.dictionary);
     cr_assert(m.python.site);
-    cr_assert(m.python.filesystem_importer);
+    cr_assert(!m.python.filesystem_importer);
     cr_assert_not(m.python.stdlib);
     const char *stdinc[] = {"encodings.*", "json"};
     assert_list(&m.python.stdlib_include, 2, stdinc);

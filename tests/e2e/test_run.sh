@@ -29,6 +29,42 @@ test_function_entry_and_package_resources() {
     expect_contains "stderr" "$ERR" "no note number 9"
 }
 
+# An app that re-runs itself as `[sys.executable, *sys.argv]` (reloaders, test runners running
+# a layer in a subprocess) and imports from a directory it puts on sys.path itself: both as
+# under python, in `pyhost run` and in a bundle.
+test_rerun_itself_and_import_from_an_added_path() {
+    mkdir -p "$WORK/rr/plugins"
+    cat >"$WORK/rr/rerun.py" <<'PY'
+import subprocess, sys
+def main():
+    if sys.argv[1:2] == ["child"]:
+        print("child", sys.argv[2:])
+        return 3
+    r = subprocess.run([sys.executable, *sys.argv[:1], "child", "a b"])
+    print("child status", r.returncode)
+    sys.path.insert(0, sys.argv[1])
+    import plugin
+    print(plugin.NAME)
+if __name__ == "__main__":
+    sys.exit(main())
+PY
+    echo 'NAME = "plugin from an added path"' >"$WORK/plugin.py"
+    make_app "$WORK/rr" rerun rerun:main
+    build_app "$WORK/rr" || return
+    local expected
+    expected=$(cd / && "$PYTHON" -I "$WORK/rr/rerun.py" "$WORK")
+    expect_eq "python's own output" "child ['a b']
+child status 3
+plugin from an added path" "$expected"
+    run_capture "$PYHOST" run "$WORK/rr/rerun.pyr" "$WORK"
+    expect_eq "pyhost run: status" 0 "$STATUS"
+    expect_eq "pyhost run: output" "$expected" "$OUT"
+    "$PYHOST" bundle -c "$WORK/rr/pyhost.ini" -o "$WORK/dist" >/dev/null || { fail "bundle"; return; }
+    run_capture "$WORK/dist/rerun/rerun" "$WORK"
+    expect_eq "bundle: status" 0 "$STATUS"
+    expect_eq "bundle: output" "$expected" "$OUT"
+}
+
 test_script_entry() {
     mkdir -p "$WORK/s/tools"
     printf 'import sys\nprint("script", __name__, sys.argv[1:])\n' >"$WORK/s/tools/run_app.py"
