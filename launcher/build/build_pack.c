@@ -9,6 +9,8 @@
 #include <time.h>
 
 #include "build.h"
+#include "ph_stdlib_identity.h"
+#include "stdlib_identity.h"
 #include "fetch.h"
 #include "ph_build_config.h"
 #include "pyhost/fsutil.h"
@@ -376,6 +378,24 @@ static int collect_dynload(build *b)
     return rc;
 }
 
+/* The stdlib packed must be the one the embedded interpreter was built with (stdlib_identity.h):
+ * its Python code and the interpreter's built-in modules change together. */
+static int check_stdlib_identity(ph_error *err)
+{
+    uint64_t now;
+    if (ph_stdlib_identity(PH_PYTHON_STDLIB, PH_PYTHON_DYNLOAD, &now, err) < 0)
+        return -1;
+    if (now == PH_STDLIB_IDENTITY)
+        return 0;
+    ph_error_set(err,
+                 "the standard library in %s changed since this pyhost was built (was Python "
+                 "upgraded?): packing it would run its new code on the old built-in modules "
+                 "(_sre, _csv, ...) of the interpreter inside pyhost",
+                 PH_PYTHON_STDLIB);
+    return ph_error_hint(err, "rebuild pyhost against the installed Python (ninja -C BUILDDIR, or "
+                              "reinstall pyhost), then build the app again");
+}
+
 static int collect_stdlib(build *b)
 {
     static const char *const skip[] = {"site-packages", "dist-packages", "lib-dynload",
@@ -389,6 +409,8 @@ static int collect_stdlib(build *b)
                            .skip_dirs = skip,
                            .skip_dev = b->out_st.st_dev,
                            .skip_ino = b->out_st.st_ino};
+    if (check_stdlib_identity(b->err) < 0)
+        return -1;
     if (ph_collect_root(&b->units, PH_PYTHON_STDLIB, &rules, b->err) < 0 || collect_dynload(b) < 0)
         return ph_error_hint(b->err,
                              "pyhost packs the standard library of the Python it was "

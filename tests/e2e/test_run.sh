@@ -65,6 +65,26 @@ plugin from an added path" "$expected"
     expect_eq "bundle: output" "$expected" "$OUT"
 }
 
+# A Python upgrade under a built pyhost: the stdlib on disk no longer matches the interpreter
+# inside pyhost, and packing it would run new stdlib code on old built-in modules. Simulated in
+# a private mount namespace: one stdlib file replaced by a copy with another timestamp.
+test_a_changed_stdlib_is_refused() {
+    [ "$(id -u)" = 0 ] || skip "needs root for a private mount namespace"
+    local stdlib
+    stdlib=$("$PYTHON" -c 'import sysconfig; print(sysconfig.get_paths()["stdlib"])')
+    copy_example hello
+    printf '[python]\nstdlib = true\n' >>"$WORK/hello/pyhost.ini"
+    cp "$stdlib/csv.py" "$WORK/csv.py" && touch -d '2001-01-01' "$WORK/csv.py"
+    run_capture unshare -m sh -c 'mount --bind "$1" "$2/csv.py" && exec "$3" build -c "$4"' \
+        sh "$WORK/csv.py" "$stdlib" "$PYHOST" "$WORK/hello/pyhost.ini"
+    expect_eq "status" 1 "$STATUS"
+    expect_contains "message" "$ERR" "pyhost: error: the standard library in $stdlib changed since this pyhost was built"
+    expect_contains "hint" "$ERR" "hint: rebuild pyhost against the installed Python"
+    expect_eq "no .pyr written" "" "$(ls "$WORK/hello"/*.pyr 2>/dev/null)"
+    # and the unchanged stdlib builds
+    build_app "$WORK/hello"
+}
+
 test_script_entry() {
     mkdir -p "$WORK/s/tools"
     printf 'import sys\nprint("script", __name__, sys.argv[1:])\n' >"$WORK/s/tools/run_app.py"
