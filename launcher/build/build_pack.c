@@ -383,7 +383,7 @@ static int collect_dynload(build *b)
 static int check_stdlib_identity(ph_error *err)
 {
     uint64_t now;
-    if (ph_stdlib_identity(PH_PYTHON_STDLIB, PH_PYTHON_DYNLOAD, &now, err) < 0)
+    if (ph_stdlib_identity(PH_PYTHON_STDLIB, &now, err) < 0)
         return -1;
     if (now == PH_STDLIB_IDENTITY)
         return 0;

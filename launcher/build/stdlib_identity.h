@@ -9,9 +9,10 @@
 
 #include "pyhost/error.h"
 
-/* Order-independent: the sum of XXH64(relative path, size, mtime) over the regular files below
- * STDLIB (site-packages, dist-packages and __pycache__ left out) and in DYNLOAD. A package
- * upgrade rewrites its files, and dpkg gives each the new package's timestamp. */
-int ph_stdlib_identity(const char *stdlib, const char *dynload, uint64_t *id, ph_error *err);
+/* Order-independent: the sum of XXH64(name, size, mtime) over the top-level modules of STDLIB
+ * (STDLIB/NAME.py). An upgrade of Python rewrites every one of them (a Debian upgrade gives
+ * each the new package's timestamp); packages that add subdirectories to the stdlib directory
+ * (the test suite, tkinter, distutils on Debian) change nothing here, as they should not. */
+int ph_stdlib_identity(const char *stdlib, uint64_t *id, ph_error *err);
 
 #endif

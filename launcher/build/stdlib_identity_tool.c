@@ -9,13 +9,13 @@
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s STDLIB DYNLOAD OUTPUT\n", argv[0]);
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s STDLIB OUTPUT\n", argv[0]);
         return 2;
     }
     uint64_t id;
     ph_error err;
-    if (ph_stdlib_identity(argv[1], argv[2], &id, &err) < 0) {
+    if (ph_stdlib_identity(argv[1], &id, &err) < 0) {
         fprintf(stderr, "%s: %s\n", argv[0], err.message);
         return 1;
     }
@@ -24,7 +24,7 @@ int main(int argc, char **argv)
              "/* generated: the identity of %s at build time */\n"
              "#define PH_STDLIB_IDENTITY UINT64_C(0x%016" PRIx64 ")\n",
              argv[1], id);
-    FILE *f = fopen(argv[3], "r");
+    FILE *f = fopen(argv[2], "r");
     if (f) {
         size_t n = fread(old, 1, sizeof old - 1, f);
         old[n] = '\0';
@@ -32,9 +32,9 @@ int main(int argc, char **argv)
     }
     if (!strcmp(old, text))
         return 0;
-    f = fopen(argv[3], "w");
+    f = fopen(argv[2], "w");
     if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
-        perror(argv[3]);
+        perror(argv[2]);
         return 1;
     }
     return 0;
