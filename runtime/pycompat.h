@@ -3,8 +3,9 @@
  *
  * 3.9 and 3.10: no PyConfig.use_frozen_modules (only importlib's bootstrap and zipimport are
  * frozen, so the rest of the stdlib, runpy included, comes through pyhost's finder), and no
- * Py_NewRef before 3.10. 3.11-3.13 deep-freeze the start-up modules. The split initialization
- * (PyConfig._init_main = 0, then _Py_InitializeMain) is the same from 3.9 to 3.13. meson.build
+ * Py_NewRef before 3.10; 3.9's importlib.resources.files() ignores resource readers. 3.11-3.13
+ * deep-freeze the start-up modules. The split initialization (PyConfig._init_main = 0, then
+ * _Py_InitializeMain) is the same from 3.9 to 3.13. meson.build
  * refuses other versions at configure time; the #error catches a mismatched -Dlibpython. */
 #ifndef PH_PYCOMPAT_H
 #define PH_PYCOMPAT_H
@@ -19,6 +20,8 @@
 
 /* PyConfig.use_frozen_modules (3.11+). */
 #define PH_PY_HAS_USE_FROZEN_MODULES (PY_VERSION_HEX >= 0x030B0000)
+/* importlib.resources.files() ignores the loader's resource reader (3.9): finder.c fixes it. */
+#define PH_PY_RESOURCES_FILES_ASKS_NO_READER (PY_VERSION_HEX < 0x030A0000)
 
 #if PY_VERSION_HEX < 0x030A0000
 static inline PyObject *ph_py_new_ref(PyObject *obj)
