@@ -755,7 +755,7 @@ const struct ph_key_spec ph_schema_keys[] = {
     /* No default here: unset, the builder searches the embedded Python's own site directories
      * that exist on the build machine (see docs/manifest.md). */
     {KEY("resources", "site_packages", t_paths, resources.site_packages),
-     .example = "venv/lib/python3.11/site-packages",
+     .example = "venv/lib/python" PH_PYTHON_MINOR "/site-packages",
      .comment = "Where distributions are searched, in order; unset: the Python's dist-packages."},
     {KEY("resources", "wheels", t_wheels, resources.wheels), .def = "",
      .example = "https://pkgs.example.com/six-1.16.0-py2.py3-none-any.whl#sha256="
