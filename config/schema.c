@@ -135,6 +135,30 @@ static int parse_version(const struct ph_key_spec *key, const char *value, void 
     return dup_into(out, value, why, why_size);
 }
 
+/* [python] version: "3.12". One pyhost embeds one Python (PH_PYTHON_MINOR, from meson.build), so
+ * any other version is an error that names the pyhost to use (meson -Dsuffix_version=true). */
+static int parse_python_version(const struct ph_key_spec *key, const char *value, void *out,
+                                char *why, size_t why_size)
+{
+    (void)key;
+    unsigned major, minor;
+    int end = 0;
+    if (sscanf(value, "%u.%u%n", &major, &minor, &end) != 2 || value[end] ||
+        !all_chars_in(value, ".")) {
+        snprintf(why, why_size, "'%s' is not a Python version like %s", value, PH_PYTHON_MINOR);
+        return -1;
+    }
+    char wanted[32];
+    snprintf(wanted, sizeof wanted, "%u.%u", major, minor);
+    if (strcmp(wanted, PH_PYTHON_MINOR)) {
+        snprintf(why, why_size,
+                 "the app is for Python %s, but this pyhost embeds Python %s: use pyhost%s", wanted,
+                 PH_PYTHON_MINOR, wanted);
+        return -1;
+    }
+    return dup_into(out, wanted, why, why_size);
+}
+
 static int parse_path(const struct ph_key_spec *key, const char *value, void *out, char *why,
                       size_t why_size)
 {
@@ -614,6 +638,10 @@ static const struct ph_value_type t_name = {"letters, digits, '.', '_' and '-' (
 static const struct ph_value_type t_version = {"letters, digits and '.+!_-' (e.g. 1.2.0)",
                                                sizeof(char *), false, parse_version,
                                                release_string};
+static const struct ph_value_type t_python_version = {
+    "the Python this pyhost embeds, " PH_PYTHON_MINOR " (pyhostX.Y, built with meson "
+    "-Dpython=/path/to/pythonX.Y -Dsuffix_version=true, packs for X.Y: docs/python-versions.md)",
+    sizeof(char *), false, parse_python_version, release_string};
 static const struct ph_value_type t_path = {"a path, relative to the manifest's directory",
                                             sizeof(char *), false, parse_path, release_string};
 static const struct ph_value_type t_entry = {
@@ -691,6 +719,8 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("python", "optimize", t_int, python.optimize), .def = "0", .example = "2", .min = 0,
      .max = 2, .accepted = "0, 1 or 2",
      .comment = "Bytecode optimization level, like python -O (1) and -OO (2)."},
+    {KEY("python", "version", t_python_version, python.version), .example = PH_PYTHON_MINOR,
+     .comment = "The Python X.Y the app is for; a pyhost embedding another one refuses it."},
     {KEY("python", "include_source", t_source, python.include_source), .def = "true",
      .example = "app",
      .comment = "Pack .py sources for tracebacks and inspect: true, false or app (the app's own)."},
@@ -725,7 +755,7 @@ const struct ph_key_spec ph_schema_keys[] = {
     /* No default here: unset, the builder searches the embedded Python's own site directories
      * that exist on the build machine (see docs/manifest.md). */
     {KEY("resources", "site_packages", t_paths, resources.site_packages),
-     .example = "venv/lib/python3.11/site-packages",
+     .example = "venv/lib/python" PH_PYTHON_MINOR "/site-packages",
      .comment = "Where distributions are searched, in order; unset: the Python's dist-packages."},
     {KEY("resources", "wheels", t_wheels, resources.wheels), .def = "",
      .example = "https://pkgs.example.com/six-1.16.0-py2.py3-none-any.whl#sha256="

@@ -28,13 +28,17 @@ static int check_python(pyr_archive *archive, ph_error *err)
     if (info.python_magic == PH_PYTHON_MAGIC &&
         info.python_version == ((unsigned)PY_VERSION_HEX & 0xffff0000u))
         return 0;
+    unsigned major = info.python_version >> 24, minor = (info.python_version >> 16) & 0xff;
     ph_error_set(err,
                  "%s was built for Python %u.%u (bytecode magic %u), but this pyhost embeds "
                  "Python %d.%d (magic %u)",
-                 pyr_path(archive), info.python_version >> 24, (info.python_version >> 16) & 0xff,
-                 info.python_magic & 0xffff, PY_MAJOR_VERSION, PY_MINOR_VERSION,
-                 PH_PYTHON_MAGIC & 0xffffu);
-    return ph_error_hint(err, "rebuild it with this pyhost: pyhost build");
+                 pyr_path(archive), major, minor, info.python_magic & 0xffff, PY_MAJOR_VERSION,
+                 PY_MINOR_VERSION, PH_PYTHON_MAGIC & 0xffffu);
+    /* The names meson -Dsuffix_version=true installs (docs/python-versions.md). */
+    return ph_error_hint(err,
+                         "run it with the pyhost that embeds Python %u.%u (installed side by side "
+                         "as pyhost%u.%u), or rebuild it with this one (Python %d.%d): pyhost build",
+                         major, minor, major, minor, PY_MAJOR_VERSION, PY_MINOR_VERSION);
 }
 
 static int load_manifest(pyr_archive *archive, const char *root, ph_manifest *m, ph_error *err)

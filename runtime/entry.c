@@ -7,6 +7,8 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
+#include "pycompat.h"
+
 #include <string.h>
 
 /* The status for SystemExit's code, printing a non-integer code to stderr as python does. */

@@ -252,6 +252,30 @@ static PyObject *finder_create_module(PhFinder *f, PyObject *spec)
     Py_RETURN_NONE; /* the default module object */
 }
 
+#if PH_PY_RESOURCES_FILES_ASKS_NO_READER
+/* CPython 3.9's importlib.resources.files() asks no loader: it returns the directory of the
+ * package's __file__ on disk (importlib/_common.py, from_package), where a packed package has
+ * nothing. 3.10 asks the loader's resource reader first; this gives 3.9 the same, once, when
+ * importlib._common is executed from the archive. */
+static int fix_resources_files(PyObject *globals)
+{
+    PyObject *name = PyDict_GetItemString(globals, "__name__"); /* borrowed */
+    if (!name || !PyUnicode_Check(name) ||
+        PyUnicode_CompareWithASCIIString(name, "importlib._common") != 0)
+        return 0;
+    PyObject *r = PyRun_String("def _ph_from_package(package, _fallback=from_package):\n"
+                               "    spec = package.__spec__\n"
+                               "    get = getattr(spec.loader, 'get_resource_reader', None)\n"
+                               "    files = getattr(get(spec.name) if get else None, 'files', None)\n"
+                               "    return files() if files else _fallback(package)\n"
+                               "from_package = _ph_from_package\n"
+                               "del _ph_from_package\n",
+                               Py_file_input, globals, globals);
+    Py_XDECREF(r);
+    return r ? 0 : -1;
+}
+#endif
+
 static PyObject *finder_exec_module(PhFinder *f, PyObject *module)
 {
     PyObject *name = PyObject_GetAttrString(module, "__name__");
@@ -288,6 +312,10 @@ static PyObject *finder_exec_module(PhFinder *f, PyObject *module)
     if (!result)
         return NULL;
     Py_DECREF(result);
+#if PH_PY_RESOURCES_FILES_ASKS_NO_READER
+    if (fix_resources_files(globals) < 0)
+        return NULL;
+#endif
     Py_RETURN_NONE;
 }
 

@@ -1,6 +1,6 @@
 /* Interpreter start-up. This is the one file that knows how CPython's initialization is hooked.
  *
- * CPython 3.11 imports `encodings` (and with it much of the stdlib) from the filesystem during
+ * CPython imports `encodings` (and with it much of the stdlib) from the filesystem during
  * the "main" phase of initialization. pyhost splits initialization in two with
  * PyConfig._init_main = 0: after the core phase, importlib's bootstrap is there but nothing has
  * been imported from disk; pyhost appends its finder to sys.meta_path (after the builtin and
@@ -14,10 +14,7 @@
 #include <Python.h>
 
 #include "finder.h"
-
-#if PY_VERSION_HEX < 0x030B0000 || PY_VERSION_HEX >= 0x030E0000
-#error "pyhost's start-up sequence is written for CPython 3.11-3.13: check _init_main first"
-#endif
+#include "pycompat.h"
 
 static int status_error(PyStatus status, const char *what, ph_error *err)
 {
@@ -43,7 +40,9 @@ static int fill_config(PyConfig *c, const ph_interp_config *ic, ph_error *err)
     c->optimization_level = ic->optimize;
     c->pathconfig_warnings = 0;
     c->parse_argv = 0; /* the app's arguments are its own, never python's options */
+#if PH_PY_HAS_USE_FROZEN_MODULES
     c->use_frozen_modules = 1;
+#endif
     c->module_search_paths_set = 1;
     PyStatus s = PyConfig_SetBytesArgv(c, ic->argc, ic->argv);
     if (PyStatus_Exception(s))

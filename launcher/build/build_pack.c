@@ -420,10 +420,9 @@ static int collect_stdlib(build *b)
 
 /* ---- Installed distributions ---------------------------------------------------------- */
 
-/* The embedded Python's own site directories on Debian, in sys.path order. */
-static const char *const default_sites[] = {"/usr/local/lib/python3.11/dist-packages",
-                                            "/usr/lib/python3/dist-packages",
-                                            "/usr/lib/python3.11/dist-packages", NULL};
+/* The embedded Python's own site directories, in sys.path order, as its sysconfig gave them
+ * at configure time (meson.build). */
+static const char *const default_sites[] = PH_PYTHON_SITES;
 
 static int add_site(build *b, const char *dir)
 {

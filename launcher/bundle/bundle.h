@@ -12,7 +12,10 @@
 
 #include "pyhost/error.h"
 
-#define PH_STUB_NAME "pyhost-stub"
+#ifndef PH_EXE_SUFFIX
+#define PH_EXE_SUFFIX "" /* "3.12" with meson -Dsuffix_version=true */
+#endif
+#define PH_STUB_NAME "pyhost-stub" PH_EXE_SUFFIX
 
 /* ---- This executable (bundle_self.c) ---------------------------------------------------- */
 

@@ -25,9 +25,7 @@
 #define WIDEN(s) WIDEN_(s)
 
 /* The same site directories the builder looks for distributions in (build_pack.c). */
-static const char *const site_dirs[] = {"/usr/local/lib/python3.11/dist-packages",
-                                        "/usr/lib/python3/dist-packages",
-                                        "/usr/lib/python3.11/dist-packages", NULL};
+static const char *const site_dirs[] = PH_PYTHON_SITES;
 
 static bool has_package(const char *dir)
 {

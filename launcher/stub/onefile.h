@@ -12,7 +12,10 @@
 #include <stdint.h>
 
 #define PH_ONEFILE_MAGIC "PHRUNZS2"
-#define PH_LOADER_NAME "pyhost-loader"
+#ifndef PH_EXE_SUFFIX
+#define PH_EXE_SUFFIX "" /* "3.12" with meson -Dsuffix_version=true */
+#endif
+#define PH_LOADER_NAME "pyhost-loader" PH_EXE_SUFFIX
 /* Set by the loader for the stub it starts; the stub removes it from its environment. */
 #define PH_ENV_ONEFILE "PYHOST_ONEFILE"
 

@@ -169,6 +169,32 @@ Test(values, optimize_levels)
                  ":5: [python] optimize: 'high' is not 0, 1 or 2", NULL);
 }
 
+/* One pyhost embeds one Python (PH_PYTHON_MINOR from meson.build): another version names the
+ * pyhost to use. */
+Test(values, python_version)
+{
+    ph_manifest m;
+    load_ok("[python]\nversion = " PH_PYTHON_MINOR "\n", &m);
+    cr_assert_str_eq(m.python.version, PH_PYTHON_MINOR);
+    ph_manifest_free(&m);
+    load_ok("", &m);
+    cr_assert_null(m.python.version);
+    ph_manifest_free(&m);
+    const char *other = strcmp(PH_PYTHON_MINOR, "3.12") ? "3.12" : "3.13";
+    char text[128], rest[160];
+    snprintf(text, sizeof text, MINIMAL "[python]\nversion = %s\n", other);
+    snprintf(rest, sizeof rest,
+             ":5: [python] version: the app is for Python %s, but this pyhost embeds Python "
+             "%s: use pyhost%s",
+             other, PH_PYTHON_MINOR, other);
+    expect_error(text, rest, "-Dsuffix_version=true");
+    expect_error(MINIMAL "[python]\nversion = 3\n",
+                 ":5: [python] version: '3' is not a Python version like " PH_PYTHON_MINOR, NULL);
+    expect_error(MINIMAL "[python]\nversion = 3.12.1\n",
+                 ":5: [python] version: '3.12.1' is not a Python version like " PH_PYTHON_MINOR,
+                 NULL);
+}
+
 Test(values, compress_forms)
 {
     struct {

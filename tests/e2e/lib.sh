@@ -4,6 +4,30 @@ set -u
 
 PYHOST=${PYHOST:?set PYHOST to the pyhost executable (meson test does)}
 PYTHON=${PYTHON:-/usr/bin/python3.11}
+# What the tests know about the embedded Python comes from $PYTHON (the interpreter meson was
+# configured with), never from a hard-coded version: PY_VERSION (3.12), PY_TAG (cp312),
+# PY_EXT_SUFFIX (.cpython-312-x86_64-linux-gnu.so), PY_STDLIB, PY_DYNLOAD, PY_INCLUDE, PY_SITES
+# (site directories, ':'-separated), PY_FROZEN_RUNPY (1 from 3.11: runpy is frozen).
+eval "$("$PYTHON" -I -c '
+import shlex, site, sys, sysconfig
+v = sys.version_info
+for name, value in (("PY_VERSION", "%d.%d" % v[:2]), ("PY_TAG", "cp%d%d" % v[:2]),
+                    ("PY_EXT_SUFFIX", sysconfig.get_config_var("EXT_SUFFIX")),
+                    ("PY_STDLIB", sysconfig.get_paths()["stdlib"]),
+                    ("PY_DYNLOAD", sysconfig.get_config_var("DESTSHARED")),
+                    ("PY_INCLUDE", sysconfig.get_paths()["include"]),
+                    ("PY_SITES", ":".join(site.getsitepackages())),
+                    ("PY_FROZEN_RUNPY", str(int(v >= (3, 11))))):
+    print("%s=%s" % (name, shlex.quote(value)))
+')" || { echo "cannot ask $PYTHON about itself" >&2; exit 1; }
+
+# Drops runpy's frames (and, before 3.11 where runpy is not frozen, their source lines) from a
+# traceback of `python -m`: pyhost runs the entry module without runpy.
+strip_runpy_frames() {
+    awk '/^  File ".*runpy\.py", line|^  File "<frozen runpy>", line/ { skip = 1; next }
+         skip && /^    / { next }
+         { skip = 0; print }'
+}
 REPO=${REPO:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/pyhost-e2e.XXXXXX")
 export PYHOST_CACHE_DIR="$WORK/cache"
@@ -83,8 +107,8 @@ C
         cc -shared -fPIC -o "$libs/libphdemo-5e1f0a.so.1" $soname "$WORK/src/demo.c" \
             -L"$libs" -l:libphbase-77aa01.so.2 -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' &&
         for ext in _native _twin; do
-            cc -shared -fPIC -I/usr/include/python3.11 -DNAME="\"$ext\"" -DINIT=PyInit_$ext \
-                -o "$site/phdemo/$ext.cpython-311-x86_64-linux-gnu.so" "$WORK/src/native.c" \
+            cc -shared -fPIC -I"$PY_INCLUDE" -DNAME="\"$ext\"" -DINIT=PyInit_$ext \
+                -o "$site/phdemo/$ext$PY_EXT_SUFFIX" "$WORK/src/native.c" \
                 -L"$libs" -l:libphdemo-5e1f0a.so.1 \
                 -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || return
         done || fail "compiling the fixture"

@@ -35,25 +35,27 @@ PY
     make_app "$WORK/probe" probe probe:main
 }
 
-# run_hidden CMD...: runs CMD in a private mount namespace where the system's Python is gone:
-# empty directories over its library directories, an empty file over every libpython and
-# python3 executable. Sets OUT, ERR, STATUS; status 97 means the hiding itself failed.
+# run_hidden CMD...: runs CMD in a private mount namespace where the system's Python and the
+# embedded one ($PYTHON, which may be pyenv's) are gone: empty directories over their library
+# directories, an empty file over every libpython and python3 executable. Sets OUT, ERR,
+# STATUS; status 97 means the hiding itself failed.
 run_hidden() {
     mkdir -p "$WORK/empty" && : >"$WORK/empty-file"
     local script='
-        for d in /usr/lib/python3.11 /usr/lib/python3; do
+        for d in "$S" /usr/lib/python3.11 /usr/lib/python3; do
             [ -d "$d" ] && { mount --bind "$E/empty" "$d" || exit 97; }
         done
-        for f in /usr/lib/x86_64-linux-gnu/libpython3* /usr/bin/python3*; do
+        for f in /usr/lib/x86_64-linux-gnu/libpython3* /usr/bin/python3* "$P" \
+                 "${S%/*}"/libpython3*; do
             [ -e "$f" ] && { mount --bind "$E/empty-file" "$f" || exit 97; }
         done
         # really gone: the interpreter cannot start, the stdlib directory is empty
-        if /usr/bin/python3.11 -c pass 2>/dev/null || [ -n "$(ls -A /usr/lib/python3.11)" ]; then
+        if "$P" -c pass 2>/dev/null || [ -n "$(ls -A "$S")" ]; then
             echo "the system Python is still usable" >&2
             exit 97
         fi
         exec "$@"'
-    run_capture env E="$WORK" unshare -m sh -c "$script" sh "$@"
+    run_capture env E="$WORK" S="$PY_STDLIB" P="$PYTHON" unshare -m sh -c "$script" sh "$@"
 }
 
 test_summary_layout_and_replace() {
@@ -112,6 +114,12 @@ test_notes_with_system_python_hidden() {
 # A real app built from Debian packages (pygments with its entry points, PyYAML's C loader):
 # bundled, it runs the same with /usr/lib/python3 (dist-packages) and the stdlib hidden.
 test_real_package_app_with_system_python_hidden() {
+    # Debian's packages are for Debian's Python: another one would need its own (PyPI wheels)
+    case ":$PY_SITES:" in
+        *:/usr/lib/python3/dist-packages:*) ;;
+        *) echo "    SKIP: Debian's python3-pygments and python3-yaml are not for Python $PY_VERSION" >&2
+           return 0 ;;
+    esac
     fresh
     mkdir -p "$WORK/pyg"
     cat >"$WORK/pyg/pyg.py" <<'PY'
@@ -129,7 +137,7 @@ PY
     expected=$(cd "$WORK/pyg" && "$PYTHON" -E -s pyg.py)
     run_hidden "$WORK/dist/pyg/pyg"
     expect_eq "hidden: status" 0 "$STATUS"
-    expect_eq "hidden: same output as python3.11 with dist-packages" "$expected" "$OUT"
+    expect_eq "hidden: same output as python with dist-packages" "$expected" "$OUT"
     expect_eq "hidden: stderr" "" "$ERR"
 }
 
@@ -210,8 +218,12 @@ test_compressed_runtime() {
     local plain_size size
     plain_size=$(stat -c %s "$WORK/plain/probe/probe")
     size=$(stat -c %s "$exe")
-    expect_eq "at least 3 MB smaller than the plain onefile ($size vs $plain_size)" yes \
-        "$([ $((plain_size - size)) -gt 3000000 ] && echo yes)"
+    # Debian's libpython has most extension modules built in (a 6.8 MB stub, 2.1 MB compressed);
+    # pyenv's keeps them in lib-dynload, so its stub is smaller and gains less
+    local min_gain=1000000
+    case ":$PY_SITES:" in *:/usr/lib/python3/dist-packages:*) min_gain=3000000 ;; esac
+    expect_eq "at least $min_gain bytes smaller than the plain onefile ($size vs $plain_size)" yes \
+        "$([ $((plain_size - size)) -gt $min_gain ] && echo yes)"
     local expected="['$exe', 'a b']
 True
 $exe
@@ -287,20 +299,22 @@ test_damaged_bundles_fail_cleanly() {
     bundle_app "$WORK/hello" "$WORK/dist" || return
     local exe="$WORK/dist/hello/hello" b="$WORK/bad"
     mkdir -p "$b"
-    "$PYTHON" - "$exe" "$b" <<'PY' || fail "crafting damaged bundles"
-import os, struct, sys, xxhash
+    "$PYTHON" - "$exe" "$b" "$REPO/tests/e2e" <<'PY' || fail "crafting damaged bundles"
+import os, struct, sys
 exe, out = sys.argv[1], sys.argv[2]
+sys.path.insert(0, sys.argv[3])
+from pyr_patch import xxh64  # pure Python: pyenv's Pythons have no xxhash module
 data = open(exe, "rb").read()
 magic, offset, size, checksum = struct.unpack("<8sQQQ", data[-32:])
 assert magic == b"PYRTRAIL" and offset % 8 == 0 and offset + size + 32 == len(data)
-assert checksum == xxhash.xxh64(data[-32:-8], seed=0).intdigest()
+assert checksum == xxh64(data[-32:-8])
 def write(name, content):
     with open(os.path.join(out, name), "wb") as f:
         f.write(content)
     os.chmod(os.path.join(out, name), 0o755)
 def trailer(offset, size):
     head = b"PYRTRAIL" + struct.pack("<QQ", offset, size)
-    return head + struct.pack("<Q", xxhash.xxh64(head, seed=0).intdigest())
+    return head + struct.pack("<Q", xxh64(head))
 write("truncated", data[: offset + size // 2])
 write("outside", data + trailer(len(data) + 4096, 4096))
 write("overlong", data[:-32] + trailer(offset, size + 10**9))
@@ -360,7 +374,7 @@ PY
     run_hidden sh -c 'cd / && exec "$0"' "$WORK/dist/rapp/rapp"
     expect_eq "status" 0 "$STATUS"
     expect_eq "output" "round trip
-lib/_bz2.cpython-311-x86_64-linux-gnu.so True
+lib/_bz2$PY_EXT_SUFFIX True
 data file" "$OUT"
 }
 

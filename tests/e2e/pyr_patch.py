@@ -1,0 +1,69 @@
+"""Rewrites fields of a .pyr header and its checksum, for tests of the reader's refusals.
+
+usage: pyr_patch.py IN OUT [magic=N] [version=X.Y]
+  magic=N      importlib's bytecode magic number (the low 16 bits; 3413 is Python 3.8's)
+  version=X.Y  the Python version the file says it was built for
+
+Pure Python (any 3.9+, no xxhash module): the header checksum is the low 32 bits of XXH64 of
+header bytes [0, 124) (runtime/pyr_format.h).
+"""
+import struct
+import sys
+
+M = (1 << 64) - 1
+P1, P2, P3 = 11400714785074694791, 14029467366897019727, 1609587929392839161
+P4, P5 = 9650029242287828579, 2870177450012600261
+
+
+def rotl(x, r):
+    return ((x << r) | (x >> (64 - r))) & M
+
+
+def rnd(acc, value):
+    return rotl((acc + value * P2) & M, 31) * P1 & M
+
+
+def xxh64(data, seed=0):
+    n, i = len(data), 0
+    if n >= 32:
+        v = [(seed + P1 + P2) & M, (seed + P2) & M, seed, (seed - P1) & M]
+        while i + 32 <= n:
+            v = [rnd(v[j], struct.unpack_from("<Q", data, i + 8 * j)[0]) for j in range(4)]
+            i += 32
+        h = (rotl(v[0], 1) + rotl(v[1], 7) + rotl(v[2], 12) + rotl(v[3], 18)) & M
+        for x in v:
+            h = ((h ^ rnd(0, x)) * P1 + P4) & M
+    else:
+        h = (seed + P5) & M
+    h = (h + n) & M
+    while i + 8 <= n:
+        h = (rotl(h ^ rnd(0, struct.unpack_from("<Q", data, i)[0]), 27) * P1 + P4) & M
+        i += 8
+    if i + 4 <= n:
+        h = (rotl(h ^ (struct.unpack_from("<I", data, i)[0] * P1 & M), 23) * P2 + P3) & M
+        i += 4
+    while i < n:
+        h = rotl(h ^ (data[i] * P5 & M), 11) * P1 & M
+        i += 1
+    h = (h ^ (h >> 33)) * P2 & M
+    h = (h ^ (h >> 29)) * P3 & M
+    return h ^ (h >> 32)
+
+
+def main(args):
+    data = bytearray(open(args[0], "rb").read())
+    for arg in args[2:]:
+        key, value = arg.split("=", 1)
+        if key == "magic":
+            struct.pack_into("<I", data, 16, int(value) | (0x0A0D << 16))
+        elif key == "version":
+            major, minor = map(int, value.split("."))
+            struct.pack_into("<I", data, 20, (major << 24) | (minor << 16))
+        else:
+            raise SystemExit("pyr_patch.py: unknown field " + key)
+    struct.pack_into("<I", data, 124, xxh64(bytes(data[:124])) & 0xFFFFFFFF)
+    open(args[1], "wb").write(data)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
