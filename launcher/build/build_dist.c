@@ -7,6 +7,7 @@
  * build_requires.c reads the requirements, build_record.c what modules each provides. */
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,9 +116,12 @@ static int add_candidate(candidates *c, const char *site, const char *entry, uns
         return -1;
     c->items = grown;
     candidate *d = &c->items[c->count];
-    *d = (candidate){strndup(entry, strcspn(entry, "-")), NULL, strdup(entry), S_ISREG(st.st_mode),
-                     index};
-    if (d->name && dist_ends_with(d->name, ".egg-info")) /* "Name.egg-info": no version */
+    /* The name its metadata says ("Name: zope.testrunner"); the file name only when it has
+     * none ("NAME-VER.egg-info", "Name.egg-info" with no version). */
+    *d = (candidate){dist_meta_name(site, entry, S_ISREG(st.st_mode)), NULL, strdup(entry),
+                     S_ISREG(st.st_mode), index};
+    if (!d->name && (d->name = strndup(entry, strcspn(entry, "-"))) &&
+        dist_ends_with(d->name, ".egg-info"))
         d->name[strlen(d->name) - 9] = '\0';
     d->display = d->name ? strdup(d->name) : NULL;
     c->count++;
@@ -168,6 +172,8 @@ typedef struct pending {
     char *asked; /* as written, for messages */
     ph_strlist extras;
     char *reason;
+    char *debian;  /* a Debian package with no Python metadata ("python3-pkg-resources"), or NULL */
+    unsigned site; /* where that package's modules are */
 } pending;
 
 typedef struct resolver {
@@ -190,7 +196,7 @@ static int enqueue(resolver *r, const char *name, const char *asked, const ph_st
         return ph_error_set(r->err, "out of memory");
     r->queue = grown;
     pending *p = &r->queue[r->count++];
-    *p = (pending){strdup(name), strdup(asked), {0}, strdup(reason)};
+    *p = (pending){strdup(name), strdup(asked), {0}, strdup(reason), NULL, 0};
     for (size_t i = 0; extras && i < extras->count; i++)
         if (dist_list_add(&p->extras, extras->items[i], strlen(extras->items[i])) < 0)
             return ph_error_set(r->err, "out of memory");
@@ -205,6 +211,7 @@ static void pending_free(pending *p)
     free(p->asked);
     dist_list_free(&p->extras);
     free(p->reason);
+    free(p->debian);
 }
 
 /* "requests[socks]" -> name "requests", extras {"socks"}. */
@@ -293,7 +300,7 @@ static int add_dist(resolver *r, const pending *p, const candidate *c, size_t *i
     if (!d->name || !d->display || !d->meta || !d->reason)
         return ph_error_set(r->err, "out of memory");
     const char *site = r->sites->items[c->site];
-    if (dist_find_tops(site, c, &d->tops, r->err) < 0 ||
+    if (dist_find_tops(site, c, r->debian, &d->tops, r->err) < 0 ||
         dist_load_requirements(site, c, &r->reqs[*index], r->err) < 0)
         return -1;
     return 0;
@@ -329,26 +336,117 @@ static int follow(resolver *r, size_t index, const char *extra)
     return 0;
 }
 
-/* Debian's Depends, for metadata dpkg installed; only distributions found in the searched
- * site directories count (a Depends is already satisfied, so nothing can be missing). */
+/* ---- Debian's Depends ------------------------------------------------------------------ */
+
+/* "SITE/NAME" with SITE resolved as dpkg lists paths; false when SITE does not resolve. */
+static bool real_site(const resolver *r, unsigned site, char real[PATH_MAX])
+{
+    return realpath(r->sites->items[site], real) != NULL;
+}
+
+static const candidate *candidate_at(const resolver *r, unsigned site, const char *meta)
+{
+    for (size_t i = 0; i < r->found.count; i++)
+        if (r->found.items[i].site == site && !strcmp(r->found.items[i].meta, meta))
+            return &r->found.items[i];
+    return NULL;
+}
+
+/* A package that `index` Depends on: the distributions whose metadata it ships in the
+ * searched site directories, or, when it ships none (python3-pkg-resources: pkg_resources/
+ * only), its modules as one unit of their own. Only what is in the searched site directories
+ * counts: a Depends is already satisfied, so nothing can be missing. */
+static int follow_package(resolver *r, size_t index, const char *package, const char *why)
+{
+    char reason[1024], real[PATH_MAX];
+    snprintf(reason, sizeof reason, "required by %s (%s)", r->out->items[index].display, why);
+    bool had_meta = false;
+    unsigned unit_site = 0;
+    ph_strlist unit_tops = {0};
+    int rc = 0;
+    for (unsigned s = 0; rc == 0 && s < r->sites->count; s++) {
+        ph_strlist entries = {0};
+        if (!real_site(r, s, real))
+            continue;
+        rc = ph_debian_site_entries(r->debian, package, real, &entries, r->err);
+        for (size_t i = 0; rc == 0 && i < entries.count; i++) {
+            const candidate *c = candidate_at(r, s, entries.items[i]);
+            if (!c)
+                continue;
+            had_meta = true;
+            if (strcmp(c->name, r->out->items[index].name) != 0)
+                rc = enqueue(r, c->name, c->display, NULL, reason);
+        }
+        dist_list_free(&entries);
+        if (rc == 0 && !had_meta && !unit_tops.count) {
+            rc =
+                dist_package_tops(r->sites->items[s], real, r->debian, package, &unit_tops, r->err);
+            unit_site = s;
+        }
+    }
+    if (rc == 0 && !had_meta && unit_tops.count) {
+        char name[600];
+        snprintf(name, sizeof name, "debian:%s", package);
+        if ((rc = enqueue(r, name, package, NULL, reason)) == 0) {
+            pending *p = &r->queue[r->count - 1];
+            p->site = unit_site;
+            if (!(p->debian = strdup(package)))
+                rc = ph_error_set(r->err, "out of memory");
+        }
+    }
+    dist_list_free(&unit_tops);
+    return rc;
+}
+
+/* Debian's Depends of the package that installed distribution `index` (or of the Debian
+ * unit `index` is). */
 static int follow_debian(resolver *r, size_t index)
 {
     const ph_dist *d = &r->out->items[index];
-    char meta[4096];
-    snprintf(meta, sizeof meta, "%s/%s", r->sites->items[d->site], d->meta);
-    ph_strlist names = {0}, reasons = {0};
-    int rc = ph_debian_depends(&r->debian, meta, &names, &reasons, r->err);
-    for (size_t i = 0; rc == 0 && i < names.count; i++) {
-        const candidate *c = find_candidate(&r->found, names.items[i]);
-        if (!c || !strcmp(names.items[i], d->name))
-            continue;
-        char reason[1024];
-        snprintf(reason, sizeof reason, "required by %s (%s)", d->display, reasons.items[i]);
-        rc = enqueue(r, c->name, c->display, NULL, reason);
+    char real[PATH_MAX], meta[PATH_MAX + 256];
+    const char *package = NULL;
+    if (!d->meta)
+        package = d->name + strlen("debian:");
+    else if (real_site(r, d->site, real)) {
+        snprintf(meta, sizeof meta, "%s/%s", real, d->meta);
+        if (ph_debian_owner(r->debian, meta, &package, r->err) < 0)
+            return -1;
     }
-    dist_list_free(&names);
+    if (!package)
+        return 0;
+    ph_strlist packages = {0}, reasons = {0};
+    int rc = ph_debian_depends(r->debian, package, &packages, &reasons, r->err);
+    for (size_t i = 0; rc == 0 && i < packages.count; i++)
+        rc = follow_package(r, index, packages.items[i], reasons.items[i]);
+    dist_list_free(&packages);
     dist_list_free(&reasons);
     return rc;
+}
+
+/* A Debian package with no metadata, packed as one unit: "debian:python3-pkg-resources". */
+static int add_debian_unit(resolver *r, const pending *p, size_t *index)
+{
+    ph_dist *grown = realloc(r->out->items, (r->out->count + 1) * sizeof *grown);
+    requirements *rg = grown ? realloc(r->reqs, (r->out->count + 1) * sizeof *rg) : NULL;
+    if (grown)
+        r->out->items = grown;
+    if (rg)
+        r->reqs = rg;
+    if (!grown || !rg)
+        return ph_error_set(r->err, "out of memory");
+    *index = r->out->count++;
+    ph_dist *d = &r->out->items[*index];
+    char display[600], real[PATH_MAX];
+    snprintf(display, sizeof display, "%s (Debian package, no Python metadata)", p->debian);
+    *d = (ph_dist){strdup(p->name), strdup(display),   NULL, false,
+                   p->site,         strdup(p->reason), {0},  {0}};
+    r->reqs[*index] = (requirements){0};
+    if (!d->name || !d->display || !d->reason)
+        return ph_error_set(r->err, "out of memory");
+    if (!real_site(r, p->site, real))
+        return 0;
+    return dist_package_tops(r->sites->items[p->site], real, r->debian, p->debian, &d->tops,
+                             r->err);
 }
 
 /* Follows the requirements of extras not followed yet (all of them for a new distribution).
@@ -356,7 +454,10 @@ static int follow_debian(resolver *r, size_t index)
 static int visit_pending(resolver *r, size_t at)
 {
     size_t index = 0;
-    if (!find_dist(r, r->queue[at].name, &index)) {
+    if (!find_dist(r, r->queue[at].name, &index) && r->queue[at].debian) {
+        if (add_debian_unit(r, &r->queue[at], &index) < 0 || follow_debian(r, index) < 0)
+            return -1;
+    } else if (!find_dist(r, r->queue[at].name, &index)) {
         const candidate *c = find_candidate(&r->found, r->queue[at].name);
         if (!c)
             return missing(r, &r->queue[at]);
@@ -379,8 +480,16 @@ static int visit_pending(resolver *r, size_t at)
 
 int ph_dist_resolve(const ph_manifest *m, const ph_strlist *sites, ph_dist_set *out, ph_error *err)
 {
+    return ph_dist_resolve_in(m, sites, NULL, out, NULL, err);
+}
+
+int ph_dist_resolve_in(const ph_manifest *m, const ph_strlist *sites, const char *dpkg_dir,
+                       ph_dist_set *out, double *dpkg_seconds, ph_error *err)
+{
     resolver r = {.m = m, .sites = sites, .out = out, .err = err};
     *out = (ph_dist_set){0};
+    if (!(r.debian = ph_debian_new(dpkg_dir)))
+        return ph_error_set(err, "out of memory");
     int rc = m->resources.distributions.count ? scan_sites(sites, &r.found, err) : 0;
     if (rc == 0)
         rc = enqueue_manifest(&r);
@@ -393,6 +502,8 @@ int ph_dist_resolve(const ph_manifest *m, const ph_strlist *sites, ph_dist_set *
         dist_requirements_free(&r.reqs[i]);
     free(r.reqs);
     candidates_free(&r.found);
+    if (dpkg_seconds)
+        *dpkg_seconds = ph_debian_index_seconds(r.debian);
     ph_debian_free(r.debian);
     if (rc < 0)
         ph_dist_set_free(out);
@@ -434,7 +545,7 @@ int ph_dist_from_meta(const char *site, const char *meta, unsigned site_index, c
                      {0}};
     int rc = !out->name || !out->display || !out->meta || !out->reason
                  ? ph_error_set(err, "out of memory")
-                 : dist_find_tops(site, c, &out->tops, err);
+                 : dist_find_tops(site, c, NULL, &out->tops, err);
     candidates_free(&found);
     return rc;
 }
@@ -471,6 +582,8 @@ static int add_meta_dir(const char *abs, const char *rel, ph_unit_list *out, uns
 int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out, unsigned root,
                            ph_error *err)
 {
+    if (!d->meta)
+        return 0; /* a Debian package unit: no metadata */
     char *path = dist_path_join(site, d->meta);
     if (!path)
         return ph_error_set(err, "out of memory");

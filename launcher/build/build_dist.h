@@ -50,6 +50,16 @@ int dist_load_requirements(const char *site, const candidate *c, requirements *o
 /* Metadata files and top-level names (build_record.c). */
 int dist_read_meta(const char *site, const candidate *c, const char *file, char **text,
                    ph_error *err);
-int dist_find_tops(const char *site, const candidate *c, ph_strlist *tops, ph_error *err);
+/* The top-level modules and packages `c` provides that exist in `site`, from its listings,
+ * else dpkg's record (`debian` may be NULL), else the site directory; none is an error, unless
+ * a complete listing shows it has none. Sorted. */
+int dist_find_tops(const char *site, const candidate *c, ph_debian *debian, ph_strlist *tops,
+                   ph_error *err);
+/* The modules Debian `package` installed in `site` (`real`: the same, resolved as dpkg lists
+ * paths), that exist. */
+int dist_package_tops(const char *site, const char *real, ph_debian *debian, const char *package,
+                      ph_strlist *tops, ph_error *err);
+/* The "Name:" of the distribution's metadata, malloc'd, or NULL. */
+char *dist_meta_name(const char *site, const char *meta, bool is_file);
 
 #endif
