@@ -116,14 +116,16 @@ static int add_candidate(candidates *c, const char *site, const char *entry, uns
         return -1;
     c->items = grown;
     candidate *d = &c->items[c->count];
-    /* The name its metadata says ("Name: zope.testrunner"); the file name only when it has
-     * none ("NAME-VER.egg-info", "Name.egg-info" with no version). */
+    /* Named by its metadata ("Name: zope.testrunner"), by the file name when it has none
+     * ("NAME-VER.egg-info", "Name.egg-info" with no version); messages show the file's
+     * spelling, which is what the user sees in the site directory. */
     *d = (candidate){dist_meta_name(site, entry, S_ISREG(st.st_mode)), NULL, strdup(entry),
                      S_ISREG(st.st_mode), index};
-    if (!d->name && (d->name = strndup(entry, strcspn(entry, "-"))) &&
-        dist_ends_with(d->name, ".egg-info"))
-        d->name[strlen(d->name) - 9] = '\0';
-    d->display = d->name ? strdup(d->name) : NULL;
+    if ((d->display = strndup(entry, strcspn(entry, "-"))) &&
+        dist_ends_with(d->display, ".egg-info"))
+        d->display[strlen(d->display) - 9] = '\0';
+    if (!d->name && d->display)
+        d->name = strdup(d->display);
     c->count++;
     if (!d->name || !d->display || !d->meta)
         return -1;
