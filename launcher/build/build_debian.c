@@ -30,7 +30,8 @@ typedef struct shipped {
 } shipped;
 
 struct ph_debian {
-    char *dir; /* dpkg's administrative directory */
+    char *dir;   /* dpkg's administrative directory */
+    bool system; /* /var/lib/dpkg: it installs under /usr only */
     bool indexed;
     shipped *items; /* sorted by path */
     size_t count, capacity;
@@ -48,6 +49,8 @@ static bool ends_with(const char *s, const char *suffix)
 ph_debian *ph_debian_new(const char *dpkg_dir)
 {
     ph_debian *d = calloc(1, sizeof *d);
+    if (d)
+        d->system = !dpkg_dir;
     if (d && !(d->dir = strdup(dpkg_dir ? dpkg_dir : DPKG_DIR))) {
         free(d);
         d = NULL;
@@ -175,9 +178,18 @@ double ph_debian_index_seconds(const ph_debian *d)
     return d && d->indexed ? d->seconds : -1.0;
 }
 
+/* The system's dpkg installs Python code under /usr, never /usr/local, a venv or a home
+ * directory: paths there are answered without reading its record (about 60-90 ms). */
+static bool may_own(const ph_debian *d, const char *path)
+{
+    return !d->system || (!strncmp(path, "/usr/", 5) && strncmp(path, "/usr/local/", 11) != 0);
+}
+
 int ph_debian_owner(ph_debian *d, const char *path, const char **package, ph_error *err)
 {
     *package = NULL;
+    if (!may_own(d, path))
+        return 0;
     if (build_index(d, err) < 0)
         return -1;
     shipped key = {(char *)path, 0};
@@ -189,6 +201,8 @@ int ph_debian_owner(ph_debian *d, const char *path, const char **package, ph_err
 int ph_debian_site_entries(ph_debian *d, const char *package, const char *site, ph_strlist *out,
                            ph_error *err)
 {
+    if (!may_own(d, site))
+        return 0;
     if (build_index(d, err) < 0)
         return -1;
     size_t index = package_index(d, package), n = strlen(site);

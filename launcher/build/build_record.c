@@ -1,4 +1,5 @@
-/* What modules an installed distribution really provides, checked against the site directory.
+/* The files of an installed distribution: its metadata files, and the modules it really provides,
+ * checked against the site directory.
  *
  * The listings it ships say so: RECORD (wheels), installed-files.txt (pip's egg-info),
  * top_level.txt (setuptools). All of them count, and every name must exist in the site
@@ -72,6 +73,50 @@ static int add_top_of_path(ph_strlist *tops, const char *path)
     memcpy(top, path, len);
     top[len] = '\0';
     return dist_list_has(tops, top) ? 1 : dist_list_add(tops, top, len) < 0 ? -1 : 1;
+}
+
+/* ---- Metadata files -------------------------------------------------------------------- */
+
+static int add_meta_dir(const char *abs, const char *rel, ph_unit_list *out, unsigned root,
+                        int depth, ph_error *err)
+{
+    DIR *d = opendir(abs);
+    if (!d)
+        return ph_error_errno(err, errno, "cannot read directory %s", abs);
+    int rc = 0;
+    for (struct dirent *e; rc == 0 && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            !strcmp(e->d_name, "__pycache__"))
+            continue;
+        char *path = dist_path_join(abs, e->d_name), *name = dist_path_join(rel, e->d_name);
+        struct stat st;
+        bool exists = path && stat(path, &st) == 0;
+        if (!path || !name)
+            rc = ph_error_set(err, "out of memory");
+        else if (exists && S_ISREG(st.st_mode))
+            rc = ph_unit_push(out, name, PYR_DISTRIBUTION_FILE, path, name, NULL, root, err);
+        else if (exists && S_ISDIR(st.st_mode) && depth < 8)
+            rc = add_meta_dir(path, name, out, root, depth + 1, err);
+        free(path);
+        free(name);
+    }
+    closedir(d);
+    return rc;
+}
+
+int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out, unsigned root,
+                           ph_error *err)
+{
+    if (!d->meta)
+        return 0; /* a Debian package unit: no metadata */
+    char *path = dist_path_join(site, d->meta);
+    if (!path)
+        return ph_error_set(err, "out of memory");
+    int rc = d->meta_is_file
+                 ? ph_unit_push(out, d->meta, PYR_DISTRIBUTION_FILE, path, d->meta, NULL, root, err)
+                 : add_meta_dir(path, d->meta, out, root, 0, err);
+    free(path);
+    return rc;
 }
 
 /* One listing read: what it names, and whether it can be trusted to be complete. */
