@@ -121,7 +121,8 @@ int ph_collect_shared_libraries(ph_unit_list *units, const ph_manifest *m, ph_st
 typedef struct ph_dist {
     char *name;        /* normalized (PEP 503): "charset-normalizer" */
     char *display;     /* as its metadata directory spells it: "charset_normalizer" */
-    char *meta;        /* metadata directory (or egg-info file) name: "requests-2.28.1.egg-info" */
+    char *meta;        /* metadata directory (or egg-info file) name: "requests-2.28.1.egg-info";
+                        * NULL for a Debian package with no metadata ("debian:python3-pkg-resources") */
     bool meta_is_file; /* a single-file egg-info (PKG-INFO contents) */
     unsigned site;     /* index into the site directories */
     char *reason;      /* "[resources] distributions" or "required by requests (...)" */
@@ -137,6 +138,10 @@ typedef struct ph_dist_set {
 /* Finds the manifest's [resources] distributions in `sites` (absolute directories, searched in
  * order) and, recursively, the distributions they require. Errors name the manifest line. */
 int ph_dist_resolve(const ph_manifest *m, const ph_strlist *sites, ph_dist_set *out, ph_error *err);
+/* The same with dpkg's administrative directory `dpkg_dir` (NULL: /var/lib/dpkg); sets
+ * *dpkg_seconds (when not NULL) to what reading dpkg's record cost, negative if never read. */
+int ph_dist_resolve_in(const ph_manifest *m, const ph_strlist *sites, const char *dpkg_dir,
+                       ph_dist_set *out, double *dpkg_seconds, ph_error *err);
 /* Appends every file of a distribution's metadata as PYR_DISTRIBUTION_FILE units
  * ("Pygments-2.14.0.egg-info/PKG-INFO"), with `root` recorded on them. */
 int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out, unsigned root,
@@ -146,14 +151,26 @@ void ph_dist_set_free(ph_dist_set *set);
  * searched for and with no requirements followed. */
 int ph_dist_from_meta(const char *site, const char *meta, unsigned site_index, const char *reason,
                       ph_dist *out, ph_error *err);
-/* Debian's Depends as requirements (build_debian.c). For metadata at `meta_path` that a dpkg
- * package installed, appends the normalized names of the distributions shipped by the
- * packages it Depends on, each with a reason ("Debian python3-requests Depends: ..."). The
- * cache is created on first use; free it with ph_debian_free. Not a dpkg system: nothing. */
+/* dpkg's record (build_debian.c), read from `dpkg_dir` (NULL: /var/lib/dpkg) on the first
+ * question; not a dpkg system: nothing is owned and nothing depended on. Paths are absolute,
+ * as dpkg lists them. NULL: out of memory. */
 typedef struct ph_debian ph_debian;
-int ph_debian_depends(ph_debian **cache, const char *meta_path, ph_strlist *names,
-                      ph_strlist *reasons, ph_error *err);
+ph_debian *ph_debian_new(const char *dpkg_dir);
 void ph_debian_free(ph_debian *debian);
+/* The package that installed `path` (a file or directory right inside a site directory), or
+ * *package NULL. */
+int ph_debian_owner(ph_debian *debian, const char *path, const char **package, ph_error *err);
+/* Appends the names `package` installed right inside directory `site` ("lzo.cpython-311-x86_64-
+ * linux-gnu.so", "python_lzo-1.14.egg-info"), in path order. */
+int ph_debian_site_entries(ph_debian *debian, const char *package, const char *site,
+                           ph_strlist *out, ph_error *err);
+/* Debian's Depends as requirements: for each group of `package`'s Depends, the first
+ * alternative that ships anything in a site directory, with a reason ("Debian python3-requests
+ * Depends: python3-urllib3 (>= 1.21.1)"). */
+int ph_debian_depends(ph_debian *debian, const char *package, ph_strlist *packages,
+                      ph_strlist *reasons, ph_error *err);
+/* Seconds building the index took; negative when it was never built. */
+double ph_debian_index_seconds(const ph_debian *debian);
 
 /* Evaluates a PEP 508 marker for the embedded Python on Linux x86_64, with `extra` (normalized;
  * NULL or "" for none). On a syntax error fills `why` and returns -1. */
