@@ -266,13 +266,26 @@ static int copy_icon(bundle *b)
     const char *base = strrchr(from, '/');
     const char *dot = strrchr(base ? base : from, '.');
     char *to = ph_path_join(b->tmp, b->m.app.name, dot ? dot : "");
-    int rc = to ? copy_file(from, to, 0644, b->err) : ph_error_set(b->err, "out of memory");
-    if (rc < 0)
+    char *data = NULL;
+    size_t size = 0;
+    /* bounded and regular: an icon linked to /dev/zero must not fill the disk */
+    int rc = !to ? ph_error_set(b->err, "out of memory")
+             : ph_read_file_max(from, PH_MAX_ICON, "the icon", &data, &size, b->err) < 0
+                 ? -1
+                 : ph_write_file_atomic(to, data, size, 0644, b->err);
+    free(data);
+    if (rc < 0) {
+        ph_error why = *b->err;
         ph_manifest_error(&b->m, b->err, "app", "icon", "cannot copy '%s' into the bundle: %s",
-                          b->m.app.icon, b->err->message);
+                          b->m.app.icon, why.message);
+        ph_error_hint(b->err, "%s",
+                      why.hint[0] ? why.hint
+                                  : "[app] icon is relative to the manifest's "
+                                    "directory");
+    }
     free(from);
     free(to);
-    return rc < 0 ? ph_error_hint(b->err, "[app] icon is relative to the manifest's directory") : 0;
+    return rc;
 }
 
 /* ---- Reporting and moving into place ---------------------------------------------------- */

@@ -161,8 +161,14 @@ static int map_file(pyr_archive *a, int fd, uint64_t offset, ph_error *err)
     struct stat st;
     if (fstat(fd, &st) < 0)
         return ph_error_errno(err, errno, "%s", a->path);
-    if (!S_ISREG(st.st_mode))
-        return ph_error_set(err, "%s: not a regular file", a->path);
+    if (!S_ISREG(st.st_mode)) {
+        ph_error_set(err, "%s: not a regular file (%s)", a->path,
+                     S_ISFIFO(st.st_mode)  ? "a FIFO"
+                     : S_ISDIR(st.st_mode) ? "a directory"
+                                           : "a device or socket");
+        return ph_error_hint(err, "pass the .pyr file itself; pyhost maps it and cannot read "
+                                  "pipes or devices");
+    }
     if ((uint64_t)st.st_size < offset || (uint64_t)st.st_size - offset < PYR_HEADER_SIZE) {
         ph_error_set(err, "%s: not a .pyr file (too short: %lld bytes)", a->path,
                      (long long)st.st_size);
@@ -190,7 +196,8 @@ int pyr_open_file(pyr_archive **out, const char *path, uint64_t offset, ph_error
     pyr_archive *a = archive_new(path);
     if (!a)
         return ph_error_set(err, "out of memory");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* non-blocking: `pyhost run FIFO` is refused by map_file instead of hanging in open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         pyr_close(a);
@@ -224,7 +231,7 @@ void pyr_close(pyr_archive *a)
 
 int pyr_find_embedded(const char *path, uint64_t *offset, ph_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return ph_error_errno(err, errno, "cannot open %s", path);
     struct stat st;
@@ -232,6 +239,8 @@ int pyr_find_embedded(const char *path, uint64_t *offset, ph_error *err)
     int rc = 0;
     if (fstat(fd, &st) < 0)
         rc = ph_error_errno(err, errno, "%s", path);
+    else if (!S_ISREG(st.st_mode))
+        rc = 0; /* not embedded; pyr_open_file says what it is */
     else if (st.st_size >= (off_t)sizeof t &&
              pread(fd, &t, sizeof t, st.st_size - (off_t)sizeof t) == (ssize_t)sizeof t &&
              !memcmp(t.magic, PYR_TRAILER_MAGIC, 8)) {
@@ -522,6 +531,14 @@ int pyr_read(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_data *data, ph_e
         data->bytes = stored;
         data->size = r->stored_size;
         return 0;
+    }
+    /* The writer compresses no blob larger than this: a larger claim is a forged size. */
+    if (r->size > PYR_MAX_COMPRESSED_BLOB) {
+        char what[128];
+        snprintf(what, sizeof what,
+                 "claims %llu bytes, more than the %llu MiB a compressed blob may hold",
+                 (unsigned long long)r->size, (unsigned long long)(PYR_MAX_COMPRESSED_BLOB >> 20));
+        return blob_error(a, index, slot, what, err);
     }
     /* A zstd block of at most 128 KiB takes at least 4 bytes, so no frame expands more than
      * 32768-fold: refuse a larger claim before allocating for it. */

@@ -245,6 +245,7 @@ static int compare_entries(const void *pa, const void *pb)
 static bool compressible(const wblob *b)
 {
     return b->set && !(b->options & PYR_NO_COMPRESS) && b->size >= MIN_COMPRESS_SIZE &&
+           b->size <= PYR_MAX_COMPRESSED_BLOB &&
            (b->flags >> PYR_LOCATION_SHIFT) == PYR_LOCATION_MEMORY;
 }
 

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# End-to-end: every outside input is bounded (docs/security.md, "Inputs"). Special files are
+# refused at once, naming the file; sizes are capped per kind; archives cannot unpack without
+# bound. Each command runs under `timeout`: a hang is a failure, not a stuck CI job.
+. "$(dirname "$0")/lib.sh"
+
+# within SECONDS CMD...: run_capture, with a hang turned into status 124.
+within() {
+    local t=$1
+    shift
+    run_capture timeout -k 2 "$t" "$@"
+}
+
+simple_app() {
+    mkdir -p "$1"
+    printf 'def main():\n    print("app ran")\n' >"$1/probe.py"
+    make_app "$1" probe probe:main "${2:-}"
+}
+
+test_requirements_that_is_a_device_is_refused() {
+    local dir=$WORK/req
+    simple_app "$dir" "requirements = zero.txt"
+    ln -s /dev/zero "$dir/zero.txt"
+    within 20 "$PYHOST" fetch -c "$dir/pyhost.ini"
+    expect_eq "fails, does not hang" 1 "$STATUS"
+    expect_contains "names the file and the kind" "$ERR" "zero.txt: not a regular file (a character device)"
+    expect_contains "hint" "$ERR" "hint: pass the requirements file as a regular file"
+}
+
+test_requirements_that_is_too_large_is_refused() {
+    local dir=$WORK/reqbig
+    simple_app "$dir" "requirements = big.txt"
+    truncate -s 17M "$dir/big.txt"
+    within 20 "$PYHOST" fetch -c "$dir/pyhost.ini"
+    expect_eq "fails" 1 "$STATUS"
+    expect_contains "says the limit" "$ERR" "too large (17825792 bytes; the requirements file may be at most 16 MiB)"
+}
+
+test_icon_linked_to_dev_zero_is_refused() {
+    local dir=$WORK/icon
+    simple_app "$dir"
+    sed -i 's/^entry = .*/&\nicon = icon.png/' "$dir/pyhost.ini"
+    ln -s /dev/zero "$dir/icon.png"
+    build_app "$dir" || return
+    within 60 "$PYHOST" bundle -c "$dir/pyhost.ini" -o "$WORK/icon-dist"
+    expect_eq "fails, does not fill the disk" 1 "$STATUS"
+    expect_contains "names the icon" "$ERR" "icon.png: not a regular file (a character device)"
+    expect_contains "hint" "$ERR" "hint: pass the icon as a regular file"
+}
+
+test_run_and_inspect_of_a_fifo_fail_at_once() {
+    mkfifo "$WORK/app.pyr"
+    within 10 "$PYHOST" run "$WORK/app.pyr"
+    expect_eq "run: fails, does not hang" 1 "$STATUS"
+    expect_contains "run: says what it is" "$ERR" "$WORK/app.pyr: not a regular file (a FIFO)"
+    expect_contains "run: hint" "$ERR" "hint: "
+    within 10 "$PYHOST" inspect "$WORK/app.pyr"
+    expect_eq "inspect: fails, does not hang" 1 "$STATUS"
+    expect_contains "inspect: says what it is" "$ERR" "$WORK/app.pyr: not a regular file (a FIFO)"
+    expect_contains "inspect: hint" "$ERR" "hint: "
+    within 10 "$PYHOST" build -c "$WORK/app.pyr"
+    expect_eq "a FIFO as manifest: fails" 1 "$STATUS"
+    expect_contains "manifest: says why" "$ERR" "not a regular file"
+}
+
+# A wheel whose central directory points three names at one deflated stream: unpacking it
+# would write the stream three times (a zip bomb's trick). Refused before anything is unpacked.
+test_wheel_with_overlapping_members_is_refused() {
+    local dir=$WORK/overlap
+    mkdir -p "$dir"
+    "$PYTHON" - "$dir/bomb-1.0-py3-none-any.whl" <<'PY' || fail "making the wheel"
+import io, struct, sys, zipfile
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("bomb/__init__.py", "")
+    z.writestr("bomb/data.bin", b"\0" * (1 << 20))
+    z.writestr("bomb-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: bomb\nVersion: 1.0\n")
+    z.writestr("bomb-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    z.writestr("bomb-1.0.dist-info/RECORD", "")
+data = buf.getvalue()
+eocd = data.rindex(b"PK\x05\x06")
+count, size, offset = struct.unpack("<HII", data[eocd + 10:eocd + 20])
+cdir = data[offset:offset + size]
+entries, p = [], 0
+while p < len(cdir):
+    n, e, c = struct.unpack("<HHH", cdir[p + 28:p + 34])
+    entries.append(cdir[p:p + 46 + n + e + c])
+    p += 46 + n + e + c
+target = next(x for x in entries if b"bomb/data.bin" in x)
+for twin in (b"bomb/dat2.bin", b"bomb/dat3.bin"):
+    entries.append(target.replace(b"bomb/data.bin", twin))
+cdir = b"".join(entries)
+eocd_rec = data[eocd:eocd + 22]
+eocd_rec = eocd_rec[:8] + struct.pack("<HHII", len(entries), len(entries), len(cdir), offset) + eocd_rec[20:]
+open(sys.argv[1], "wb").write(data[:offset] + cdir + eocd_rec)
+PY
+    simple_app "$dir" "wheels = bomb-1.0-py3-none-any.whl"
+    within 60 "$PYHOST" build -c "$dir/pyhost.ini"
+    expect_eq "fails" 1 "$STATUS"
+    expect_contains "says overlap" "$ERR" "bomb-1.0-py3-none-any.whl: not a valid zip file (bomb/data.bin overlaps bomb/dat"
+    expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
+}
+
+run_tests "$@"
