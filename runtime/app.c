@@ -163,6 +163,7 @@ static int prepare(const ph_app_options *o, app_state *s, ph_error *err)
     if (pyr_open_file(&s->archive, o->resources, o->offset, err) < 0 ||
         check_python(s->archive, err) < 0)
         return -1;
+    pyr_guard_sigbus(s->archive);
     s->root = o->root ? realpath(o->root, NULL) : absolute_dir_of(o->resources);
     s->executable = o->executable ? strdup(o->executable) : realpath("/proc/self/exe", NULL);
     if (!s->root || !s->executable)

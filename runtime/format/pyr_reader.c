@@ -3,7 +3,9 @@
  * time it is touched, every offset and length bounds-checked before use. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -216,10 +218,48 @@ int pyr_open_file(pyr_archive **out, const char *path, uint64_t offset, ph_error
     return 0;
 }
 
+static struct {
+    const char *start, *end; /* the guarded mapping */
+    char message[PATH_MAX + 128];
+    size_t length;
+} guard;
+
+static void on_sigbus(int sig, siginfo_t *info, void *context)
+{
+    (void)context;
+    const char *at = info->si_addr;
+    if (guard.start && at >= guard.start && at < guard.end) {
+        ssize_t ignored = write(STDERR_FILENO, guard.message, guard.length);
+        (void)ignored;
+        _exit(1);
+    }
+    signal(sig, SIG_DFL); /* not ours: the default action, as if no handler had been there */
+    raise(sig);
+}
+
+void pyr_guard_sigbus(const pyr_archive *a)
+{
+    if (!a->map)
+        return;
+    int n = snprintf(guard.message, sizeof guard.message,
+                     "pyhost: error: %s changed or was truncated while the app was running\n"
+                     "hint: replace an app's file with a new one (rename) rather than writing "
+                     "over it\n",
+                     a->path);
+    guard.length = n < 0 ? 0 : (size_t)n < sizeof guard.message ? (size_t)n : sizeof guard.message;
+    guard.start = a->map;
+    guard.end = (const char *)a->map + a->map_size;
+    struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
 void pyr_close(pyr_archive *a)
 {
     if (!a)
         return;
+    if (a->map && guard.start == a->map)
+        guard.start = guard.end = NULL;
     ZSTD_freeDCtx(a->dctx);
     ZSTD_freeDDict(a->ddict);
     pthread_mutex_destroy(&a->zstd_lock);

@@ -101,4 +101,40 @@ PY
     expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
 }
 
+# The app's .pyr truncated while it runs: the next read of a lost page is SIGBUS, which must
+# end the app with a message naming the file, not a bare "Bus error".
+test_pyr_truncated_while_running_is_a_clear_error() {
+    local dir=$WORK/trunc
+    mkdir -p "$dir"
+    cat >"$dir/probe.py" <<'PY'
+import sys, time
+def main():
+    print("ready", flush=True)
+    for _ in range(200):
+        time.sleep(0.05)
+        if open(sys.argv[1]).read() == "go":
+            break
+    import lazy
+    print("lazy imported", lazy.VALUE)
+PY
+    "$PYTHON" -c 'print("VALUE = %r" % ("x" * 200000))' >"$dir/lazy.py"
+    make_app "$dir" probe probe:main
+    build_app "$dir" || return
+    : >"$dir/flag"
+    timeout 30 "$PYHOST" run "$dir/probe.pyr" "$dir/flag" >"$WORK/trunc.out" 2>"$WORK/trunc.err" &
+    local pid=$! i
+    for i in $(seq 100); do
+        grep -q ready "$WORK/trunc.out" && break
+        sleep 0.1
+    done
+    truncate -s 4096 "$dir/probe.pyr"
+    printf go >"$dir/flag"
+    wait $pid
+    STATUS=$?
+    expect_eq "status 1, not killed by SIGBUS (135) or a timeout (124)" 1 "$STATUS"
+    expect_eq "stderr" "pyhost: error: $dir/probe.pyr changed or was truncated while the app was running
+hint: replace an app's file with a new one (rename) rather than writing over it" "$(cat "$WORK/trunc.err")"
+    expect_not_contains "the module was not imported" "$(cat "$WORK/trunc.out")" "lazy imported"
+}
+
 run_tests "$@"
