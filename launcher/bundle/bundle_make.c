@@ -20,6 +20,7 @@
 #include "build.h"
 #include "bundle.h"
 #include "onefile.h"
+#include "pyhost/cleanup.h"
 #include "pyhost/fsutil.h"
 #include "pyhost/manifest.h"
 #include "pyhost/pyr.h"
@@ -41,6 +42,8 @@ typedef struct bundle {
     char *pyr;     /* tmp/<name>.pyr */
     ph_error *err;
 } bundle;
+
+static int tmp_cleanup = -1; /* ph_cleanup_push of the bundle's temporary directory */
 
 /* ---- Removing a directory tree (a failed or replaced bundle) ---------------------------- */
 
@@ -90,11 +93,15 @@ static int make_dirs(bundle *b)
     if (mkdir(b->out, 0755) < 0 && errno != EEXIST)
         return ph_error_errno(b->err, errno, "cannot create the output directory %s", b->out);
     char pattern[32];
+    snprintf(pattern, sizeof pattern, ".%.16s.tmp-", b->m.app.name);
+    ph_sweep_stale(b->out, pattern, 3600); /* what a killed bundle left an hour ago or more */
     snprintf(pattern, sizeof pattern, ".%.16s.tmp-XXXXXX", b->m.app.name);
     b->tmp = ph_path_join(b->out, pattern, "");
     if (!b->tmp)
         return ph_error_set(b->err, "out of memory");
-    if (!mkdtemp(b->tmp)) {
+    if (mkdtemp(b->tmp))
+        tmp_cleanup = ph_cleanup_push(b->tmp); /* removed if a signal ends pyhost */
+    else {
         ph_error_errno(b->err, errno, "cannot create a directory in %s", b->out);
         free(b->tmp);
         b->tmp = NULL;
@@ -396,6 +403,8 @@ int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_err
     bundle b = {.o = options, .r = result, .err = err};
     int rc = run(&b);
     ph_remove_tree(b.tmp);
+    ph_cleanup_pop(tmp_cleanup);
+    tmp_cleanup = -1;
     free(b.tmp);
     free(b.out);
     free(b.stub);

@@ -1,4 +1,5 @@
 #include "pyhost/fsutil.h"
+#include "pyhost/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -41,6 +42,7 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
         free(tmp);
         return -1;
     }
+    int cleanup = ph_cleanup_push(tmp); /* removed if a signal ends the process meanwhile */
     int rc = 0;
     if (ph_write_all(fd, data, size) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
         rc = ph_error_errno(err, errno, "cannot write %s", tmp);
@@ -50,6 +52,7 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
         rc = ph_error_errno(err, errno, "cannot rename %s to %s", tmp, path);
     if (rc < 0)
         unlink(tmp);
+    ph_cleanup_pop(cleanup);
     free(tmp);
     return rc;
 }

@@ -137,4 +137,77 @@ hint: replace an app's file with a new one (rename) rather than writing over it"
     expect_not_contains "the module was not imported" "$(cat "$WORK/trunc.out")" "lazy imported"
 }
 
+# interrupt_when SIGNAL GLOB CMD...: starts CMD, sends SIGNAL as soon as a path matching GLOB
+# exists (the writer is mid-way), waits; sets STATUS and ERR. Background commands of a script
+# ignore SIGINT: env --default-signal gives it back.
+interrupt_when() {
+    local sig=$1 glob=$2 pid i
+    shift 2
+    env --default-signal=INT "$@" >"$WORK/.iout" 2>"$WORK/.ierr" &
+    pid=$!
+    for i in $(seq 3000); do
+        compgen -G "$glob" >/dev/null && break
+        kill -0 $pid 2>/dev/null || break
+        sleep 0.01
+    done
+    kill -"$sig" $pid
+    wait $pid
+    STATUS=$?
+    ERR=$(cat "$WORK/.ierr")
+}
+
+test_interrupted_bundle_leaves_no_temporary_directory() {
+    local dir=$WORK/intr
+    simple_app "$dir"
+    build_app "$dir" || return
+    interrupt_when INT "$WORK/intr-dist/.probe.tmp-*" \
+        "$PYHOST" bundle -c "$dir/pyhost.ini" -o "$WORK/intr-dist"
+    expect_eq "SIGINT: status 130" 130 "$STATUS"
+    expect_contains "SIGINT: says so" "$ERR" "pyhost: interrupted"
+    expect_eq "nothing left in dist/" "" "$(ls -A "$WORK/intr-dist")"
+    interrupt_when TERM "$WORK/intr-dist/.probe.tmp-*" \
+        "$PYHOST" bundle -c "$dir/pyhost.ini" -o "$WORK/intr-dist"
+    expect_eq "SIGTERM: status 143" 143 "$STATUS"
+    expect_eq "SIGTERM: nothing left in dist/" "" "$(ls -A "$WORK/intr-dist")"
+}
+
+test_interrupted_build_leaves_no_unpacked_wheels() {
+    local dir=$WORK/intrw
+    mkdir -p "$dir" "$WORK/tmpdir"
+    "$PYTHON" - "$dir/big-1.0-py3-none-any.whl" <<'PY' || fail "making the wheel"
+import sys, zipfile, os
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("big/__init__.py", "")
+    for i in range(40):
+        z.writestr(f"big/m{i}.py", "X = %r\n" % os.urandom(200000).hex())
+    z.writestr("big-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: big\nVersion: 1.0\n")
+    z.writestr("big-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n")
+    z.writestr("big-1.0.dist-info/RECORD", "")
+PY
+    simple_app "$dir" "wheels = big-1.0-py3-none-any.whl"
+    interrupt_when INT "$WORK/tmpdir/pyhost-wheels.*" env TMPDIR="$WORK/tmpdir" \
+        "$PYHOST" build -c "$dir/pyhost.ini"
+    expect_eq "status 130" 130 "$STATUS"
+    expect_contains "says so" "$ERR" "pyhost: interrupted"
+    expect_eq "no unpacked wheels left" "" "$(ls -A "$WORK/tmpdir")"
+    expect_eq "no partial .pyr" "big-1.0-py3-none-any.whl pyhost.ini" \
+        "$(cd "$dir" && ls -A | grep -v probe.py | sort | tr '\n' ' ' | sed 's/ $//')"
+}
+
+# What SIGKILL leaves is swept by the next writer: the user's, older than an hour.
+test_stale_temporaries_are_swept_by_the_next_writer() {
+    local dir=$WORK/sweep
+    simple_app "$dir"
+    mkdir -p "$WORK/sweep-dist/.probe.tmp-OLD1/sub" "$WORK/sweep-dist/.probe.tmp-NEW1" "$WORK/tmpdir2/pyhost-wheels.OLD"
+    : >"$WORK/sweep-dist/.probe.tmp-OLD1/sub/f"
+    : >"$dir/probe.pyr.tmp.OLD123"
+    : >"$dir/probe.pyr.tmp.NEW123"
+    touch -d '2 hours ago' "$WORK/sweep-dist/.probe.tmp-OLD1" "$dir/probe.pyr.tmp.OLD123" "$WORK/tmpdir2/pyhost-wheels.OLD"
+    TMPDIR="$WORK/tmpdir2" build_app "$dir" || return
+    expect_eq "old .pyr temporary swept, recent kept" "probe.pyr.tmp.NEW123" "$(cd "$dir" && ls -A | grep tmp)"
+    run_capture "$PYHOST" bundle -c "$dir/pyhost.ini" -o "$WORK/sweep-dist"
+    expect_eq "bundle" 0 "$STATUS"
+    expect_eq "old dist temporary swept, recent kept" ".probe.tmp-NEW1 probe" "$(ls -A "$WORK/sweep-dist" | tr '\n' ' ' | sed 's/ $//')"
+}
+
 run_tests "$@"
