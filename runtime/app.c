@@ -76,9 +76,13 @@ static int check_entry(pyr_archive *archive, const ph_manifest *m, const char *m
                        ph_error *err)
 {
     pyr_entry entry;
-    uint32_t index = pyr_find(archive, module, strlen(module));
-    if (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, NULL) == 0 &&
-        entry.kind <= PYR_EXTENSION_MODULE)
+    uint32_t index;
+    /* checked: a damaged index is reported as damage, not as a module that is not packed */
+    if (pyr_find_checked(archive, module, strlen(module), &index, err) < 0)
+        return -1;
+    if (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, err) < 0)
+        return -1;
+    if (index != PYR_NOT_FOUND && entry.kind <= PYR_EXTENSION_MODULE)
         return 0;
     ph_error_set(err,
                  "%s: the entry point module '%s' (from [app] entry in the manifest) is not "

@@ -210,4 +210,25 @@ test_stale_temporaries_are_swept_by_the_next_writer() {
     expect_eq "old dist temporary swept, recent kept" ".probe.tmp-NEW1 probe" "$(ls -A "$WORK/sweep-dist" | tr '\n' ' ' | sed 's/ $//')"
 }
 
+# Names are bytes in a .pyr: inspect --json must still be valid UTF-8 JSON, and text mode must
+# not pass a name's control characters to the terminal.
+test_inspect_escapes_hostile_names() {
+    local dir=$WORK/names
+    simple_app "$dir"
+    mkdir -p "$dir/pkg" && : >"$dir/pkg/__init__.py"
+    printf 'import pkg\n' >>"$dir/probe.py"
+    printf 'x' >"$dir/pkg/$(printf 'clear\033[2J\377.txt')"
+    build_app "$dir" || return
+    run_capture "$PYHOST" inspect --json "$dir/probe.pyr"
+    expect_eq "json: status" 0 "$STATUS"
+    local parsed
+    parsed=$(printf '%s' "$OUT" | "$PYTHON" -c 'import json, sys
+d = json.loads(sys.stdin.buffer.read().decode("utf-8", "strict"))
+print(ascii([e["name"] for e in d["entries"] if "clear" in e["name"]]))')
+    expect_eq "json: strict UTF-8, control escaped, invalid byte as U+FFFD" "['pkg/clear\x1b[2J\ufffd.txt']" "$parsed"
+    run_capture "$PYHOST" inspect "$dir/probe.pyr"
+    expect_not_contains "text: no raw ESC" "$OUT" "$(printf '\033')"
+    expect_contains "text: escaped" "$OUT" 'pkg/clear\x1b[2J\xff.txt'
+}
+
 run_tests "$@"

@@ -122,6 +122,9 @@ int pyr_blob_at(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_blob *b
 /* Reads a blob, verifying its checksum and decompressing it. */
 int pyr_read(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err);
 void pyr_data_release(pyr_data *data);
+/* A filesystem-relative blob's path stays below the app's directory: not empty, not absolute,
+ * no NUL, no ".." component. The writer refuses others; the runtime checks again on reading. */
+bool pyr_safe_relative_path(const void *path, size_t size);
 
 /* ---- Writing ---------------------------------------------------------------------------- */
 
