@@ -6,6 +6,7 @@
 #include "pyhost/manifest.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ini.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -544,9 +545,13 @@ int ph_manifest_parse_string(ph_manifest *m, const char *text, const char *displ
 
 static int read_text(const char *path, char **out, ph_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    /* non-blocking, so that a FIFO is refused below instead of hanging the open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     struct stat st;
     if (!f) {
+        if (fd >= 0)
+            close(fd);
         int e = errno;
         ph_error_errno(err, e, "cannot read manifest '%s'", path);
         return e == ENOENT ? ph_error_hint(err, "run 'pyhost init' to create one") : -1;

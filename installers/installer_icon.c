@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include "installer_util.h"
@@ -108,16 +110,23 @@ static int write_default_icon(const char *name, const char *path, ph_error *err)
 /* The width and height from the PNG's IHDR chunk, which the format puts first. */
 static int png_size(const ph_manifest *m, const char *path, unsigned *w, unsigned *h, ph_error *err)
 {
-    FILE *f = fopen(path, "rb");
+    struct stat st;
     unsigned char head[24];
-    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
-    int saved = errno;
-    if (f)
-        fclose(f);
-    if (!f)
-        return ph_manifest_error(m, err, "app", "icon", "cannot read '%s': %s", m->app.icon,
-                                 strerror(saved));
-    if (n < sizeof head || memcmp(head, "\x89PNG\r\n\x1a\n", 8) || memcmp(head + 12, "IHDR", 4)) {
+    int fd = ph_open_regular(path, "the icon", &st, err);
+    if (fd < 0) {
+        ph_error why = *err;
+        ph_manifest_error(m, err, "app", "icon", "cannot read '%s': %s", m->app.icon, why.message);
+        return ph_error_hint(err, "%s", why.hint);
+    }
+    ssize_t n = read(fd, head, sizeof head);
+    close(fd);
+    if (st.st_size > (off_t)PH_MAX_ICON) {
+        ph_manifest_error(m, err, "app", "icon", "'%s' is larger than %zu MiB", m->app.icon,
+                          PH_MAX_ICON >> 20);
+        return ph_error_hint(err, "installers need a square PNG icon, e.g. 256x256 pixels");
+    }
+    if (n < (ssize_t)sizeof head || memcmp(head, "\x89PNG\r\n\x1a\n", 8) ||
+        memcmp(head + 12, "IHDR", 4)) {
         ph_manifest_error(m, err, "app", "icon", "'%s' is not a PNG image", m->app.icon);
         return ph_error_hint(err, "installers need a square PNG icon, e.g. 256x256 pixels");
     }

@@ -80,9 +80,13 @@ static int check_entry(pyr_archive *archive, const ph_manifest *m, const char *m
                        ph_error *err)
 {
     pyr_entry entry;
-    uint32_t index = pyr_find(archive, module, strlen(module));
-    if (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, NULL) == 0 &&
-        entry.kind <= PYR_EXTENSION_MODULE)
+    uint32_t index;
+    /* checked: a damaged index is reported as damage, not as a module that is not packed */
+    if (pyr_find_checked(archive, module, strlen(module), &index, err) < 0)
+        return -1;
+    if (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, err) < 0)
+        return -1;
+    if (index != PYR_NOT_FOUND && entry.kind <= PYR_EXTENSION_MODULE)
         return 0;
     ph_error_set(err,
                  "%s: the entry point module '%s' (from [app] entry in the manifest) is not "
@@ -167,6 +171,7 @@ static int prepare(const ph_app_options *o, app_state *s, ph_error *err)
     if (pyr_open_file(&s->archive, o->resources, o->offset, err) < 0 ||
         check_python(s->archive, err) < 0)
         return -1;
+    pyr_guard_sigbus(s->archive);
     s->root = o->root ? realpath(o->root, NULL) : absolute_dir_of(o->resources);
     s->executable = o->executable ? strdup(o->executable) : realpath("/proc/self/exe", NULL);
     if (!s->root || !s->executable)

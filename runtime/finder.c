@@ -84,6 +84,16 @@ PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index)
         blob.location != PYR_FILESYSTEM_RELATIVE)
         return NULL;
     PyObject *rel = ph_finder_read_bytes(f, index, PYR_DATA);
+    if (rel && !pyr_safe_relative_path(PyBytes_AS_STRING(rel), (size_t)PyBytes_GET_SIZE(rel))) {
+        pyr_entry e;
+        PyErr_Format(PyExc_ImportError,
+                     "%s: corrupt .pyr: the filesystem path of '%s' leaves the app directory "
+                     "(%.200R); rebuild it with 'pyhost build'",
+                     pyr_path(f->archive),
+                     pyr_entry_at(f->archive, index, &e, NULL) == 0 ? e.name : "?", rel);
+        Py_DECREF(rel);
+        return NULL;
+    }
     PyObject *path = rel ? PyUnicode_FromFormat("%U/%s", f->root, PyBytes_AS_STRING(rel)) : NULL;
     Py_XDECREF(rel);
     return path;

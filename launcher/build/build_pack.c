@@ -13,6 +13,7 @@
 #include "stdlib_identity.h"
 #include "fetch.h"
 #include "ph_build_config.h"
+#include "pyhost/cleanup.h"
 #include "pyhost/fsutil.h"
 #include "wheel.h"
 
@@ -31,6 +32,7 @@ typedef struct build {
     ph_strlist sites;      /* absolute site directories searched for distributions */
     ph_dist_set dists;     /* distributions packed, in the order they were found */
     char *wheel_dir;       /* private directory wheels are unpacked into, removed at the end */
+    int wheel_cleanup;     /* its ph_cleanup_push handle */
     ph_unit_list copies;   /* filesystem-relative files: path = source, name = "DIR/rel" */
     ph_file_id routed[64]; /* routing directories of a previous build, never walked */
     size_t routed_count;
@@ -512,9 +514,11 @@ static int make_wheel_dir(build *b)
 {
     const char *tmp = getenv("TMPDIR");
     char templ[PATH_MAX];
+    ph_sweep_stale(tmp && *tmp ? tmp : "/tmp", "pyhost-wheels.", 3600); /* left by a kill -9 */
     snprintf(templ, sizeof templ, "%s/pyhost-wheels.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(templ))
         return ph_error_errno(b->err, errno, "cannot create a directory like %s", templ);
+    b->wheel_cleanup = ph_cleanup_push(templ); /* removed if a signal ends pyhost */
     b->wheel_dir = strdup(templ);
     return b->wheel_dir ? 0 : ph_error_set(b->err, "out of memory");
 }
@@ -883,6 +887,7 @@ static int write_output(build *b, double *t_pack)
         free(buf);
         return -1;
     }
+    ph_sweep_atomic_leftovers(b->r->output_path);
     int rc = ph_write_file_atomic(b->r->output_path, buf, size, 0644, b->err);
     free(buf);
     if (rc < 0)
@@ -927,7 +932,7 @@ static int run(build *b)
 int ph_build(const ph_build_options *options, ph_build_result *result, ph_error *err)
 {
     *result = (ph_build_result){0};
-    build b = {.o = options, .r = result, .err = err};
+    build b = {.o = options, .r = result, .err = err, .wheel_cleanup = -1};
     int rc = run(&b);
     if (rc < 0 && !result->cache_warning[0])
         memcpy(result->cache_warning, b.cache.warning, sizeof result->cache_warning);
@@ -937,6 +942,7 @@ int ph_build(const ph_build_options *options, ph_build_result *result, ph_error 
     ph_dist_set_free(&b.dists);
     if (b.wheel_dir)
         ph_remove_tree(b.wheel_dir);
+    ph_cleanup_pop(b.wheel_cleanup);
     free(b.wheel_dir);
     for (size_t i = 0; i < b.sites.count; i++)
         free(b.sites.items[i]);

@@ -20,6 +20,7 @@
 #include "build.h"
 #include "bundle.h"
 #include "onefile.h"
+#include "pyhost/cleanup.h"
 #include "pyhost/fsutil.h"
 #include "pyhost/manifest.h"
 #include "pyhost/pyr.h"
@@ -41,6 +42,8 @@ typedef struct bundle {
     char *pyr;     /* tmp/<name>.pyr */
     ph_error *err;
 } bundle;
+
+static int tmp_cleanup = -1; /* ph_cleanup_push of the bundle's temporary directory */
 
 /* ---- Removing a directory tree (a failed or replaced bundle) ---------------------------- */
 
@@ -90,11 +93,15 @@ static int make_dirs(bundle *b)
     if (mkdir(b->out, 0755) < 0 && errno != EEXIST)
         return ph_error_errno(b->err, errno, "cannot create the output directory %s", b->out);
     char pattern[32];
+    snprintf(pattern, sizeof pattern, ".%.16s.tmp-", b->m.app.name);
+    ph_sweep_stale(b->out, pattern, 3600); /* what a killed bundle left an hour ago or more */
     snprintf(pattern, sizeof pattern, ".%.16s.tmp-XXXXXX", b->m.app.name);
     b->tmp = ph_path_join(b->out, pattern, "");
     if (!b->tmp)
         return ph_error_set(b->err, "out of memory");
-    if (!mkdtemp(b->tmp)) {
+    if (mkdtemp(b->tmp))
+        tmp_cleanup = ph_cleanup_push(b->tmp); /* removed if a signal ends pyhost */
+    else {
         ph_error_errno(b->err, errno, "cannot create a directory in %s", b->out);
         free(b->tmp);
         b->tmp = NULL;
@@ -266,13 +273,26 @@ static int copy_icon(bundle *b)
     const char *base = strrchr(from, '/');
     const char *dot = strrchr(base ? base : from, '.');
     char *to = ph_path_join(b->tmp, b->m.app.name, dot ? dot : "");
-    int rc = to ? copy_file(from, to, 0644, b->err) : ph_error_set(b->err, "out of memory");
-    if (rc < 0)
+    char *data = NULL;
+    size_t size = 0;
+    /* bounded and regular: an icon linked to /dev/zero must not fill the disk */
+    int rc = !to ? ph_error_set(b->err, "out of memory")
+             : ph_read_file_max(from, PH_MAX_ICON, "the icon", &data, &size, b->err) < 0
+                 ? -1
+                 : ph_write_file_atomic(to, data, size, 0644, b->err);
+    free(data);
+    if (rc < 0) {
+        ph_error why = *b->err;
         ph_manifest_error(&b->m, b->err, "app", "icon", "cannot copy '%s' into the bundle: %s",
-                          b->m.app.icon, b->err->message);
+                          b->m.app.icon, why.message);
+        ph_error_hint(b->err, "%s",
+                      why.hint[0] ? why.hint
+                                  : "[app] icon is relative to the manifest's "
+                                    "directory");
+    }
     free(from);
     free(to);
-    return rc < 0 ? ph_error_hint(b->err, "[app] icon is relative to the manifest's directory") : 0;
+    return rc;
 }
 
 /* ---- Reporting and moving into place ---------------------------------------------------- */
@@ -383,6 +403,8 @@ int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_err
     bundle b = {.o = options, .r = result, .err = err};
     int rc = run(&b);
     ph_remove_tree(b.tmp);
+    ph_cleanup_pop(tmp_cleanup);
+    tmp_cleanup = -1;
     free(b.tmp);
     free(b.out);
     free(b.stub);

@@ -21,36 +21,66 @@ static const char usage[] =
     "  --json     print one JSON object instead (documented in docs/format.md)\n"
     "  -h, --help show this help\n";
 
+/* The length of the well-formed UTF-8 sequence at s[0..n) (Unicode table 3-7: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), or 0 when it is not one. */
+static size_t utf8_length(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
+    if (!len || n < len)
+        return 0;
+    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (s[1] < lo || s[1] > hi)
+        return 0;
+    for (size_t k = 2; k < len; k++)
+        if ((s[k] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
 /* Writes s as a JSON string. Invalid UTF-8 becomes U+FFFD: names are bytes in the format. */
 static void json_string(FILE *out, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     fputc('"', out);
     for (size_t i = 0; i < n;) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '"' || c == '\\') {
+        unsigned char c = u[i];
+        size_t len = utf8_length(u + i, n - i);
+        if (c == '"' || c == '\\')
             fprintf(out, "\\%c", c);
-            i++;
-        } else if (c < 0x20 || c == 0x7f) {
+        else if (c < 0x20 || c == 0x7f)
             fprintf(out, "\\u%04x", c);
-            i++;
-        } else if (c < 0x80) {
-            fputc(c, out);
-            i++;
-        } else {
-            size_t len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-            size_t k = 1;
-            while (len && k < len && i + k < n && ((unsigned char)s[i + k] & 0xc0) == 0x80)
-                k++;
-            if (len && k == len) {
-                fwrite(s + i, 1, len, out);
-                i += len;
-            } else {
-                fputs("\\ufffd", out);
-                i += k;
-            }
-        }
+        else if (len)
+            fwrite(s + i, 1, len, out);
+        else
+            fputs("\\ufffd", out);
+        i += len ? len : 1;
     }
     fputc('"', out);
+}
+
+/* Writes s for a terminal: control characters and invalid UTF-8 as \xNN, so that a name in a
+ * hostile .pyr cannot move the cursor, clear the screen or set the title. */
+static void text_string(FILE *out, const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_length(u + i, n - i);
+        if (u[i] < 0x20 || u[i] == 0x7f || u[i] == '\\' || !len ||
+            (len == 2 && u[i] == 0xc2 && u[i + 1] < 0xa0)) { /* C1 controls */
+            for (size_t k = 0; k < (len ? len : 1); k++)
+                fprintf(out, "\\x%02x", u[i + k]);
+        } else {
+            fwrite(s + i, 1, len, out);
+        }
+        i += len ? len : 1;
+    }
 }
 
 static void print_header(FILE *out, const pyr_archive *a, const pyr_info *info, bool json)
@@ -101,8 +131,10 @@ static int print_blob(FILE *out, pyr_archive *a, uint32_t index, pyr_slot slot, 
     } else {
         fprintf(out, " %s=%llu/%llu,%s,%s", pyr_slot_name(slot), (unsigned long long)b->stored_size,
                 (unsigned long long)b->size, compression, location);
-        if (path.bytes)
-            fprintf(out, ":%.*s", (int)path.size, (const char *)path.bytes);
+        if (path.bytes) {
+            fputc(':', out);
+            text_string(out, (const char *)path.bytes, path.size);
+        }
     }
     pyr_data_release(&path);
     return 0;
@@ -118,7 +150,8 @@ static int print_entry(FILE *out, pyr_archive *a, uint32_t index, bool json, ph_
         json_string(out, e.name, e.name_len);
         fprintf(out, ",\"kind\":\"%s\",\"blobs\":{", pyr_kind_name(e.kind));
     } else {
-        fprintf(out, "%s %s", e.name, pyr_kind_name(e.kind));
+        text_string(out, e.name, e.name_len);
+        fprintf(out, " %s", pyr_kind_name(e.kind));
     }
     bool first = true;
     for (int slot = 0; slot < PYR_SLOTS; slot++) {

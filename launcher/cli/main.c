@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "pyhost/app.h"
+#include "pyhost/cleanup.h"
 #include "ph_build_config.h"
 
 static const struct command {
@@ -91,8 +92,13 @@ int main(int argc, char **argv)
         (ph_app_python_c_index(argc, argv) && getenv(PH_ENV_RESOURCES)))
         return ph_spawn_child(argc, argv);
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name))
+        if (!strcmp(argv[1], commands[i].name)) {
+            /* Temporary files go with a signal; `run` leaves signals to the app (Ctrl-C is
+             * KeyboardInterrupt, as under python). */
+            if (commands[i].run != ph_cmd_run)
+                ph_cleanup_on_signals();
             return commands[i].run(argc - 1, argv + 1);
+        }
     /* `pyhost APP.pyr ARGS`: what an app run by `pyhost run` gets when it re-runs itself as
      * `[sys.executable, *sys.argv]` (sys.executable is pyhost), so it means `pyhost run`. */
     if (is_regular_file(argv[1]))

@@ -249,8 +249,14 @@ static int read_requirements(const ph_manifest *m, ph_input_list *out, ph_error 
     size_t size;
     if (ph_manifest_resolve_path(m, m->resources.requirements, &path, err) < 0)
         return -1;
-    if (ph_read_file(path, &text, &size, err) < 0) {
+    if (ph_read_file_max(path, PH_MAX_TEXT_INPUT, "the requirements file", &text, &size, err) < 0) {
         free(path);
+        /* "not a regular file" and "too large" carry their own hint */
+        if (err->hint[0]) {
+            ph_error why = *err;
+            ph_manifest_error(m, err, "resources", "requirements", "%s", why.message);
+            return ph_error_hint(err, "%s", why.hint);
+        }
         ph_manifest_error(m, err, "resources", "requirements", "cannot read '%s'",
                           m->resources.requirements);
         return ph_error_hint(err, "the path is relative to %s", m->base_dir);

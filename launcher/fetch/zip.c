@@ -11,6 +11,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pyhost/fsutil.h"
+
 #define EOCD_SIG 0x06054b50u
 #define CDIR_SIG 0x02014b50u
 #define LOCAL_SIG 0x04034b50u
@@ -19,6 +21,9 @@
 #define LOCAL_SIZE 30
 /* No wheel member is this large; refusing more keeps a zip bomb from exhausting memory. */
 #define MAX_MEMBER ((uint64_t)1 << 31)
+/* Nor does any wheel unpack to more than this in all (the largest known, CUDA builds of deep
+ * learning frameworks, unpack to about 5 GiB). */
+#define MAX_TOTAL ((uint64_t)16 << 30)
 
 static uint16_t u16(const uint8_t *p)
 {
@@ -88,17 +93,66 @@ static int read_directory(ph_zip *z, const uint8_t *eocd, ph_error *err)
     return 0;
 }
 
+static int data_span(const ph_zip *z, const ph_zip_member *m, const uint8_t **data, ph_error *err);
+
+typedef struct span {
+    uint64_t start, end;
+    size_t member;
+} span;
+
+static int compare_spans(const void *pa, const void *pb)
+{
+    const span *a = pa, *b = pb;
+    return (a->start > b->start) - (a->start < b->start);
+}
+
+/* Every member's bytes, local header to end of data, must be its own: a central directory
+ * that points several names at one stream (a zip bomb's trick: one 512 MiB stream unpacked
+ * four times) is refused, as is a total that no wheel reaches. */
+static int check_members(const ph_zip *z, const uint8_t *directory, ph_error *err)
+{
+    uint64_t total = 0;
+    span *spans = malloc((z->count ? z->count : 1) * sizeof *spans);
+    if (!spans)
+        return ph_error_set(err, "out of memory");
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < z->count; i++) {
+        const ph_zip_member *m = &z->items[i];
+        const uint8_t *data;
+        if (data_span(z, m, &data, err) < 0) {
+            rc = -1;
+            break;
+        }
+        total += m->usize;
+        if (total > MAX_TOTAL) {
+            rc = ph_error_set(err, "%s: unpacks to more than %llu GiB; refused as a zip bomb",
+                              z->display, (unsigned long long)(MAX_TOTAL >> 30));
+            break;
+        }
+        spans[i] = (span){m->local_offset, (uint64_t)(data - z->data) + m->csize, i};
+    }
+    if (rc == 0 && z->count)
+        qsort(spans, z->count, sizeof *spans, compare_spans);
+    for (size_t i = 0; rc == 0 && i < z->count; i++) {
+        const span *s = &spans[i];
+        if ((i + 1 < z->count && s->end > spans[i + 1].start) ||
+            s->end > (uint64_t)(directory - z->data))
+            rc = ph_error_set(err, "%s: not a valid zip file (%s overlaps %s)", z->display,
+                              z->items[s->member].name,
+                              i + 1 < z->count ? z->items[spans[i + 1].member].name
+                                               : "the central directory");
+    }
+    free(spans);
+    return rc;
+}
+
 int ph_zip_open(ph_zip *z, const char *path, const char *display, ph_error *err)
 {
     *z = (ph_zip){.display = display};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
-    if (fd < 0 || fstat(fd, &st) < 0) {
-        int e = errno;
-        if (fd >= 0)
-            close(fd);
-        return ph_error_errno(err, e, "cannot open %s", path);
-    }
+    int fd = ph_open_regular(path, "a wheel", &st, err);
+    if (fd < 0)
+        return -1;
     z->size = (size_t)st.st_size;
     void *map = z->size ? mmap(NULL, z->size, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
     close(fd);
@@ -107,7 +161,8 @@ int ph_zip_open(ph_zip *z, const char *path, const char *display, ph_error *err)
                        : ph_error_set(err, "%s: not a valid zip file (empty)", display);
     z->data = map;
     const uint8_t *eocd = find_eocd(z);
-    if (!eocd || read_directory(z, eocd, err) < 0) {
+    if (!eocd || read_directory(z, eocd, err) < 0 ||
+        check_members(z, z->data + u32(eocd + 16), err) < 0) {
         if (!eocd)
             ph_error_set(err, "%s: not a valid zip file (no end of central directory)", display);
         ph_zip_close(z);
@@ -176,6 +231,11 @@ int ph_zip_read(const ph_zip *z, const ph_zip_member *m, uint8_t **out, ph_error
                    : -1;
     if (m->method == 0 && m->csize != m->usize)
         return ph_error_set(err, "%s: %s: stored member with two sizes", z->display, m->name);
+    /* deflate expands at most 1032-fold: refuse a larger claim before allocating for it */
+    if (m->method == 8 && m->usize / 1032 > m->csize + 1)
+        return ph_error_set(err, "%s: %s: claims an impossible size (%llu bytes from %llu)",
+                            z->display, m->name, (unsigned long long)m->usize,
+                            (unsigned long long)m->csize);
     uint8_t *buf = malloc(m->usize ? m->usize : 1);
     if (!buf)
         return ph_error_set(err, "out of memory");

@@ -1,9 +1,11 @@
 #include "pyhost/fsutil.h"
+#include "pyhost/cleanup.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +42,7 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
         free(tmp);
         return -1;
     }
+    int cleanup = ph_cleanup_push(tmp); /* removed if a signal ends the process meanwhile */
     int rc = 0;
     if (ph_write_all(fd, data, size) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
         rc = ph_error_errno(err, errno, "cannot write %s", tmp);
@@ -49,44 +52,102 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
         rc = ph_error_errno(err, errno, "cannot rename %s to %s", tmp, path);
     if (rc < 0)
         unlink(tmp);
+    ph_cleanup_pop(cleanup);
     free(tmp);
     return rc;
 }
 
-int ph_read_file(const char *path, char **data, size_t *size, ph_error *err)
+static const char *file_kind(mode_t mode)
+{
+    if (S_ISFIFO(mode))
+        return "a FIFO";
+    if (S_ISCHR(mode))
+        return "a character device";
+    if (S_ISBLK(mode))
+        return "a block device";
+    if (S_ISSOCK(mode))
+        return "a socket";
+    if (S_ISDIR(mode))
+        return "a directory";
+    return "not a file";
+}
+
+int ph_open_regular(const char *path, const char *what, struct stat *st, ph_error *err)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0)
+        return ph_error_errno(err, errno, "cannot open %s", path);
+    if (fstat(fd, st) < 0) {
+        int e = errno;
+        close(fd);
+        return ph_error_errno(err, e, "cannot open %s", path);
+    }
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        ph_error_set(err, "%s: not a regular file (%s)", path, file_kind(st->st_mode));
+        return ph_error_hint(err,
+                             "pass %s as a regular file; pyhost does not read pipes or "
+                             "devices",
+                             what ? what : "it");
+    }
+    int flags = fcntl(fd, F_GETFL);
+    if (flags >= 0)
+        fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+    return fd;
+}
+
+int ph_read_file_max(const char *path, size_t max, const char *what, char **data, size_t *size,
+                     ph_error *err)
 {
     *data = NULL;
     *size = 0;
-    FILE *f = fopen(path, "rbe");
-    if (!f)
-        return ph_error_errno(err, errno, "cannot open %s", path);
-    size_t cap = 4096, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        len += fread(buf + len, 1, cap - len - 1, f);
-        if (len < cap - 1)
-            break;
-        char *grown = realloc(buf, cap * 2);
-        if (!grown) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = grown;
-        cap *= 2;
+    struct stat st;
+    int fd = ph_open_regular(path, what, &st, err);
+    if (fd < 0)
+        return -1;
+    if ((uint64_t)st.st_size > max) {
+        close(fd);
+        ph_error_set(err, "%s: too large (%llu bytes; %s may be at most %zu MiB)", path,
+                     (unsigned long long)st.st_size, what ? what : "a file pyhost reads",
+                     max >> 20);
+        return ph_error_hint(err, "check that the path names the file you meant");
     }
-    int failed = ferror(f);
-    fclose(f);
-    if (!buf)
+    /* Read what fstat promised and one byte more, to notice a file that grows meanwhile. */
+    size_t want = (size_t)st.st_size, len = 0;
+    char *buf = malloc(want + 2);
+    if (!buf) {
+        close(fd);
         return ph_error_set(err, "out of memory reading %s", path);
-    if (failed) {
+    }
+    while (len < want + 1) {
+        ssize_t n = read(fd, buf + len, want + 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int e = errno;
+            close(fd);
+            free(buf);
+            return ph_error_errno(err, e, "cannot read %s", path);
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    close(fd);
+    if (len > want) {
         free(buf);
-        return ph_error_set(err, "cannot read %s", path);
+        ph_error_set(err, "%s: changed while it was read", path);
+        return ph_error_hint(err, "try again once nothing writes to it");
     }
     buf[len] = '\0';
     *data = buf;
     *size = len;
     return 0;
+}
+
+int ph_read_file(const char *path, char **data, size_t *size, ph_error *err)
+{
+    return ph_read_file_max(path, PH_MAX_ANY_INPUT, NULL, data, size, err);
 }
 
 char *ph_path_join(const char *dir, const char *name, const char *suffix)

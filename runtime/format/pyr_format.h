@@ -25,6 +25,10 @@
 #define PYR_EMPTY_SLOT 0xFFFFFFFFu
 #define PYR_MAX_NAME 65535
 #define PYR_CHUNK_SIZE 4096 /* the index is verified in chunks, each on first use */
+/* The largest blob the writer compresses, and so the most a reader allocates for one blob: a
+ * larger blob is stored and read in place from the mapping. A compressed blob claiming more is
+ * corrupt, refused before allocating. */
+#define PYR_MAX_COMPRESSED_BLOB ((uint64_t)256 << 20)
 
 /* Header flags. */
 #define PYR_FLAG_HAS_DICTIONARY 0x1u

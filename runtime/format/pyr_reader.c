@@ -3,7 +3,9 @@
  * time it is touched, every offset and length bounds-checked before use. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,8 +163,14 @@ static int map_file(pyr_archive *a, int fd, uint64_t offset, ph_error *err)
     struct stat st;
     if (fstat(fd, &st) < 0)
         return ph_error_errno(err, errno, "%s", a->path);
-    if (!S_ISREG(st.st_mode))
-        return ph_error_set(err, "%s: not a regular file", a->path);
+    if (!S_ISREG(st.st_mode)) {
+        ph_error_set(err, "%s: not a regular file (%s)", a->path,
+                     S_ISFIFO(st.st_mode)  ? "a FIFO"
+                     : S_ISDIR(st.st_mode) ? "a directory"
+                                           : "a device or socket");
+        return ph_error_hint(err, "pass the .pyr file itself; pyhost maps it and cannot read "
+                                  "pipes or devices");
+    }
     if ((uint64_t)st.st_size < offset || (uint64_t)st.st_size - offset < PYR_HEADER_SIZE) {
         ph_error_set(err, "%s: not a .pyr file (too short: %lld bytes)", a->path,
                      (long long)st.st_size);
@@ -190,7 +198,8 @@ int pyr_open_file(pyr_archive **out, const char *path, uint64_t offset, ph_error
     pyr_archive *a = archive_new(path);
     if (!a)
         return ph_error_set(err, "out of memory");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* non-blocking: `pyhost run FIFO` is refused by map_file instead of hanging in open */
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
         pyr_close(a);
@@ -209,10 +218,48 @@ int pyr_open_file(pyr_archive **out, const char *path, uint64_t offset, ph_error
     return 0;
 }
 
+static struct {
+    const char *start, *end; /* the guarded mapping */
+    char message[PATH_MAX + 128];
+    size_t length;
+} guard;
+
+static void on_sigbus(int sig, siginfo_t *info, void *context)
+{
+    (void)context;
+    const char *at = info->si_addr;
+    if (guard.start && at >= guard.start && at < guard.end) {
+        ssize_t ignored = write(STDERR_FILENO, guard.message, guard.length);
+        (void)ignored;
+        _exit(1);
+    }
+    signal(sig, SIG_DFL); /* not ours: the default action, as if no handler had been there */
+    raise(sig);
+}
+
+void pyr_guard_sigbus(const pyr_archive *a)
+{
+    if (!a->map)
+        return;
+    int n = snprintf(guard.message, sizeof guard.message,
+                     "pyhost: error: %s changed or was truncated while the app was running\n"
+                     "hint: replace an app's file with a new one (rename) rather than writing "
+                     "over it\n",
+                     a->path);
+    guard.length = n < 0 ? 0 : (size_t)n < sizeof guard.message ? (size_t)n : sizeof guard.message;
+    guard.start = a->map;
+    guard.end = (const char *)a->map + a->map_size;
+    struct sigaction sa = {.sa_sigaction = on_sigbus, .sa_flags = SA_SIGINFO};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, NULL);
+}
+
 void pyr_close(pyr_archive *a)
 {
     if (!a)
         return;
+    if (a->map && guard.start == a->map)
+        guard.start = guard.end = NULL;
     ZSTD_freeDCtx(a->dctx);
     ZSTD_freeDDict(a->ddict);
     pthread_mutex_destroy(&a->zstd_lock);
@@ -224,7 +271,7 @@ void pyr_close(pyr_archive *a)
 
 int pyr_find_embedded(const char *path, uint64_t *offset, ph_error *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0)
         return ph_error_errno(err, errno, "cannot open %s", path);
     struct stat st;
@@ -232,6 +279,8 @@ int pyr_find_embedded(const char *path, uint64_t *offset, ph_error *err)
     int rc = 0;
     if (fstat(fd, &st) < 0)
         rc = ph_error_errno(err, errno, "%s", path);
+    else if (!S_ISREG(st.st_mode))
+        rc = 0; /* not embedded; pyr_open_file says what it is */
     else if (st.st_size >= (off_t)sizeof t &&
              pread(fd, &t, sizeof t, st.st_size - (off_t)sizeof t) == (ssize_t)sizeof t &&
              !memcmp(t.magic, PYR_TRAILER_MAGIC, 8)) {
@@ -522,6 +571,14 @@ int pyr_read(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_data *data, ph_e
         data->bytes = stored;
         data->size = r->stored_size;
         return 0;
+    }
+    /* The writer compresses no blob larger than this: a larger claim is a forged size. */
+    if (r->size > PYR_MAX_COMPRESSED_BLOB) {
+        char what[128];
+        snprintf(what, sizeof what,
+                 "claims %llu bytes, more than the %llu MiB a compressed blob may hold",
+                 (unsigned long long)r->size, (unsigned long long)(PYR_MAX_COMPRESSED_BLOB >> 20));
+        return blob_error(a, index, slot, what, err);
     }
     /* A zstd block of at most 128 KiB takes at least 4 bytes, so no frame expands more than
      * 32768-fold: refuse a larger claim before allocating for it. */

@@ -187,9 +187,9 @@ int pyr_writer_add_entry(pyr_writer *w, const char *name, pyr_kind kind, ph_erro
     return find_or_add(w, name, kind, &e, err);
 }
 
-/* A filesystem-relative path must stay below the app's directory. */
-static bool safe_relative_path(const uint8_t *p, size_t n)
+bool pyr_safe_relative_path(const void *path, size_t n)
 {
+    const uint8_t *p = path;
     if (n == 0 || p[0] == '/' || memchr(p, '\0', n))
         return false;
     for (size_t i = 0; i < n;) {
@@ -214,7 +214,7 @@ int pyr_writer_add_blob(pyr_writer *w, const char *name, pyr_kind kind, pyr_slot
         return -1;
     if (e->slots[slot].set)
         return ph_error_set(err, "'%s' already has a %s blob", name, pyr_slot_name(slot));
-    if (location == PYR_FILESYSTEM_RELATIVE && !safe_relative_path(data, size))
+    if (location == PYR_FILESYSTEM_RELATIVE && !pyr_safe_relative_path(data, size))
         return ph_error_set(err, "'%s': filesystem path '%.*s' must be relative, without '..'",
                             name, (int)(size > 200 ? 200 : size), (const char *)data);
     uint8_t *copy = malloc(size ? size : 1);
@@ -245,6 +245,7 @@ static int compare_entries(const void *pa, const void *pb)
 static bool compressible(const wblob *b)
 {
     return b->set && !(b->options & PYR_NO_COMPRESS) && b->size >= MIN_COMPRESS_SIZE &&
+           b->size <= PYR_MAX_COMPRESSED_BLOB &&
            (b->flags >> PYR_LOCATION_SHIFT) == PYR_LOCATION_MEMORY;
 }
 

@@ -474,6 +474,12 @@ Test(pyr_corrupt, lying_index_records_give_clear_errors)
     r->size = UINT64_MAX - 1;
     expect_read_error(copy, i, "corrupt .pyr");
 
+    /* A small blob claiming 1 GiB (the ratio bound alone would let 33 KB claim that much). */
+    copy = copy_bytes(s.bytes, s.size);
+    i = compressed_entry(copy, &r);
+    r->size = (uint64_t)1 << 30;
+    expect_read_error(copy, i, "claims 1073741824 bytes, more than the 256 MiB");
+
     copy = copy_bytes(s.bytes, s.size);
     const pyr_header *h = (const pyr_header *)copy;
     i = compressed_entry(copy, &r);

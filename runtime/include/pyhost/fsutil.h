@@ -3,6 +3,7 @@
 #define PYHOST_FSUTIL_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "pyhost/error.h"
@@ -19,7 +20,25 @@ int ph_write_all(int fd, const void *data, size_t size);
 /* "dir/name" + suffix, malloc'd (NULL when out of memory). */
 char *ph_path_join(const char *dir, const char *name, const char *suffix);
 
-/* Reads a whole file into a malloc'd, NUL-terminated buffer. */
+/* Size limits for what pyhost reads from outside (docs/security.md): a file larger than its
+ * kind's limit is refused before anything is allocated for it. */
+#define PH_MAX_TEXT_INPUT ((size_t)16 << 20) /* requirements files, RECORD, METADATA */
+#define PH_MAX_ICON ((size_t)64 << 20)
+#define PH_MAX_ANY_INPUT ((size_t)4 << 30) /* what ph_read_file takes: a source, a library */
+
+/* Opens `path` read-only, non-blocking and close-on-exec (so a FIFO cannot hang the open) and
+ * checks on the descriptor that it is a regular file: a FIFO, a device, a socket or a
+ * directory is refused with "PATH: not a regular file (a FIFO)" and a hint. `what` (may be
+ * NULL) names the kind in the hint, e.g. "the requirements file". O_NONBLOCK is cleared again
+ * once the file is known to be regular. Returns the descriptor and fills `st`, or -1. */
+int ph_open_regular(const char *path, const char *what, struct stat *st, ph_error *err);
+
+/* Reads a whole regular file (ph_open_regular) of at most `max` bytes into a malloc'd,
+ * NUL-terminated buffer; a larger one is refused naming the limit. */
+int ph_read_file_max(const char *path, size_t max, const char *what, char **data, size_t *size,
+                     ph_error *err);
+
+/* ph_read_file_max(path, PH_MAX_ANY_INPUT, NULL, ...). */
 int ph_read_file(const char *path, char **data, size_t *size, ph_error *err);
 
 /* mkdir -p: creates `path` and its missing parents with `mode`; existing ones are fine. */

@@ -98,6 +98,12 @@ int pyr_open_file(pyr_archive **out, const char *path, uint64_t offset, ph_error
  * sets *offset when there is a valid trailer, 0 when there is none, -1 on error. */
 int pyr_find_embedded(const char *path, uint64_t *offset, ph_error *err);
 void pyr_close(pyr_archive *archive);
+/* A file truncated under its mapping turns the next read of a lost page into SIGBUS. After this
+ * call, a SIGBUS inside this archive's mapping prints "pyhost: error: PATH changed or was
+ * truncated while the app was running" and exits with status 1 (async-signal-safe: one
+ * write(2) of a message formatted here); any other SIGBUS keeps its default action. One archive
+ * at a time: the app's. Does nothing for memory archives. */
+void pyr_guard_sigbus(const pyr_archive *archive);
 
 void pyr_get_info(const pyr_archive *archive, pyr_info *info);
 const char *pyr_path(const pyr_archive *archive); /* file path or the name given */
@@ -116,6 +122,9 @@ int pyr_blob_at(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_blob *b
 /* Reads a blob, verifying its checksum and decompressing it. */
 int pyr_read(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err);
 void pyr_data_release(pyr_data *data);
+/* A filesystem-relative blob's path stays below the app's directory: not empty, not absolute,
+ * no NUL, no ".." component. The writer refuses others; the runtime checks again on reading. */
+bool pyr_safe_relative_path(const void *path, size_t size);
 
 /* ---- Writing ---------------------------------------------------------------------------- */
 

@@ -1,0 +1,30 @@
+/* Temporary files and directories that a fatal signal must not leave behind.
+ *
+ * A writer registers what it creates (a "NAME.pyr.tmp.XXXXXX", a "dist/.NAME.tmp-XXXXXX/") and
+ * unregisters it once renamed into place or removed. The CLI installs a handler for SIGINT,
+ * SIGTERM and SIGHUP that removes every registered path (async-signal-safe: a fixed-size table,
+ * unlinkat and getdents64 only), prints "pyhost: interrupted" on SIGINT, then re-raises the
+ * signal, so the exit status says what ended it (130 for SIGINT). What SIGKILL leaves is swept
+ * later: ph_sweep_stale. */
+#ifndef PYHOST_CLEANUP_H
+#define PYHOST_CLEANUP_H
+
+/* Registers `path` (a file or a directory tree; relative to the working directory, which must
+ * not change meanwhile). Returns a handle for ph_cleanup_pop, or -1 when the table is full (the
+ * path is then only swept later). Thread-safe. */
+int ph_cleanup_push(const char *path);
+/* Forgets a path registered by ph_cleanup_push (-1: nothing). */
+void ph_cleanup_pop(int handle);
+/* Installs the handler for SIGINT, SIGTERM and SIGHUP (not for a signal that is ignored, as
+ * under nohup). */
+void ph_cleanup_on_signals(void);
+
+/* Removes the entries of `dir` whose name starts with `prefix`, owned by this user and not
+ * modified for `age` seconds (files, or directory trees): what a writer killed with SIGKILL
+ * left. Best effort. */
+void ph_sweep_stale(const char *dir, const char *prefix, long age);
+/* ph_sweep_stale of the leftovers of ph_write_file_atomic(path): "BASENAME.tmp.*" next to it,
+ * older than an hour. */
+void ph_sweep_atomic_leftovers(const char *path);
+
+#endif
