@@ -10,6 +10,7 @@
 #define PH_ONEFILE_H
 
 #include <stdint.h>
+#include <string.h>
 
 #define PH_ONEFILE_MAGIC "PHRUNZS2"
 #ifndef PH_EXE_SUFFIX
@@ -32,5 +33,19 @@ typedef struct ph_onefile_record {
 #define PH_ONEFILE_MAX_RUNTIME (1ull << 30)
 
 _Static_assert(sizeof(ph_onefile_record) == 72, "onefile record layout");
+
+/* Whether REC, read from just before the .pyr that starts at PYR_OFFSET (>= the record's size),
+ * describes a runtime the file can hold: the frame inside the file before the record, a sane
+ * size, a plain file name. Shared by the loader and its fuzzer (tests/fuzz/fuzz_onefile.c). */
+static inline int ph_onefile_record_valid(const ph_onefile_record *rec, uint64_t pyr_offset)
+{
+    uint64_t end = pyr_offset - sizeof *rec;
+    return !memcmp(rec->magic, PH_ONEFILE_MAGIC, 8) && rec->frame_size > 0 &&
+           rec->frame_size <= end && rec->frame_offset <= end - rec->frame_size &&
+           rec->runtime_size > 0 && rec->runtime_size <= PH_ONEFILE_MAX_RUNTIME &&
+           memchr(rec->runtime_name, '\0', sizeof rec->runtime_name) != NULL &&
+           rec->runtime_name[0] != '\0' && rec->runtime_name[0] != '.' &&
+           strchr(rec->runtime_name, '/') == NULL;
+}
 
 #endif

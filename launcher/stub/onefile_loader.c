@@ -63,12 +63,7 @@ static int read_record(onefile *f)
         trailer.offset > (uint64_t)end ||
         pread(f->fd, &f->rec, sizeof f->rec, (off_t)(trailer.offset - sizeof f->rec)) !=
             sizeof f->rec ||
-        memcmp(f->rec.magic, PH_ONEFILE_MAGIC, 8) || f->rec.frame_size > trailer.offset ||
-        f->rec.frame_offset > trailer.offset - f->rec.frame_size || f->rec.runtime_size == 0 ||
-        f->rec.runtime_size > PH_ONEFILE_MAX_RUNTIME ||
-        memchr(f->rec.runtime_name, '\0', sizeof f->rec.runtime_name) == NULL ||
-        strchr(f->rec.runtime_name, '/') || f->rec.runtime_name[0] == '\0' ||
-        f->rec.runtime_name[0] == '.')
+        !ph_onefile_record_valid(&f->rec, trailer.offset))
         return -1;
     return 0;
 }

@@ -1,6 +1,7 @@
 #!/bin/sh
 # Builds the fuzzers (clang, ASan+UBSan, libFuzzer) if needed, replays their seeds, then fuzzes
-# the .pyr reader for SECONDS (default 60) and the ELF reader for half as long. Exits non-zero
+# the .pyr reader for SECONDS (default 60) and every other parser (ELF, onefile record,
+# manifest, zip, markers) for half as long. Exits non-zero
 # on any crash, leak or sanitizer report.
 # Needs clang and libclang-rt-14-dev (Debian: it ships libclang_rt.fuzzer-x86_64.a).
 # Usage: tests/fuzz/run.sh [SECONDS]
@@ -12,7 +13,8 @@ if [ ! -f "$build/build.ninja" ]; then
     CC=clang meson setup "$build" "$root" -Dfuzz=true -Db_sanitize=address,undefined \
         -Db_lundef=false
 fi
-ninja -C "$build" tests/fuzz/fuzz_pyr_reader tests/fuzz/fuzz_elf
+ninja -C "$build" tests/fuzz/fuzz_pyr_reader tests/fuzz/fuzz_elf tests/fuzz/fuzz_onefile \
+    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # New inputs go to a scratch directory: the committed corpus stays small and reviewed.
 work=$(mktemp -d "${TMPDIR:-/tmp}/pyr-fuzz.XXXXXX")
@@ -43,3 +45,32 @@ cc -m32 -shared -fPIC -s -o "$work/elf-seeds/elf32.so" "$work/f.c" 2>/dev/null |
 
 fuzz fuzz_pyr_reader "$seconds" "$root/tests/fuzz/corpus"
 fuzz fuzz_elf "$((seconds / 2))" "$work/elf-seeds"
+
+# Seeds for the other parsers, made here from real inputs: the repo's manifests, a real wheel-
+# shaped zip, markers from the PEP 508 examples, a valid onefile record.
+mkdir -p "$work/manifest-seeds" "$work/zip-seeds" "$work/marker-seeds" "$work/onefile-seeds"
+i=0
+for f in "$root"/examples/*/pyhost.ini; do
+    i=$((i + 1)) && cp "$f" "$work/manifest-seeds/$i.ini"
+done
+python3 - "$work" <<'PY'
+import io, struct, sys, zipfile
+work = sys.argv[1]
+for name, method in (("stored", zipfile.ZIP_STORED), ("deflated", zipfile.ZIP_DEFLATED)):
+    with zipfile.ZipFile(f"{work}/zip-seeds/{name}.whl", "w", method) as z:
+        z.writestr("pkg/__init__.py", "x = 1\n" * 20)
+        z.writestr("pkg-1.0.dist-info/RECORD", "pkg/__init__.py,,\n")
+        z.writestr("pkg/data/", "")
+markers = ['python_version < "3.12"', 'extra == "security" and sys_platform == "linux"',
+           'os_name == "nt" or (platform_machine == "x86_64" and python_full_version >= "3.9.1")',
+           '"linux" in sys_platform', 'implementation_name == "cpython" and extra != "x"']
+for i, m in enumerate(markers):
+    open(f"{work}/marker-seeds/{i}", "w").write(m)
+name = b"0123456789abcdef0123456789abcde\0"
+rec = b"PHRUNZS2" + struct.pack("<QQQQ", 100, 900, 6800000, 0x1234) + name
+open(f"{work}/onefile-seeds/valid", "wb").write(rec + struct.pack("<Q", 1100))
+PY
+fuzz fuzz_onefile "$((seconds / 2))" "$work/onefile-seeds"
+fuzz fuzz_manifest "$((seconds / 2))" "$work/manifest-seeds"
+fuzz fuzz_zip "$((seconds / 2))" "$work/zip-seeds"
+fuzz fuzz_marker "$((seconds / 2))" "$work/marker-seeds"
