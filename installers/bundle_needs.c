@@ -154,9 +154,9 @@ int ph_elf_glibc_floor(const void *bytes, size_t size, const char *what, unsigne
  * stub provides (extension modules resolve against it). */
 static bool provided(const char *lib)
 {
-    static const char *const glibc[] = {"libc.so.", "libm.so.", "libdl.so.", "libpthread.so.",
-                                        "librt.so.", "libutil.so.", "libresolv.so.", "ld-linux",
-                                        "libpython", NULL};
+    static const char *const glibc[] = {
+        "libc.so.",    "libm.so.",      "libdl.so.", "libpthread.so.", "librt.so.",
+        "libutil.so.", "libresolv.so.", "ld-linux",  "libpython",      NULL};
     for (size_t i = 0; glibc[i]; i++)
         if (!strncmp(lib, glibc[i], strlen(glibc[i])))
             return true;
@@ -234,8 +234,8 @@ static int extract(ph_bundle_needs *out, const char *dir, uint32_t index, const 
     char *path, **grown = realloc(out->extracted, (out->extracted_count + 1) * sizeof *grown);
     if (grown)
         out->extracted = grown;
-    char **names = grown ? realloc(out->extracted_module, (out->extracted_count + 1) * sizeof *names)
-                         : NULL;
+    char **names =
+        grown ? realloc(out->extracted_module, (out->extracted_count + 1) * sizeof *names) : NULL;
     if (!names)
         return ph_error_set(err, "out of memory");
     out->extracted_module = names;

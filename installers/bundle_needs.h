@@ -27,7 +27,7 @@ typedef struct ph_bundle_needs {
     char *floor_from;     /* the file that sets it ("notes", "_decimal") */
     ph_system_lib *libs;
     size_t lib_count;
-    char **extracted; /* with an extract directory: the in-memory ELF blobs written there */
+    char **extracted;        /* with an extract directory: the in-memory ELF blobs written there */
     char **extracted_module; /* the entry each one is ("_sqlite3", "pkg.libs/libx.so.1") */
     size_t extracted_count;
 } ph_bundle_needs;

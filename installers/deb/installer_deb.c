@@ -401,8 +401,8 @@ static int shlib_depends(deb *d, char **out)
         rc = libdir ? ph_inst_list_files(libdir, &files, d->err) : ph_error_set(d->err, "oom");
     size_t slots = files.count + d->needs.extracted_count + 7;
     const char **argv = rc == 0 ? calloc(slots, sizeof *argv) : NULL;
-    char **paths = rc == 0 ? calloc(files.count + d->needs.extracted_count + 1, sizeof *paths)
-                           : NULL;
+    char **paths =
+        rc == 0 ? calloc(files.count + d->needs.extracted_count + 1, sizeof *paths) : NULL;
     size_t n = 0, np = 0;
     if (rc == 0 && argv && paths) {
         argv[n++] = "dpkg-shlibdeps";
@@ -467,8 +467,8 @@ static char *with_glibc_floor(const char *depends, unsigned minor)
         const char *end = strchr(at, ')');
         if (have >= minor || !end)
             return strdup(depends);
-        if (asprintf(&out, "%.*slibc6 (>= 2.%u)%s", (int)(at - depends), depends, minor,
-                     end + 1) < 0)
+        if (asprintf(&out, "%.*slibc6 (>= 2.%u)%s", (int)(at - depends), depends, minor, end + 1) <
+            0)
             out = NULL;
         return out;
     }
@@ -489,11 +489,11 @@ static int compute_depends(deb *d)
     char *floored = shlibs ? with_glibc_floor(shlibs, d->needs.glibc_minor) : NULL;
     d->recommends = shlibs_field(printed, "Recommends");
     char *extra = join_list(&d->m.deb.depends, NULL, ", ", "");
-    int rc = extra && floored && d->recommends &&
-                     asprintf(&d->depends, "%s%s%s", floored, *floored && *extra ? ", " : "",
-                              extra) >= 0
-                 ? 0
-                 : ph_error_set(d->err, "out of memory");
+    int rc =
+        extra && floored && d->recommends &&
+                asprintf(&d->depends, "%s%s%s", floored, *floored && *extra ? ", " : "", extra) >= 0
+            ? 0
+            : ph_error_set(d->err, "out of memory");
     free(extra);
     free(floored);
     free(shlibs);
