@@ -273,14 +273,15 @@ static int fix_resources_files(PyObject *globals)
     if (!name || !PyUnicode_Check(name) ||
         PyUnicode_CompareWithASCIIString(name, "importlib._common") != 0)
         return 0;
-    PyObject *r = PyRun_String("def _ph_from_package(package, _fallback=from_package):\n"
-                               "    spec = package.__spec__\n"
-                               "    get = getattr(spec.loader, 'get_resource_reader', None)\n"
-                               "    files = getattr(get(spec.name) if get else None, 'files', None)\n"
-                               "    return files() if files else _fallback(package)\n"
-                               "from_package = _ph_from_package\n"
-                               "del _ph_from_package\n",
-                               Py_file_input, globals, globals);
+    PyObject *r =
+        PyRun_String("def _ph_from_package(package, _fallback=from_package):\n"
+                     "    spec = package.__spec__\n"
+                     "    get = getattr(spec.loader, 'get_resource_reader', None)\n"
+                     "    files = getattr(get(spec.name) if get else None, 'files', None)\n"
+                     "    return files() if files else _fallback(package)\n"
+                     "from_package = _ph_from_package\n"
+                     "del _ph_from_package\n",
+                     Py_file_input, globals, globals);
     Py_XDECREF(r);
     return r ? 0 : -1;
 }

@@ -305,6 +305,13 @@ int ph_installer_dmg(int argc, char **argv)
         stat(d.dmg, &st);
         printf("built %s: %.1f MB%s%s\n", d.dmg, (double)st.st_size / 1e6, d.hybrid ? ", and " : "",
                d.hybrid ? d.hybrid : "");
+#ifdef __linux__
+        /* The image is real; the app in it is not yet (issue 18): never a plain success. */
+        printf("not runnable on macOS yet: the app inside runs only on Linux until pyhost has a "
+               "macOS runtime (MacOS/%s is a Linux ELF, the .pyr holds Linux extension "
+               "modules); the .app layout, signing steps and the UDIF image are real\n",
+               d.m.app.name);
+#endif
     }
     ph_remove_tree(d.work);
     free(d.work);

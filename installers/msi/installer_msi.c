@@ -162,6 +162,13 @@ static void report_summary(const msi_build *b)
     printf("built %s: %.1f MB, product version %s, upgrade code %s%s\n", b->out,
            (double)st.st_size / 1e6, b->msi.product_version, b->msi.upgrade_code,
            b->m.msi.upgrade_code ? "" : " (derived from the name)");
+#ifdef __linux__
+    /* The package is real; the app in it is not yet (issue 18): never a plain success. */
+    printf("not runnable on Windows yet: the app inside runs only on Linux until pyhost has a "
+           "Windows runtime (the Windows stub stops before the interpreter, and the .pyr holds "
+           "Linux extension modules); the MSI's layout, signing steps and upgrade logic are "
+           "real\n");
+#endif
 }
 
 int ph_installer_msi(int argc, char **argv)

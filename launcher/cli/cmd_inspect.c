@@ -7,7 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bundle.h"
+#include "bundle_needs.h"
 #include "cli.h"
+#include "pyhost/elf.h"
+#include "pyhost/fsutil.h"
 #include "pyhost/pyr.h"
 
 static const char usage[] =
@@ -16,7 +20,9 @@ static const char usage[] =
     "Shows what a .pyr resources file holds: the header (format version, the Python it was\n"
     "built for, sizes), then one line per entry with its kind and, for each blob, the\n"
     "stored/raw sizes, compression and location. FILE may also be an executable made by\n"
-    "'pyhost bundle' with the resources embedded in it.\n"
+    "'pyhost bundle' with the resources embedded in it; for a bundle, also what it needs\n"
+    "where it runs: the glibc it was linked for and the system libraries of the extension\n"
+    "modules it packs.\n"
     "\n"
     "  --json     print one JSON object instead (documented in docs/format.md)\n"
     "  -h, --help show this help\n";
@@ -184,6 +190,42 @@ static int open_any(pyr_archive **a, const char *path, ph_error *err)
     return pyr_open_file(a, path, offset, err);
 }
 
+/* For a bundle executable: "runs on: glibc >= 2.35 (...)" and the system libraries its packed
+ * extension modules need (installers/bundle_needs.h). A onefile loader is static; the stub it
+ * unpacks is the pyhost-stub next to this pyhost. */
+static int print_needs(FILE *out, const char *path, ph_error *err)
+{
+    char head[4] = {0};
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    if (!ph_elf_is_elf(head, n))
+        return 0;
+    char *self = ph_self_path(err), *stub = NULL;
+    const char *slash = self ? strrchr(self, '/') : NULL;
+    if (slash && asprintf(&stub, "%.*s/%s", (int)(slash - self), self, PH_STUB_NAME) < 0)
+        stub = NULL;
+    ph_bundle_needs needs;
+    int rc = ph_bundle_needs_read(path, stub, NULL, &needs, err);
+    free(stub);
+    free(self);
+    if (rc < 0)
+        return -1;
+    if (needs.glibc_minor)
+        fprintf(out, "runs on:    glibc >= 2.%u (the highest symbol version %s needs)\n",
+                needs.glibc_minor, needs.floor_from);
+    else
+        fprintf(out, "runs on:    any Linux (static, no shared C library)\n");
+    if (!needs.lib_count)
+        fprintf(out, "system libraries: none besides the C library\n");
+    for (size_t i = 0; i < needs.lib_count; i++)
+        fprintf(out, "system library: %s (needed by %s)\n", needs.libs[i].name,
+                needs.libs[i].module);
+    ph_bundle_needs_free(&needs);
+    return 0;
+}
+
 static int inspect(const char *path, bool json)
 {
     ph_error err = {{0}, {0}};
@@ -201,7 +243,7 @@ static int inspect(const char *path, bool json)
     pyr_info info;
     pyr_get_info(a, &info);
     print_header(out, a, &info, json);
-    int rc = 0;
+    int rc = json ? 0 : print_needs(out, path, &err);
     for (uint32_t i = 0; rc == 0 && i < info.entry_count; i++)
         rc = print_entry(out, a, i, json, &err);
     if (json)

@@ -88,6 +88,13 @@ test_control_and_contents() {
 import sys, tarfile
 print(*sorted({m.mtime for m in tarfile.open(fileobj=sys.stdin.buffer, mode="r|")}))')"
     expect_eq "link" "../lib/$PKG/$PKG" "$(readlink "$WORK/x/usr/bin/$PKG")"
+    # the libc floor is the highest glibc symbol version the stub needs (GLIBC_ABI_DT_RELR: 2.36)
+    local floor
+    floor=$(objdump -T "$WORK/x/usr/lib/$PKG/$PKG" | grep -o 'GLIBC_2\.[0-9]*' | sort -uV | tail -1)
+    objdump -p "$WORK/x/usr/lib/$PKG/$PKG" | grep -q GLIBC_ABI_DT_RELR && floor=GLIBC_2.36
+    expect_contains "libc6 floor = the stub's" "$control" "Depends: libc6 (>= ${floor#GLIBC_})"
+    expect_not_contains "the stub needs the C library only" "$control" "libzstd"
+    expect_not_contains "the stub needs the C library only" "$control" "libinih"
     local desktop="$WORK/x/usr/share/applications/$PKG.desktop"
     expect_contains "terminal app" "$(cat "$desktop")" "Terminal=true"
     expect_contains "keywords" "$(cat "$desktop")" "Keywords=hello;greeting;"

@@ -29,6 +29,9 @@ build_dmg() {
     }
     DMG=$out/$NAME-1.2.3rc1.dmg HYBRID=$out/$NAME-1.2.3rc1.hybrid.dmg
     STAGE=$out/$NAME-1.2.3rc1.stage
+    # never a plain success for an app that cannot start where the image installs (issue 18)
+    expect_contains "honest summary" "$(cat "$WORK/.dmg.log")" \
+        "not runnable on macOS yet: the app inside runs only on Linux"
 }
 
 # extract_hfs IMAGE DIR: the HFS+ volume of IMAGE (a UDIF or the raw hybrid) into DIR, through

@@ -71,6 +71,8 @@ test_tables() {
     local msi="$WORK/app/dist/msiapp-1.0.0-x64.msi"
     expect_contains "summary" "$MSI_OUT" "built $msi"
     expect_contains "summary" "$MSI_OUT" "upgrade code $UPGRADE_CODE"
+    # never a plain success for an app that cannot start where the MSI installs (issue 18)
+    expect_contains "honest summary" "$MSI_OUT" "not runnable on Windows yet: the app inside runs only on Linux"
     local tables
     tables=$(msiinfo tables "$msi")
     for t in File Component Shortcut Upgrade Icon Directory; do

@@ -87,7 +87,7 @@ typedef struct ph_manifest {
     } app;
 
     struct {
-        int optimize;                    /* 0, 1 or 2, like python -O / -OO */
+        int optimize;  /* 0, 1 or 2, like python -O / -OO */
         char *version; /* "3.12", always the embedded Python's when set; NULL when not set */
         ph_source_policy include_source; /* whose .py source is packed (tracebacks, inspect) */
         ph_compress compress;
