@@ -11,10 +11,10 @@
 
 typedef struct PhFinder {
     PyObject_HEAD pyr_archive *archive; /* borrowed: the app owns it and outlives the interpreter */
-    PyObject *root;            /* str: the root of module paths; virtual __file__ paths live under it */
-    PyObject *app_dir;         /* str: the app directory; filesystem-relative paths start there */
-    int optimize;              /* which bytecode slot to use: sys.flags.optimize */
-    PyObject *module_spec;     /* importlib's ModuleSpec class */
+    PyObject *root;        /* str: the root of module paths; virtual __file__ paths live under it */
+    PyObject *app_dir;     /* str: the app directory; filesystem-relative paths start there */
+    int optimize;          /* which bytecode slot to use: sys.flags.optimize */
+    PyObject *module_spec; /* importlib's ModuleSpec class */
     PyObject *fix_co_filename; /* _imp._fix_co_filename, called for every module loaded */
     uint8_t *libraries;        /* one byte per entry: shared library loaded (NULL: none yet) */
 } PhFinder;

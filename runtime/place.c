@@ -135,10 +135,10 @@ static int write_files(pyr_archive *a, char *list, int dirfd, ph_error *err)
         if (data.size != size)
             ph_error_set(err, "%s: %s has %zu bytes, not %llu as listed", pyr_path(a), name,
                          data.size, size);
-        int rc = fd >= 0 && ph_write_all(fd, data.bytes, data.size) == 0 &&
-                         fchmod(fd, (mode_t)mode) == 0
-                     ? 0
-                     : -1;
+        int rc =
+            fd >= 0 && ph_write_all(fd, data.bytes, data.size) == 0 && fchmod(fd, (mode_t)mode) == 0
+                ? 0
+                : -1;
         int e = errno;
         if (fd >= 0 && close(fd) < 0 && rc == 0)
             rc = -1, e = errno;
@@ -233,8 +233,8 @@ char *ph_place_root(pyr_archive *archive, const char *app_dir, bool run)
         return join_path(app_dir, sub); /* a directory bundle: placed files are in it */
     ph_error err = {0};
     int found = read_list(archive, &list, &len, &err);
-    uint64_t hash = found == 1 ? pyr_xxh64(list, len)
-                               : pyr_xxh64(PLACED_HEADER, strlen(PLACED_HEADER));
+    uint64_t hash =
+        found == 1 ? pyr_xxh64(list, len) : pyr_xxh64(PLACED_HEADER, strlen(PLACED_HEADER));
     snprintf(name, sizeof name, "%016llx", (unsigned long long)hash);
     if (found == 1 && extract(archive, list, name, &root, &err) == 0) {
         free(list);

@@ -32,12 +32,12 @@ typedef struct build {
     bool py_started;
     ph_cache cache;
     ph_unit_list units;
-    unsigned stdlib_root;  /* app paths come before it, site directories after it */
-    ph_strlist sites;      /* absolute site directories searched for distributions */
-    ph_dist_set dists;     /* distributions packed, in the order they were found */
-    char *wheel_dir;       /* private directory wheels are unpacked into, removed at the end */
-    ph_unit_list copies;   /* filesystem-relative files: path = source, name = "DIR/rel" */
-    char *placed;          /* .pyhost/placed being written: "MODE SIZE XXH64 NAME" lines */
+    unsigned stdlib_root; /* app paths come before it, site directories after it */
+    ph_strlist sites;     /* absolute site directories searched for distributions */
+    ph_dist_set dists;    /* distributions packed, in the order they were found */
+    char *wheel_dir;      /* private directory wheels are unpacked into, removed at the end */
+    ph_unit_list copies;  /* filesystem-relative files: path = source, name = "DIR/rel" */
+    char *placed;         /* .pyhost/placed being written: "MODE SIZE XXH64 NAME" lines */
     size_t placed_len;
     ph_file_id routed[64]; /* routing directories of a previous build, never walked */
     size_t routed_count;

@@ -180,8 +180,7 @@ static int resolve_strings(const elf *e, const dynamic_tags *t, ph_elf_dynamic *
 }
 
 /* The dynamic section's tags; *found false for a file without one (a static executable). */
-static int find_tags(const elf *e, dynamic_tags *tags, bool *found, const char *what,
-                     ph_error *err)
+static int find_tags(const elf *e, dynamic_tags *tags, bool *found, const char *what, ph_error *err)
 {
     *found = false;
     for (unsigned i = 0; i < e->phnum; i++) {
