@@ -567,6 +567,19 @@ static int parse_bundle_resources(const struct ph_key_spec *key, const char *val
     return 0;
 }
 
+/* placement: auto (files code opens by path become real files) or memory (nothing on disk). */
+static int parse_placement(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                           size_t why_size)
+{
+    (void)key;
+    if (strcmp(value, "auto") != 0 && strcmp(value, "memory") != 0) {
+        snprintf(why, why_size, "'%s' is not auto or memory", value);
+        return -1;
+    }
+    *(bool *)out = value[0] == 'm';
+    return 0;
+}
+
 /* ---- free text ([installer.*]) ------------------------------------------------------------- */
 
 /* A single line of any text (a maintainer, a signing identity). */
@@ -672,6 +685,10 @@ static const struct ph_value_type t_routing = {ph_schema_routing_accepted, sizeo
 static const struct ph_value_type t_bundle_resources = {
     "embedded (appended to the executable) or adjacent (NAME.pyr next to it)", sizeof(bool), false,
     parse_bundle_resources, release_nothing};
+static const struct ph_value_type t_placement = {
+    "auto (package data and ctypes libraries become real files beside __file__) or memory "
+    "(nothing on disk)",
+    sizeof(bool), false, parse_placement, release_nothing};
 static const struct ph_value_type t_guid = {
     "a GUID: 32 hex digits as 8-4-4-4-12, braces optional (e.g. from uuidgen)", sizeof(char *),
     false, parse_guid, release_string};
@@ -768,6 +785,10 @@ const struct ph_key_spec ph_schema_keys[] = {
      .example = "filesystem-relative:lib",
      .comment = "Where extension modules and data files go: in-memory, prefer-in-memory or "
                 "filesystem-relative:DIR."},
+    {KEY("resources", "placement", t_placement, resources.placement_memory), .def = "auto",
+     .example = "memory",
+     .comment = "auto: package data and ctypes libraries are real files where __file__ says; "
+                "memory: nothing on disk."},
 
     {KEY("bundle", "resources", t_bundle_resources, bundle.adjacent), .def = "embedded",
      .example = "adjacent",

@@ -15,6 +15,7 @@
 
 #include "entry.h"
 #include "interp.h"
+#include "place.h"
 #include "ph_build_config.h"
 #include "pyhost/manifest.h"
 #include "pyhost/pyr.h"
@@ -153,7 +154,8 @@ int ph_app_python_c_index(int argc, char **argv)
 typedef struct app_state {
     pyr_archive *archive;
     ph_manifest manifest;
-    char *root;
+    char *root;    /* where __file__ and __path__ point: see ph_place_root */
+    char *app_dir; /* the .pyr's or the executable's directory: filesystem-relative files */
     char *executable;
     char *module;
 } app_state;
@@ -163,6 +165,7 @@ static void app_state_free(app_state *s)
     free(s->module);
     free(s->executable);
     free(s->root);
+    free(s->app_dir);
     ph_manifest_free(&s->manifest);
     pyr_close(s->archive);
 }
@@ -173,12 +176,16 @@ static int prepare(const ph_app_options *o, app_state *s, ph_error *err)
         check_python(s->archive, err) < 0)
         return -1;
     pyr_guard_sigbus(s->archive);
-    s->root = o->root ? realpath(o->root, NULL) : absolute_dir_of(o->resources);
+    s->app_dir = o->root ? realpath(o->root, NULL) : absolute_dir_of(o->resources);
     s->executable = o->executable ? strdup(o->executable) : realpath("/proc/self/exe", NULL);
-    if (!s->root || !s->executable)
+    if (!s->app_dir || !s->executable)
         return ph_error_errno(err, errno, "cannot resolve the app directory of %s", o->resources);
-    if (load_manifest(s->archive, s->root, &s->manifest, err) < 0)
+    if (load_manifest(s->archive, s->app_dir, &s->manifest, err) < 0)
         return -1;
+    /* `pyhost run` (no root given) never roots modules beside the .pyr, where the sources are:
+     * the dev loop sees the paths a single-file bundle sees. */
+    if (!(s->root = ph_place_root(s->archive, s->app_dir, o->root == NULL)))
+        return ph_error_set(err, "out of memory");
     if (export_resources(o, err) < 0)
         return -1;
     s->module = entry_module(&s->manifest.app.entry);
@@ -223,6 +230,7 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
     ph_interp_config ic = {
         .archive = s.archive,
         .root = s.root,
+        .app_dir = s.app_dir,
         .executable = s.executable,
         .argc = o->argc - skip,
         .argv = argv,

@@ -75,7 +75,7 @@ static int require_module(PhFinder *f, PyObject *fullname, pyr_entry *entry)
     return -1;
 }
 
-/* root + "/" + the path stored in a filesystem-relative DATA blob, or NULL with no exception
+/* app_dir + "/" + the path stored in a filesystem-relative DATA blob, or NULL with no exception
  * when the entry's data is in memory. */
 PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index)
 {
@@ -94,7 +94,7 @@ PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index)
         Py_DECREF(rel);
         return NULL;
     }
-    PyObject *path = rel ? PyUnicode_FromFormat("%U/%s", f->root, PyBytes_AS_STRING(rel)) : NULL;
+    PyObject *path = rel ? PyUnicode_FromFormat("%U/%s", f->app_dir, PyBytes_AS_STRING(rel)) : NULL;
     Py_XDECREF(rel);
     return path;
 }
@@ -559,6 +559,7 @@ static PyMethodDef finder_methods[] = {
 static void finder_dealloc(PhFinder *f)
 {
     Py_XDECREF(f->root);
+    Py_XDECREF(f->app_dir);
     Py_XDECREF(f->module_spec);
     Py_XDECREF(f->fix_co_filename);
     free(f->libraries);
@@ -580,7 +581,7 @@ PyTypeObject PhFinder_Type = {
     .tp_methods = finder_methods,
 };
 
-PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize)
+PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize)
 {
     PyTypeObject *types[] = {&PhFinder_Type, &PhPathFinder_Type, &PhResourceReader_Type,
                              &PhResourcePath_Type};
@@ -593,14 +594,16 @@ PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize)
     f->archive = archive;
     f->optimize = optimize;
     f->libraries = NULL;
+    f->app_dir = NULL;
     f->root = PyUnicode_DecodeFSDefault(root);
+    f->app_dir = f->root ? PyUnicode_DecodeFSDefault(app_dir) : NULL;
     PyObject *bootstrap = PyImport_ImportModule("_frozen_importlib");
     f->module_spec = bootstrap ? PyObject_GetAttrString(bootstrap, "ModuleSpec") : NULL;
     Py_XDECREF(bootstrap);
     PyObject *imp = PyImport_ImportModule("_imp");
     f->fix_co_filename = imp ? PyObject_GetAttrString(imp, "_fix_co_filename") : NULL;
     Py_XDECREF(imp);
-    if (!f->root || !f->module_spec || !f->fix_co_filename) {
+    if (!f->root || !f->app_dir || !f->module_spec || !f->fix_co_filename) {
         Py_DECREF(f);
         return NULL;
     }

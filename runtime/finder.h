@@ -13,9 +13,10 @@
 
 typedef struct PhFinder {
     PyObject_HEAD pyr_archive *archive; /* borrowed: the app owns it and outlives the interpreter */
-    PyObject *root;            /* str: the app directory; virtual __file__ paths live under it */
-    int optimize;              /* which bytecode slot to use: sys.flags.optimize */
-    PyObject *module_spec;     /* importlib's ModuleSpec class */
+    PyObject *root;        /* str: the root of module paths; virtual __file__ paths live under it */
+    PyObject *app_dir;     /* str: the app directory; filesystem-relative paths start there */
+    int optimize;          /* which bytecode slot to use: sys.flags.optimize */
+    PyObject *module_spec; /* importlib's ModuleSpec class */
     PyObject *fix_co_filename; /* _imp._fix_co_filename, called for every module loaded */
     uint8_t *libraries;        /* one byte per entry: shared library loaded (NULL: none yet) */
 } PhFinder;
@@ -25,8 +26,10 @@ extern PyTypeObject PhPathFinder_Type;
 extern PyTypeObject PhResourceReader_Type;
 extern PyTypeObject PhResourcePath_Type;
 
-/* Creates the finder. `root` is the app directory (absolute). */
-PhFinder *ph_finder_new(pyr_archive *archive, const char *root, int optimize);
+/* Creates the finder. `root` is the root of module paths, `app_dir` the app directory (both
+ * absolute; the same in a directory bundle, CACHE/apps/HASH and the .pyr's directory under
+ * pyhost run). */
+PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize);
 
 /* Looks up a name; returns the entry index or PYR_NOT_FOUND. Raises nothing. */
 uint32_t ph_finder_lookup(PhFinder *f, const char *name, Py_ssize_t len);
@@ -36,7 +39,7 @@ PyObject *ph_finder_read_bytes(PhFinder *f, uint32_t index, pyr_slot slot);
 /* The module name behind a path under the root ("pkg/sub" -> "pkg.sub"), or NULL with no
  * exception if the path is not under the root. New reference. */
 PyObject *ph_finder_relative(PhFinder *f, PyObject *path);
-/* The real path (root + stored relative path) of an entry whose DATA blob is routed
+/* The real path (app_dir + stored relative path) of an entry whose DATA blob is routed
  * filesystem-relative; NULL with no exception when its data is in memory. */
 PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index);
 /* The bytes of the packed file at '/'-path `rel` under the root: a resource, a metadata or

@@ -116,13 +116,13 @@ static int python_error(const char *what, ph_error *err)
 
 static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_error *err)
 {
-    *finder = (PyObject *)ph_finder_new(ic->archive, ic->root, ic->optimize);
+    *finder = (PyObject *)ph_finder_new(ic->archive, ic->root, ic->app_dir, ic->optimize);
     if (!*finder || append_meta_path(*finder) < 0)
         return python_error("installing the pyhost finder", err);
     if (PySys_SetObject("frozen", Py_True) < 0)
         return python_error("setting sys.frozen", err);
     if (ic->meipass) {
-        PyObject *root = PyUnicode_DecodeFSDefault(ic->root);
+        PyObject *root = PyUnicode_DecodeFSDefault(ic->app_dir);
         int rc = root ? PySys_SetObject("_MEIPASS", root) : -1;
         Py_XDECREF(root);
         if (rc < 0)

@@ -9,7 +9,8 @@
 
 typedef struct ph_interp_config {
     pyr_archive *archive;
-    const char *root;       /* absolute app directory */
+    const char *root;       /* absolute root of module paths (sys.path, __file__, sys.prefix) */
+    const char *app_dir;    /* absolute app directory: filesystem-relative files, _MEIPASS */
     const char *executable; /* absolute path for sys.executable */
     int argc;
     char **argv;

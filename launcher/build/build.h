@@ -28,6 +28,10 @@ typedef struct ph_build_options {
     bool verbose;              /* collect details (skipped files, timings) into the result */
     bool explain;              /* say why each distribution and top-level module is packed */
     const char *skip_dir;      /* never walked for code (a bundle's output inside the app) */
+    /* Files placed on disk ([resources] placement = auto) are written next to the output and
+     * recorded filesystem-relative (a directory bundle), instead of packed for extraction at
+     * run time (a .pyr, a single-file bundle). */
+    bool place_beside;
     /* [resources] wheels and requirements: offline mode and download progress (fetch.h);
      * NULL: online, silent. */
     const struct ph_fetch_options *fetch;
@@ -48,6 +52,7 @@ typedef struct ph_build_result {
     ph_strlist notes;   /* --verbose: stdlib files skipped and why, shadowed modules */
     ph_strlist explain; /* --explain: "module json: [python] stdlib", sorted */
     size_t routed;      /* files copied next to the .pyr (filesystem-relative routing) */
+    size_t placed;      /* files packed to be placed on disk at run time (.pyhost/placed) */
     double seconds_collect, seconds_compile, seconds_pack, seconds_write;
 } ph_build_result;
 
@@ -64,6 +69,9 @@ typedef struct ph_unit {
     char *relname; /* path relative to its root, the compile-time filename: "json/decoder.py" */
     char *owner;   /* resources: dotted name of the package holding them (filters apply to it) */
     unsigned root; /* which root it came from, in search order */
+    /* a resource named like an extension module that exports no PyInit_<stem>: a shared
+     * object its package loads by path (ctypes), placed on disk under its real name */
+    bool shared_object;
 } ph_unit;
 
 typedef struct ph_unit_list {

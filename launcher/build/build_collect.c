@@ -3,17 +3,22 @@
  * The runtime finder relies on these names, so they follow CPython's FileFinder:
  *   x.py                -> module "x"            pkg/__init__.py -> package "pkg"
  *   pkg/sub/m.py        -> module "pkg.sub.m"    pkg/_s.<EXT_SUFFIX> -> extension "pkg._s"
+ *     (when it exports PyInit__s; else a resource "pkg/_s.<EXT_SUFFIX>", a ctypes library)
  *   ns/ (no __init__.py, but modules or packages below) -> namespace package "ns", no blobs
  *   any other file under a package directory, at any depth -> resource "pkg/data/a.txt"
  * Files at a root outside any package (README.md next to x.py) are not packed. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "build.h"
+#include "pyhost/elf.h"
 #include "pyhost/pyr_hash.h"
 
 /* ---- A small string -> index map ------------------------------------------------------- */
@@ -187,6 +192,31 @@ static size_t extension_stem(const char *name)
     return 0;
 }
 
+/* Does the file named like an extension module export PyInit_<stem>? CPython loads nothing
+ * else as one; pycryptodomex's _raw_ecb.abi3.so, loaded with ctypes, exports none. A file that
+ * cannot be read or is not ELF (another platform's) is taken at its name's word. */
+static bool is_extension_module(const char *path, const char *name, size_t stem)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0)
+        return true;
+    void *map = fstat(fd, &st) == 0 && st.st_size > 0
+                    ? mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0)
+                    : MAP_FAILED;
+    close(fd);
+    if (map == MAP_FAILED)
+        return true;
+    char symbol[512];
+    snprintf(symbol, sizeof symbol, "PyInit_%.*s", (int)stem, name);
+    ph_error err;
+    int rc = ph_elf_is_elf(map, (size_t)st.st_size)
+                 ? ph_elf_exports(map, (size_t)st.st_size, symbol, path, &err)
+                 : 1;
+    munmap(map, (size_t)st.st_size);
+    return rc != 0; /* a damaged file: let loading it say what is wrong */
+}
+
 /* Temporary files of an atomic write in progress (ours: "NAME.tmp.XXXXXX"). */
 static bool is_temporary(const char *name)
 {
@@ -323,6 +353,15 @@ static int visit_file(walker *w, const place *at, const char *name, const char *
         return rc;
     }
     size_t ext = extension_stem(name);
+    if (ext && strncmp(name, "__init__.", 9) != 0 && !is_extension_module(path, name, ext)) {
+        /* a library its package loads by path (ctypes): a data file under its real name */
+        if (at->mode != W_PACKAGE)
+            return 0;
+        int rc = add_resource(w, at, path, rel);
+        if (rc == 0)
+            w->out->items[w->out->count - 1].shared_object = true;
+        return rc;
+    }
     if (ext && strncmp(name, "__init__.", 9) != 0) {
         *found = true; /* importable like a .py file, so its directory is a namespace package */
         char *stem = strndup(name, ext);

@@ -15,10 +15,17 @@
 #include "ph_build_config.h"
 #include "pyhost/cleanup.h"
 #include "pyhost/fsutil.h"
+#include "pyhost/pyr_hash.h"
 #include "wheel.h"
 
 #define SCRIPT_ROOT UINT_MAX
 #define MANIFEST_ENTRY ".pyhost/manifest.ini"
+#define PLACED_ENTRY ".pyhost/placed"
+#define PLACED_HEADER "pyhost-placed 1\n"
+/* A directory bundle: placed files are written into BESIDE_DIR/ next to the .pyr, and
+ * .pyhost/root tells the runtime that module paths are rooted there (docs/runtime.md). */
+#define ROOT_ENTRY ".pyhost/root"
+#define BESIDE_DIR "lib"
 
 typedef struct build {
     const ph_build_options *o;
@@ -28,12 +35,14 @@ typedef struct build {
     bool py_started;
     ph_cache cache;
     ph_unit_list units;
-    unsigned stdlib_root;  /* app paths come before it, site directories after it */
-    ph_strlist sites;      /* absolute site directories searched for distributions */
-    ph_dist_set dists;     /* distributions packed, in the order they were found */
-    char *wheel_dir;       /* private directory wheels are unpacked into, removed at the end */
-    int wheel_cleanup;     /* its ph_cleanup_push handle */
-    ph_unit_list copies;   /* filesystem-relative files: path = source, name = "DIR/rel" */
+    unsigned stdlib_root; /* app paths come before it, site directories after it */
+    ph_strlist sites;     /* absolute site directories searched for distributions */
+    ph_dist_set dists;    /* distributions packed, in the order they were found */
+    char *wheel_dir;      /* private directory wheels are unpacked into, removed at the end */
+    int wheel_cleanup;    /* its ph_cleanup_push handle */
+    ph_unit_list copies;  /* filesystem-relative files: path = source, name = "DIR/rel" */
+    char *placed;         /* .pyhost/placed being written: "MODE SIZE XXH64 NAME" lines */
+    size_t placed_len;
     ph_file_id routed[64]; /* routing directories of a previous build, never walked */
     size_t routed_count;
     struct stat out_st; /* the output as it exists before the build, never packed into itself */
@@ -256,7 +265,163 @@ static int write_copies(build *b)
     return rc;
 }
 
+/* ---- Placement ------------------------------------------------------------------------- */
+
+/* Where a file goes, decided by what it is ([resources] placement, docs/runtime.md):
+ * modules and extension modules in memory; package data of non-stdlib packages and shared
+ * objects that are not extension modules on disk, where __file__ and __path__ say; [routing]
+ * (and [resources] routing = filesystem-relative:DIR) win over both. */
+typedef enum placement {
+    PLACE_MEMORY,
+    PLACE_DISK,   /* a real file beside the modules' virtual paths */
+    PLACE_ROUTED, /* filesystem-relative:DIR, as routing says */
+} placement;
+
+static placement place_of(const build *b, const ph_unit *u, const ph_routing **route, int *line)
+{
+    *route = NULL;
+    *line = 0;
+    if (!routable(u->kind))
+        return PLACE_MEMORY;
+    char key[1024];
+    route_key(u, key, sizeof key);
+    *route = ph_manifest_route(&b->m, key, line);
+    if ((*route)->kind == PH_ROUTE_FILESYSTEM)
+        return PLACE_ROUTED;
+    if (*line || u->kind != PYR_PACKAGE_RESOURCE || b->m.resources.placement_memory ||
+        u->root == b->stdlib_root || strchr(u->name, '\n'))
+        return PLACE_MEMORY;
+    return PLACE_DISK;
+}
+
+/* Packs a placed file in memory and lists it in .pyhost/placed, whose hash names the
+ * extraction directory: a line holds the mode, the size and the XXH64 of the content. */
+static int pack_placed(build *b, const ph_unit *u)
+{
+    char *data;
+    size_t size;
+    struct stat st;
+    if (stat(u->path, &st) < 0)
+        return ph_error_errno(b->err, errno, "cannot read %s", u->path);
+    if (ph_read_file(u->path, &data, &size, b->err) < 0)
+        return -1;
+    unsigned mode = u->shared_object || (st.st_mode & 0111) ? 0755 : 0644;
+    int rc = pyr_writer_add_blob(b->writer, u->name, u->kind, PYR_DATA, data, size, PYR_IN_MEMORY,
+                                 0, b->err);
+    char head[96];
+    int n = snprintf(head, sizeof head, "%04o %zu %016llx ", mode, size,
+                     (unsigned long long)pyr_xxh64(data, size));
+    free(data);
+    size_t need = b->placed_len + (size_t)n + strlen(u->name) + 2;
+    char *grown = rc == 0 ? realloc(b->placed, need) : NULL;
+    if (rc == 0 && !grown)
+        return ph_error_set(b->err, "out of memory");
+    if (rc < 0)
+        return -1;
+    b->placed = grown;
+    b->placed_len += (size_t)sprintf(b->placed + b->placed_len, "%s%s\n", head, u->name);
+    b->r->placed++;
+    return 0;
+}
+
+/* The list the runtime extracts from; written only when something is placed. */
+static int pack_placed_list(build *b)
+{
+    if (b->o->place_beside && !b->m.resources.placement_memory)
+        return pyr_writer_add_blob(b->writer, ROOT_ENTRY, PYR_PLAIN_FILE, PYR_DATA, BESIDE_DIR,
+                                   strlen(BESIDE_DIR), PYR_IN_MEMORY, PYR_NO_COMPRESS, b->err) < 0
+                   ? -1
+                   : 1;
+    if (!b->placed_len)
+        return 0;
+    size_t hlen = strlen(PLACED_HEADER);
+    char *text = malloc(hlen + b->placed_len);
+    if (!text)
+        return ph_error_set(b->err, "out of memory");
+    memcpy(text, PLACED_HEADER, hlen);
+    memcpy(text + hlen, b->placed, b->placed_len);
+    int rc = pyr_writer_add_blob(b->writer, PLACED_ENTRY, PYR_PLAIN_FILE, PYR_DATA, text,
+                                 hlen + b->placed_len, PYR_IN_MEMORY, PYR_NO_COMPRESS, b->err);
+    free(text);
+    return rc < 0 ? -1 : 1;
+}
+
 /* ---- --explain ------------------------------------------------------------------------- */
+
+/* One line per top-level package for what is obvious (its data files on disk, or kept in
+ * memory and why), one per file for the rest: shared objects that are not extension modules. */
+typedef struct place_count {
+    char top[256];
+    char why[512];
+    size_t count;
+} place_count;
+
+static int explain_placement(build *b, ph_strlist *out)
+{
+    place_count *counts = NULL;
+    size_t n = 0;
+    char line[2048];
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->units.count; i++) {
+        const ph_unit *u = &b->units.items[i];
+        const ph_routing *r;
+        int at;
+        placement p = place_of(b, u, &r, &at);
+        if (!routable(u->kind) || u->kind == PYR_SHARED_LIBRARY ||
+            (u->kind == PYR_EXTENSION_MODULE && p == PLACE_MEMORY))
+            continue; /* modules, extension modules in memory: the obvious; libraries: above */
+        if (u->shared_object && p == PLACE_DISK) {
+            snprintf(line, sizeof line,
+                     "placement %s: on disk, a shared object that exports no PyInit_ (loaded by "
+                     "path, e.g. with ctypes)",
+                     u->name);
+            if (add_note_list(out, line) < 0)
+                rc = ph_error_set(b->err, "out of memory");
+            continue;
+        }
+        char top[256], why[512];
+        snprintf(top, sizeof top, "%.*s", (int)strcspn(u->name, "./"), u->name);
+        if (u->root == b->stdlib_root && p == PLACE_MEMORY)
+            snprintf(top, sizeof top, "(standard library)");
+        if (p == PLACE_ROUTED)
+            snprintf(why, sizeof why, "filesystem-relative:%s (%s)", r->dir,
+                     at ? "[routing]" : "[resources] routing");
+        else if (p == PLACE_DISK)
+            snprintf(why, sizeof why, "on disk beside __file__ (package data)");
+        else if (at)
+            snprintf(why, sizeof why, "in memory ([routing], line %d)", at);
+        else if (u->root == b->stdlib_root)
+            snprintf(why, sizeof why, "in memory (standard library data stays in memory)");
+        else if (u->kind == PYR_EXTENSION_MODULE)
+            snprintf(why, sizeof why, "in memory");
+        else
+            snprintf(why, sizeof why, "in memory ([resources] placement = memory)");
+        size_t k = 0;
+        while (k < n && (strcmp(counts[k].top, top) || strcmp(counts[k].why, why)))
+            k++;
+        if (k == n) {
+            place_count *grown = realloc(counts, (n + 1) * sizeof *grown);
+            if (!grown) {
+                rc = ph_error_set(b->err, "out of memory");
+                break;
+            }
+            counts = grown;
+            counts[n] = (place_count){.count = 0};
+            memcpy(counts[n].top, top, sizeof top);
+            memcpy(counts[n].why, why, sizeof why);
+            n++;
+        }
+        counts[k].count++;
+    }
+    for (size_t k = 0; rc == 0 && k < n; k++) {
+        snprintf(line, sizeof line, "placement %s: %zu file%s %s", counts[k].top, counts[k].count,
+                 counts[k].count == 1 ? "" : "s", counts[k].why);
+        if (add_note_list(out, line) < 0)
+            rc = ph_error_set(b->err, "out of memory");
+    }
+    free(counts);
+    return rc;
+}
 
 static void dists_providing(const build *b, const ph_unit *u, char *buf, size_t size)
 {
@@ -306,6 +471,8 @@ static int explain(build *b)
         if (add_note_list(out, line) < 0)
             return ph_error_set(b->err, "out of memory");
     }
+    if (explain_placement(b, out) < 0)
+        return -1;
     if (out->count) /* qsort(NULL, 0, ...) is undefined */
         qsort(out->items, out->count, sizeof *out->items, cmp_lines);
     return 0;
@@ -828,15 +995,18 @@ static int pack_unit(build *b, const ph_unit *u)
         return pack_module(b, u);
     case PYR_NAMESPACE_PACKAGE:
         return pyr_writer_add_entry(b->writer, u->name, u->kind, b->err);
-    default: /* extension modules and resources: the file's bytes, or where they are */
-        if (routable(u->kind)) {
-            char key[1024];
-            route_key(u, key, sizeof key);
-            const ph_routing *r = ph_manifest_route(&b->m, key, NULL);
-            if (r->kind == PH_ROUTE_FILESYSTEM)
-                return pack_routed(b, u, r->dir);
+    default: { /* extension modules and resources: the file's bytes, or where they are */
+        const ph_routing *r;
+        int line;
+        switch (place_of(b, u, &r, &line)) {
+        case PLACE_ROUTED:
+            return pack_routed(b, u, r->dir);
+        case PLACE_DISK: /* a directory bundle: in lib/, the root of its module paths */
+            return b->o->place_beside ? pack_routed(b, u, BESIDE_DIR) : pack_placed(b, u);
+        default:
+            return pack_file(b, u, u->name, u->kind, 0);
         }
-        return pack_file(b, u, u->name, u->kind, 0);
+    }
     }
 }
 
@@ -871,6 +1041,10 @@ static int pack(build *b)
     if (pack_manifest(b) < 0)
         return -1;
     b->r->entries++;
+    int listed = pack_placed_list(b);
+    if (listed < 0)
+        return -1;
+    b->r->entries += (size_t)listed;
     if (b->o->progress)
         b->o->progress(b->o->progress_ctx, total, total, NULL);
     return 0;
@@ -939,6 +1113,7 @@ int ph_build(const ph_build_options *options, ph_build_result *result, ph_error 
     pyr_writer_free(b.writer);
     ph_unit_list_free(&b.units);
     ph_unit_list_free(&b.copies);
+    free(b.placed);
     ph_dist_set_free(&b.dists);
     if (b.wheel_dir)
         ph_remove_tree(b.wheel_dir);

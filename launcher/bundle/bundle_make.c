@@ -371,6 +371,9 @@ static int build_pyr(bundle *b)
     ph_build_options bo = {.manifest_path = b->o->manifest_path,
                            .output_path = b->pyr,
                            .skip_dir = b->out, /* earlier bundles must not be packed again */
+                           /* a directory bundle holds placed files itself; a single file
+                            * carries them for extraction at run time */
+                           .place_beside = !b->r->embedded,
                            .progress = b->o->progress,
                            .progress_ctx = b->o->progress_ctx};
     ph_build_result br;

@@ -11,11 +11,18 @@ enum {
     PT_DYNAMIC_ = 2,
     DT_NULL_ = 0,
     DT_NEEDED_ = 1,
+    DT_HASH_ = 4,
     DT_STRTAB_ = 5,
+    DT_SYMTAB_ = 6,
     DT_STRSZ_ = 10,
+    DT_SYMENT_ = 11,
     DT_SONAME_ = 14,
     DT_RPATH_ = 15,
     DT_RUNPATH_ = 29,
+    DT_GNU_HASH_ = 0x6ffffef5,
+    SHN_UNDEF_ = 0,
+    STB_GLOBAL_ = 1,
+    STB_WEAK_ = 2,
 };
 
 typedef struct elf {
@@ -96,8 +103,9 @@ static bool file_offset(const elf *e, uint64_t addr, uint64_t *offset)
 }
 
 typedef struct dynamic_tags {
-    uint64_t strtab, strsz, soname, runpath, rpath;
-    bool has_strtab, has_strsz, has_soname, has_runpath, has_rpath;
+    uint64_t strtab, strsz, soname, runpath, rpath, symtab, syment, hash, gnu_hash;
+    bool has_strtab, has_strsz, has_soname, has_runpath, has_rpath, has_symtab, has_hash,
+        has_gnu_hash;
     uint64_t needed[PH_ELF_MAX_NEEDED];
     size_t needed_count;
 } dynamic_tags;
@@ -128,6 +136,14 @@ static int read_tags(const elf *e, const segment *dyn, dynamic_tags *t, const ch
             t->runpath = val, t->has_runpath = true;
         else if (tag == DT_RPATH_)
             t->rpath = val, t->has_rpath = true;
+        else if (tag == DT_SYMTAB_)
+            t->symtab = val, t->has_symtab = true;
+        else if (tag == DT_SYMENT_)
+            t->syment = val;
+        else if (tag == DT_HASH_)
+            t->hash = val, t->has_hash = true;
+        else if (tag == DT_GNU_HASH_)
+            t->gnu_hash = val, t->has_gnu_hash = true;
     }
     return 0;
 }
@@ -163,6 +179,104 @@ static int resolve_strings(const elf *e, const dynamic_tags *t, ph_elf_dynamic *
     return 0;
 }
 
+/* The dynamic section's tags; *found false for a file without one (a static executable). */
+static int find_tags(const elf *e, dynamic_tags *tags, bool *found, const char *what, ph_error *err)
+{
+    *found = false;
+    for (unsigned i = 0; i < e->phnum; i++) {
+        segment s = program_header(e, i);
+        if (s.type != PT_DYNAMIC_)
+            continue;
+        *found = true;
+        return read_tags(e, &s, tags, what, err);
+    }
+    return 0;
+}
+
+/* How many entries the dynamic symbol table has. The table's size is recorded nowhere but in
+ * the hash tables: DT_HASH's nchain, or for DT_GNU_HASH (all a modern linker writes) one past
+ * the highest index any bucket's chain reaches. */
+static int symbol_count(const elf *e, const dynamic_tags *t, uint64_t *count, const char *what,
+                        ph_error *err)
+{
+    uint64_t at;
+    if (t->has_hash) {
+        if (!file_offset(e, t->hash, &at) || !inside(e, at, 8))
+            return ph_error_set(err, "%s: DT_HASH outside the file", what);
+        *count = get(e, at + 4, 4);
+        return 0;
+    }
+    if (!t->has_gnu_hash) {
+        *count = 0;
+        return 0;
+    }
+    if (!file_offset(e, t->gnu_hash, &at) || !inside(e, at, 16))
+        return ph_error_set(err, "%s: DT_GNU_HASH outside the file", what);
+    uint64_t nbuckets = get(e, at, 4), symoffset = get(e, at + 4, 4);
+    uint64_t bloom = get(e, at + 8, 4) * (e->is64 ? 8 : 4);
+    uint64_t buckets = at + 16 + bloom, chains = buckets + 4 * nbuckets;
+    if (!inside(e, at + 16, bloom) || !inside(e, buckets, 4 * nbuckets))
+        return ph_error_set(err, "%s: DT_GNU_HASH outside the file", what);
+    uint64_t last = 0;
+    for (uint64_t b = 0; b < nbuckets; b++) {
+        uint64_t v = get(e, buckets + 4 * b, 4);
+        last = v > last ? v : last;
+    }
+    if (last < symoffset) {
+        *count = symoffset;
+        return 0;
+    }
+    for (;; last++) {
+        uint64_t c = chains + 4 * (last - symoffset);
+        if (!inside(e, c, 4))
+            return ph_error_set(err, "%s: DT_GNU_HASH chain outside the file", what);
+        if (get(e, c, 4) & 1)
+            break;
+    }
+    *count = last + 1;
+    return 0;
+}
+
+int ph_elf_exports(const void *bytes, size_t size, const char *name, const char *what,
+                   ph_error *err)
+{
+    elf e = {.bytes = bytes, .size = size};
+    dynamic_tags t = {0};
+    bool found;
+    if (read_header(&e, what, err) < 0 || find_tags(&e, &t, &found, what, err) < 0)
+        return -1;
+    if (!found || !t.has_symtab)
+        return 0;
+    uint64_t count = 0, symtab, strtab;
+    uint64_t entsize = t.syment ? t.syment : (e.is64 ? 24 : 16);
+    if (entsize < (e.is64 ? 24u : 16u))
+        return ph_error_set(err, "%s: DT_SYMENT %llu is too small", what,
+                            (unsigned long long)entsize);
+    if (symbol_count(&e, &t, &count, what, err) < 0)
+        return -1;
+    if (!count)
+        return 0;
+    if (!t.has_strtab || !t.has_strsz || !file_offset(&e, t.strtab, &strtab) ||
+        !inside(&e, strtab, t.strsz))
+        return ph_error_set(err, "%s: dynamic string table missing or outside the file", what);
+    if (!file_offset(&e, t.symtab, &symtab) || count > UINT64_MAX / entsize ||
+        !inside(&e, symtab, count * entsize))
+        return ph_error_set(err, "%s: dynamic symbol table outside the file", what);
+    for (uint64_t i = 1; i < count; i++) {
+        uint64_t at = symtab + i * entsize;
+        uint64_t st_name = get(&e, at, 4);
+        unsigned info = e.bytes[at + (e.is64 ? 4 : 12)];
+        uint64_t shndx = get(&e, at + (e.is64 ? 6 : 14), 2);
+        unsigned bind = info >> 4;
+        if (shndx == SHN_UNDEF_ || (bind != STB_GLOBAL_ && bind != STB_WEAK_))
+            continue;
+        const char *s = string_at(&e, strtab, t.strsz, st_name);
+        if (s && !strcmp(s, name))
+            return 1;
+    }
+    return 0;
+}
+
 int ph_elf_read_dynamic(const void *bytes, size_t size, const char *what, ph_elf_dynamic *out,
                         ph_error *err)
 {
@@ -170,17 +284,12 @@ int ph_elf_read_dynamic(const void *bytes, size_t size, const char *what, ph_elf
     elf e = {.bytes = bytes, .size = size};
     if (read_header(&e, what, err) < 0)
         return -1;
-    for (unsigned i = 0; i < e.phnum; i++) {
-        segment s = program_header(&e, i);
-        if (s.type != PT_DYNAMIC_)
-            continue;
-        dynamic_tags tags = {0};
-        if (read_tags(&e, &s, &tags, what, err) < 0 ||
-            resolve_strings(&e, &tags, out, what, err) < 0) {
-            memset(out, 0, sizeof *out);
-            return -1;
-        }
-        return 0;
+    dynamic_tags tags = {0};
+    bool found;
+    if (find_tags(&e, &tags, &found, what, err) < 0 ||
+        (found && resolve_strings(&e, &tags, out, what, err) < 0)) {
+        memset(out, 0, sizeof *out);
+        return -1;
     }
     return 0;
 }

@@ -90,6 +90,7 @@ check "nothing on stderr when it is not a terminal" test ! -s "$TMP/stderr"
 got=$(entries notes.pyr | sort)
 expected=$(sort <<'EOF'
 file .pyhost/manifest.ini data
+file .pyhost/placed data
 package notes bytecode-opt0 source
 module notes.cli bytecode-opt0 source
 namespace-package notes.sub

@@ -83,10 +83,9 @@ env = jinja2.Environment(loader=jinja2.PackageLoader("site_tpl", "templates"))
 print(env.get_template("page.txt").render(name="pyhost", items=[1, 2, 3]))
 print(env.list_templates())
 PY
-    # Jinja2's PackageLoader wants a real directory: route the package's files to the disk.
-    app "$WORK/tpl" tpl jinja2 "
-[routing]
-site_tpl.* = filesystem-relative:."
+    # Jinja2's PackageLoader wants a real directory: placement puts the templates on disk,
+    # where the package's __path__ says, with no routing needed.
+    app "$WORK/tpl" tpl jinja2
     build_app "$WORK/tpl" || return
     compare_with_python "$WORK/tpl" "$WORK/tpl/tpl.pyr"
 }

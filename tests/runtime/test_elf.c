@@ -109,3 +109,50 @@ Test(elf, origin_paths_that_are_not_packed_ones)
     char small[8];
     cr_assert_eq(ph_elf_origin_path("pkg", "$ORIGIN", 7, "libtoolong.so", small, sizeof small), 0);
 }
+
+static int exports(const char *path, const char *name)
+{
+    size_t size;
+    char *bytes = read_all(path, &size);
+    ph_error err;
+    int rc = ph_elf_exports(bytes, size, name, path, &err);
+    cr_assert_neq(rc, -1, "%s", err.message);
+    free(bytes);
+    return rc;
+}
+
+/* The build tells an extension module (PyInit_<stem> exported) from a shared object that code
+ * loads with ctypes by this lookup. _bz2 has DT_HASH (and DT_GNU_HASH), libc DT_GNU_HASH only:
+ * both ways of counting the symbols are used. */
+Test(elf, finds_exported_symbols)
+{
+    const char *ext = "/usr/lib/python3.11/lib-dynload/_bz2.cpython-311-x86_64-linux-gnu.so";
+    cr_assert_eq(exports(ext, "PyInit__bz2"), 1);
+    cr_assert_eq(exports(ext, "PyInit__bz3"), 0);
+    cr_assert_eq(exports(ext, "BZ2_bzCompress"), 0, "imported (undefined), not exported");
+    cr_assert_eq(exports(libc_path(), "malloc"), 1);
+    cr_assert_eq(exports(libc_path(), "PyInit_libc"), 0);
+    cr_assert_eq(exports("/proc/self/exe", "PyInit_x"), 0);
+}
+
+Test(elf, exports_refuse_what_is_not_elf)
+{
+    ph_error err;
+    cr_assert_eq(ph_elf_exports("#!/bin/sh\n", 10, "PyInit_x", "script", &err), -1);
+}
+
+Test(elf, truncated_copies_are_searched_or_refused, .timeout = 60)
+{
+    const char *ext = "/usr/lib/python3.11/lib-dynload/_bz2.cpython-311-x86_64-linux-gnu.so";
+    size_t size;
+    char *lib = read_all(ext, &size);
+    for (size_t n = 0; n <= size; n += (n < 4096 ? 1 : 13)) {
+        char *copy = malloc(n ? n : 1);
+        memcpy(copy, lib, n);
+        ph_error err;
+        int rc = ph_elf_exports(copy, n, "PyInit__bz2", "_bz2", &err);
+        cr_assert(rc == -1 || rc == 0 || n == size || rc == 1);
+        free(copy);
+    }
+    free(lib);
+}

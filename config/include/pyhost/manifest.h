@@ -112,6 +112,10 @@ typedef struct ph_manifest {
         ph_strlist wheels;
         char *requirements; /* a pip requirements file of "NAME @ URL --hash=sha256:HEX" */
         ph_routing routing; /* default policy for extension modules and data */
+        /* placement = memory: nothing on disk (else auto: package data files of non-stdlib
+         * packages and shared objects that are not extension modules become real files where
+         * __file__ and __path__ point; see docs/runtime.md) */
+        bool placement_memory;
     } resources;
 
     struct {

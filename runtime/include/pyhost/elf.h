@@ -31,6 +31,12 @@ typedef struct ph_elf_dynamic {
 int ph_elf_read_dynamic(const void *bytes, size_t size, const char *what, ph_elf_dynamic *out,
                         ph_error *err);
 
+/* Does the file export `name` from its dynamic symbol table (defined, global or weak)? 1 yes,
+ * 0 no (also for a file without a dynamic section), -1 with `err` set for a damaged file. The
+ * build tells extension modules (PyInit_<stem>) from shared objects loaded with ctypes. */
+int ph_elf_exports(const void *bytes, size_t size, const char *name, const char *what,
+                   ph_error *err);
+
 /* Where the loader would look for `needed` through run path entry `entry` (its first `len`
  * bytes) when only `$ORIGIN` counts: the object's directory `origin` ("pkg", "" for the top),
  * the entry after `$ORIGIN` or `${ORIGIN}`, and `needed`, with "." and ".." resolved. Writes

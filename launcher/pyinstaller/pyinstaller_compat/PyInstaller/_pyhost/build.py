@@ -158,7 +158,11 @@ def _manifest(t):
              # only what the analysis found, as PyInstaller packs: one module per line
              'stdlib_include = %s' % ',\n    '.join(_stdlib_include(t)),
              'stdlib_exclude = %s%s' % (STDLIB_EXCLUDE, ',\n    ' + patterns if patterns else ''),
-             '', '[resources]', 'paths = app']
+             '', '[resources]', 'paths = app',
+             # PyInstaller's own layout puts datas and binaries on disk (the contents
+             # directory, sys._MEIPASS) and roots module paths there: pyhost's placement
+             # would root them in lib/ instead, away from those files
+             'placement = memory']
     if dists:
         lines.append('distributions = %s' % ',\n    '.join(dists))
     if patterns:
