@@ -225,7 +225,9 @@ class Analysis:
         self.path = list(dict.fromkeys(self.app_dirs + self.stdlib_dirs + self.site_dirs))
         self.builtins = set(sys.builtin_module_names if builtins is None else builtins)
         self.builtins.update(('_frozen_importlib', '_frozen_importlib_external'))
+        self.user_excludes = list(excludes)
         self.excludes = list(excludes) + list(STDLIB_SKIPPED)
+        self.excluded_seen = {}  # name in `excludes` -> {importer: flags} that asked for it
         self.excluded_imports = dict(STDLIB_EXCLUDED_IMPORTS)
         for k, v in (excluded_imports or {}).items():
             self.excluded_imports[k] = tuple(self.excluded_imports.get(k, ())) + tuple(v)
@@ -377,8 +379,11 @@ class Analysis:
             self._todo.append(('hidden', hidden))
         return m
 
-    def _excluded(self, name, importer):
+    def _excluded(self, name, importer, flags=0):
         if _within(name, self.excludes):
+            if importer and _within(name, self.user_excludes):
+                seen = self.excluded_seen.setdefault(name, {})
+                seen[importer] = seen.get(importer, flags) & flags
             return True
         if importer:
             for hooked, names in self.excluded_imports.items():
@@ -388,7 +393,7 @@ class Analysis:
 
     def _import(self, name, importer, line, flags, relative, file=None):
         """Imports `name` and its parents as `import name` does; records what is missing."""
-        if self._excluded(name, importer):
+        if self._excluded(name, importer, flags):
             return None
         parts = name.split('.')
         m = None
@@ -434,7 +439,7 @@ class Analysis:
             relative = True
         else:
             target, relative = mod, False
-        if self._excluded(target, m.name):
+        if self._excluded(target, m.name, flags):
             return
         tm = self._import(target, m.name, line, flags, relative, file)
         if tm is None or not fromlist or not tm.is_package:
