@@ -72,10 +72,25 @@ STDLIB_SKIPPED = ('test', 'idlelib', 'tkinter.test', 'lib2to3.tests', 'ensurepip
 STDLIB_EXCLUDED_IMPORTS = {
     'heapq': ('doctest',),      # hook-heapq: only its `if __name__ == '__main__':` block
     'difflib': ('doctest',),    # hook-difflib: only _test(), run as __main__
-    'pickle': ('argparse',),    # hook-pickle: only _main(), run as __main__
+    'pickle': ('argparse', 'doctest'),  # hook-pickle: only _main() and _test(), as __main__
     'multiprocessing.util': ('test',),  # hook-multiprocessing.util: _cleanup_tests()
     '_osx_support': ('distutils',),     # hook-_osx_support: called only from distutils
 }
+# The same, where PyInstaller has no hook: the import serves only code that runs as __main__,
+# or a caller that has already imported the module itself.
+STDLIB_EXCLUDED_IMPORTS.update({
+    'random': ('statistics',),   # _test_generator(): `python -m random`
+    'logging': ('pickle',),      # Logger.__reduce__: only reached while pickling
+    'importlib._bootstrap_external': ('importlib.metadata',),  # find_distributions: only
+                                                                # called by importlib.metadata
+    'hashlib': ('logging',),     # logs a hash OpenSSL lacks, on an error path at import
+    'warnings': ('tracemalloc',),  # inside `try: ... except Exception`; only useful when the
+                                   # app has started tracing, so has imported it
+})
+# Imported inside a function of a stdlib module, these serve its command-line interface
+# (main() of ast, calendar, tokenize, inspect, tarfile, zipfile, dis... all 20 of them):
+# not followed from there. An app that parses arguments imports argparse itself.
+STDLIB_CLI_ONLY = ('argparse',)
 if sys.platform != 'darwin':
     STDLIB_EXCLUDED_IMPORTS['platform'] = ('plistlib',)  # hook-platform: mac_ver() only
 
@@ -440,6 +455,8 @@ class Analysis:
         else:
             target, relative = mod, False
         if self._excluded(target, m.name, flags):
+            return
+        if flags & DELAYED and m.origin == 'stdlib' and _within(target, STDLIB_CLI_ONLY):
             return
         tm = self._import(target, m.name, line, flags, relative, file)
         if tm is None or not fromlist or not tm.is_package:
