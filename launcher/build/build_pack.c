@@ -531,12 +531,49 @@ static int reason_from_analysis(build *b)
     return 0;
 }
 
+/* A distribution the analysis added that the resolver cannot pack is a warning, never an
+ * error: the manifest did not ask for it. The analysis's names are the last of the list. */
+static int resolve_dists(build *b)
+{
+    ph_strlist *names = &b->m.resources.distributions;
+    size_t found = b->found_dists.count;
+    if (ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err) == 0)
+        return 0;
+    if (!found)
+        return -1;
+    size_t base = names->count - found;
+    char **added = malloc(found * sizeof *added);
+    if (!added)
+        return ph_error_set(b->err, "out of memory");
+    memcpy(added, names->items + base, found * sizeof *added);
+    names->count = base;
+    int rc = ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err); /* the manifest's own */
+    ph_dist_set_free(&b->dists);
+    for (size_t j = 0; j < found; j++) {
+        ph_dist_set trial;
+        ph_error e = {{0}, {0}};
+        names->items[names->count++] = added[j];
+        if (rc < 0 || ph_dist_resolve(&b->m, &b->sites, &trial, &e) == 0) {
+            if (rc == 0)
+                ph_dist_set_free(&trial);
+            continue;
+        }
+        char msg[1600];
+        snprintf(msg, sizeof msg, "%s: imports %s, which cannot be packed: %s",
+                 b->found_where.items[j], added[j], e.message);
+        free(names->items[--names->count]);
+        if (add_note_list(&b->r->warnings, msg) < 0)
+            rc = ph_error_set(b->err, "out of memory");
+    }
+    free(added);
+    return rc < 0 ? -1 : ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err);
+}
+
 static int collect_dists(build *b)
 {
     if (!b->m.resources.distributions.count)
         return 0;
-    if (find_sites(b) < 0 || ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err) < 0 ||
-        reason_from_analysis(b) < 0)
+    if (find_sites(b) < 0 || resolve_dists(b) < 0 || reason_from_analysis(b) < 0)
         return -1;
     for (unsigned i = 0; i < b->sites.count; i++)
         if (collect_site(b, i) < 0)

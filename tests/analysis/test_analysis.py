@@ -170,6 +170,22 @@ class Namespaces(Tree):
         self.assertEqual(self.check('pkg_resources').modules['ns'].kind, 'package')
 
 
+class SixMoves(Tree):
+    def test_six_moves_resolve_to_the_stdlib(self):
+        d = self.dir('app', {
+            'six.py': 'MovedModule("queue", "Queue")\nMovedModule("builtins", "__builtin__")\n'
+                      'MovedModule("configparser", "ConfigParser")\n'
+                      'MovedModule("http_client", "httplib", "http.client")\n',
+            'main.py': 'from six.moves import queue, http_client\n'
+                       'import six.moves.configparser\n'
+                       'from six.moves.urllib.parse import urlparse\n'})
+        a = self.analysis(d)
+        a.add_script(os.path.join(d, 'main.py'))
+        for name in ('queue', 'http.client', 'configparser', 'urllib.parse'):
+            self.assertEqual(a.modules[name].origin, 'stdlib', name)
+        self.assertEqual(a.unresolved('app'), [])
+
+
 class Origins(Tree):
     def test_stdlib_extension_and_dist(self):
         app = self.dir('app', {'main.py': 'import json, _ctypes, fakedist, fakedist.ext\n'})

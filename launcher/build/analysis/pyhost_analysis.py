@@ -223,6 +223,23 @@ def scan_imports(tree, skip_main=False):
     return found
 
 
+def _six_table(path):
+    """{name: module} from six's MovedModule("name", "old"[, "new"]) calls."""
+    try:
+        with open(path, 'rb') as f:
+            tree = ast.parse(f.read(), path)
+    except (OSError, SyntaxError, ValueError):
+        return {}
+    table = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and \
+                node.func.id == 'MovedModule' and len(node.args) >= 2:
+            args = [_literal(a) for a in node.args[:3]]
+            if args[0]:
+                table[args[0]] = (args[2] if len(args) > 2 and args[2] else args[0])
+    return table
+
+
 class Analysis:
     """Analysis(path, site_dirs, stdlib_dirs) finds what entry points reach.
 
@@ -256,6 +273,7 @@ class Analysis:
         self._todo = []
         self._scripts = {}     # script module name -> path
         self._dists = None     # site dir -> (file -> dist name, top -> dist name)
+        self._six_tables = {}  # six.py -> {moved name: Python 3 module}
         self._roots = sorted(
             [(d, 'app') for d in self.app_dirs] + [(d, 'stdlib') for d in self.stdlib_dirs] +
             [(d, 'site') for d in self.site_dirs], key=lambda r: -len(r[0]))
@@ -366,8 +384,9 @@ class Analysis:
             return m
         if name in self._bad:
             return None
-        if name in ALIASES:
-            m = self._load(ALIASES[name])
+        real = ALIASES.get(name) or self._six_moves(name)
+        if real:
+            m = self._load(real) if real != name else self.modules[name]
             if m is None:
                 self._bad.add(name)
             return m
@@ -393,6 +412,28 @@ class Analysis:
         for hidden in STDLIB_HIDDEN.get(name, ()) if m.origin in ('stdlib', 'builtin') else ():
             self._todo.append(('hidden', hidden))
         return m
+
+    def _six_moves(self, name):
+        """six.moves.X (six, or a vendored copy such as urllib3.packages.six) is the module
+        six maps X to (its MovedModule table, read from six's source); six.moves itself is a
+        package-like module with no file. None when `name` is not under a six's moves."""
+        head, sep, tail = name.partition('.moves')
+        if not sep or (tail and not tail.startswith('.')) or head.rpartition('.')[2] != 'six':
+            return None
+        six = self._load(head)
+        if six is None or not six.path or not six.path.endswith('.py'):
+            return None
+        if not tail:
+            m = Module(name, 'namespace', None, [])
+            m.origin = six.origin
+            self.modules[name] = m
+            return name
+        first, _, rest = tail[1:].partition('.')
+        table = self._six_tables.get(six.path)
+        if table is None:
+            table = self._six_tables[six.path] = _six_table(six.path)
+        real = 'urllib' if first == 'urllib' else table.get(first)
+        return real + ('.' + rest if rest else '') if real else None
 
     def _excluded(self, name, importer, flags=0):
         if _within(name, self.excludes):
