@@ -55,4 +55,45 @@ test_stdlib_auto_packs_what_is_reached() {
     expect_contains "all" "$OUT" "tkinter"
 }
 
+# pyhost pyinstaller uses the same analysis: namespace packages over several --paths (PEP 420
+# crashed modulefinder; pkgutil-style ones were missed), a missing relative import reported
+# as such, hooks' collect_submodules seeing the script's own packages.
+test_pyinstaller_namespace_packages_over_paths() {
+    local d=$WORK/pyi
+    mkdir -p "$d/p1/ns" "$d/p2/ns" "$d/p3/pk" "$d/p4/pk" "$d/own/plugins" "$d/hooks"
+    echo 'A = 1' >"$d/p1/ns/a.py"
+    echo 'B = 2' >"$d/p2/ns/b.py"
+    for p in p3 p4; do
+        echo "__path__ = __import__('pkgutil').extend_path(__path__, __name__)" >"$d/$p/pk/__init__.py"
+    done
+    echo 'C = 3' >"$d/p3/pk/c.py"
+    echo 'D = 4' >"$d/p4/pk/d.py"
+    echo 'try:
+    from . import gone
+except ImportError:
+    pass' >"$d/own/__init__.py"
+    echo '' >"$d/own/plugins/__init__.py"
+    echo 'N = 5' >"$d/own/plugins/five.py"
+    echo 'from PyInstaller.utils.hooks import collect_submodules
+hiddenimports = collect_submodules("own.plugins")' >"$d/hooks/hook-own.py"
+    cat >"$d/app.py" <<'PY'
+import importlib
+import own
+from ns import a, b
+from pk import c, d
+print(a.A + b.B + c.C + d.D + importlib.import_module("own.plugins.five").N)
+PY
+    (cd "$d" && "$PYHOST" pyinstaller --noconfirm --paths p1 --paths p2 --paths p3 --paths p4 \
+        --additional-hooks-dir hooks app.py >"$WORK/pyi.log" 2>&1) || {
+        cat "$WORK/pyi.log" >&2
+        fail "pyhost pyinstaller failed"
+        return
+    }
+    run_capture "$d/dist/app/app"
+    expect_eq "status" "$STATUS" 0
+    expect_eq "stdout" "$OUT" 15
+    expect_contains "warn file" "$(cat "$d/build/app/warn-app.txt")" \
+        "missing module named 'own.gone' - imported by own (optional)"
+}
+
 run_tests "$@"

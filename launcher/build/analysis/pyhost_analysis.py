@@ -72,13 +72,16 @@ STDLIB_SKIPPED = ('test', 'idlelib', 'tkinter.test', 'lib2to3.tests', 'ensurepip
 STDLIB_EXCLUDED_IMPORTS = {
     'heapq': ('doctest',),      # hook-heapq: only its `if __name__ == '__main__':` block
     'difflib': ('doctest',),    # hook-difflib: only _test(), run as __main__
-    'pickle': ('argparse', 'doctest'),  # hook-pickle: only _main() and _test(), as __main__
+    'pickle': ('argparse',),    # hook-pickle: only _main(), run as __main__ (its _test()
+                                # import of doctest stays followed, as in PyInstaller)
     'multiprocessing.util': ('test',),  # hook-multiprocessing.util: _cleanup_tests()
     '_osx_support': ('distutils',),     # hook-_osx_support: called only from distutils
 }
-# The same, where PyInstaller has no hook: the import serves only code that runs as __main__,
-# or a caller that has already imported the module itself.
-STDLIB_EXCLUDED_IMPORTS.update({
+# pyhost build's [python] stdlib = auto cuts more (Analysis(trim=True)), where PyInstaller has
+# no hook: the import serves only code that runs as __main__, or a caller that has already
+# imported the module itself. `pyhost pyinstaller` keeps PyInstaller's graph.
+TRIM_EXCLUDED_IMPORTS = {
+    'pickle': ('doctest',),      # _test(), run as __main__
     'random': ('statistics',),   # _test_generator(): `python -m random`
     'logging': ('pickle',),      # Logger.__reduce__: only reached while pickling
     'importlib._bootstrap_external': ('importlib.metadata',),  # find_distributions: only
@@ -86,7 +89,7 @@ STDLIB_EXCLUDED_IMPORTS.update({
     'hashlib': ('logging',),     # logs a hash OpenSSL lacks, on an error path at import
     'warnings': ('tracemalloc',),  # inside `try: ... except Exception`; only useful when the
                                    # app has started tracing, so has imported it
-})
+}
 # Imported inside a function of a stdlib module, these serve its command-line interface
 # (main() of ast, calendar, tokenize, inspect, tarfile, zipfile, dis... all 20 of them):
 # not followed from there. An app that parses arguments imports argparse itself.
@@ -250,7 +253,7 @@ class Analysis:
     """
 
     def __init__(self, path=(), site_dirs=(), stdlib_dirs=(), builtins=None, excludes=(),
-                 excluded_imports=None, skip_main=True):
+                 excluded_imports=None, skip_main=True, trim=False):
         self.app_dirs = [os.path.abspath(p) for p in path]
         self.site_dirs = [os.path.abspath(p) for p in site_dirs]
         self.stdlib_dirs = [os.path.abspath(p) for p in stdlib_dirs]
@@ -260,7 +263,10 @@ class Analysis:
         self.user_excludes = list(excludes)
         self.excludes = list(excludes) + list(STDLIB_SKIPPED)
         self.excluded_seen = {}  # name in `excludes` -> {importer: flags} that asked for it
+        self.trim = trim
         self.excluded_imports = dict(STDLIB_EXCLUDED_IMPORTS)
+        for k, v in (TRIM_EXCLUDED_IMPORTS if trim else {}).items():
+            self.excluded_imports[k] = tuple(self.excluded_imports.get(k, ())) + tuple(v)
         for k, v in (excluded_imports or {}).items():
             self.excluded_imports[k] = tuple(self.excluded_imports.get(k, ())) + tuple(v)
         self.skip_main = skip_main
@@ -497,7 +503,8 @@ class Analysis:
             target, relative = mod, False
         if self._excluded(target, m.name, flags):
             return
-        if flags & DELAYED and m.origin == 'stdlib' and _within(target, STDLIB_CLI_ONLY):
+        if self.trim and flags & DELAYED and m.origin == 'stdlib' and \
+                _within(target, STDLIB_CLI_ONLY):
             return
         tm = self._import(target, m.name, line, flags, relative, file)
         if tm is None or not fromlist or not tm.is_package:
@@ -681,7 +688,7 @@ def build_analyze(app_paths, site_dirs, stdlib_dirs, script, entry_module, app_m
     'missing FILE LINE NAME KIND' for the app's own unresolved imports and
     'dist NAME FILE LINE' for distributions reached (tab-separated)."""
     global _build
-    a = _build = Analysis(app_paths, site_dirs, stdlib_dirs)
+    a = _build = Analysis(app_paths, site_dirs, stdlib_dirs, trim=True)
     if script:
         a.add_script(script, os.path.splitext(os.path.basename(script))[0])
     if entry_module:
