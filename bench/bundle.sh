@@ -21,7 +21,7 @@ printf '[app]\nname = hello\nentry = hello\n' >hello/pyhost.ini
 "$PY" -I -S "$REPO/bench/stdlib_modules.py" >modules.txt
 printf 'import importlib, sys, warnings\nwarnings.simplefilter("ignore")\nfor n in open(sys.argv[1]).read().split():\n    importlib.import_module(n)\n' \
     >all/import_all.py
-printf '[app]\nname = import_all\nentry = import_all\n' >all/pyhost.ini
+printf '[app]\nname = import_all\nentry = import_all\n\n[python]\nstdlib = all\n' >all/pyhost.ini
 "$PYHOST" bundle -c hello/pyhost.ini -o dist
 "$PYHOST" bundle -c all/pyhost.ini -o dist
 dist/import_all/import_all "$WORK/modules.txt"

@@ -61,7 +61,7 @@ for c in none zstd:3; do
     tag=${c%%:*}
     mkdir -p "app-$tag"
     cp import_all.py "app-$tag/"
-    printf '[app]\nname = importall\nentry = import_all\n\n[python]\ncompress = %s\n' "$c" \
+    printf '[app]\nname = importall\nentry = import_all\n\n[python]\nstdlib = all\ncompress = %s\n' "$c" \
         > "app-$tag/pyhost.ini"
     "$PYHOST" build -c "app-$tag/pyhost.ini" -o "app-$tag.pyr" > /dev/null
 done

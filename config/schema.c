@@ -205,6 +205,23 @@ static int parse_source(const struct ph_key_spec *key, const char *value, void *
     return 0;
 }
 
+/* stdlib: 'auto', 'all', or a boolean (true: all, false: none). */
+static int parse_stdlib(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                        size_t why_size)
+{
+    bool all;
+    if (!strcasecmp(value, "auto") || !strcasecmp(value, "all")) {
+        *(ph_stdlib_policy *)out = !strcasecmp(value, "auto") ? PH_STDLIB_AUTO : PH_STDLIB_ALL;
+        return 0;
+    }
+    if (parse_bool(key, value, &all, why, why_size) < 0) {
+        snprintf(why, why_size, "'%s' is not auto, all or false", value);
+        return -1;
+    }
+    *(ph_stdlib_policy *)out = all ? PH_STDLIB_ALL : PH_STDLIB_NONE;
+    return 0;
+}
+
 static int parse_int(const struct ph_key_spec *key, const char *value, void *out, char *why,
                      size_t why_size)
 {
@@ -644,6 +661,9 @@ static const struct ph_value_type t_source = {
     "true (every module's source), false (none) or app (only the app's own modules: "
     "[resources] paths and a script entry)",
     sizeof(ph_source_policy), false, parse_source, release_nothing};
+static const struct ph_value_type t_stdlib = {
+    "auto (what the import analysis reaches), all (every module) or false (none)",
+    sizeof(ph_stdlib_policy), false, parse_stdlib, release_nothing};
 static const struct ph_value_type t_int = {"a number", sizeof(int), false, parse_int,
                                            release_nothing};
 static const struct ph_value_type t_name = {"letters, digits, '.', '_' and '-' (e.g. my-app)",
@@ -750,11 +770,11 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("python", "filesystem_importer", t_bool, python.filesystem_importer), .def = "true",
      .example = "true",
      .comment = "Also import from sys.path on disk when a module is not packed."},
-    {KEY("python", "stdlib", t_bool, python.stdlib), .def = "true", .example = "false",
-     .comment = "Pack the standard library."},
+    {KEY("python", "stdlib", t_stdlib, python.stdlib), .def = "auto", .example = "all",
+     .comment = "Standard library packed: auto (what the app's imports reach), all or false."},
     {KEY("python", "stdlib_include", t_patterns, python.stdlib_include), .def = "",
      .example = "encodings.*, json.*",
-     .comment = "Standard library modules to pack (patterns); empty: all of them."},
+     .comment = "Stdlib modules to pack (patterns): with auto, added; with all, only these."},
     {KEY("python", "stdlib_exclude", t_patterns, python.stdlib_exclude),
      .def = "test.*, idlelib.*, tkinter.test.*, lib2to3.tests.*, ensurepip.*, distutils.tests.*, "
             "unittest.test.*, ctypes.test.*, turtledemo.*",
@@ -766,6 +786,8 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "Modules to pack from those directories (patterns); empty: all of them."},
     {KEY("resources", "exclude", t_patterns, resources.exclude), .def = "",
      .example = "my_app.tests.*", .comment = "Modules left out even if included (patterns)."},
+    {KEY("resources", "analysis", t_bool, resources.analysis), .def = "true", .example = "false",
+     .comment = "Follow the app's imports: warn about unresolved ones, pack distributions."},
     {KEY("resources", "distributions", t_requirements, resources.distributions), .def = "",
      .example = "requests, PyYAML",
      .comment = "Installed distributions to pack, with the distributions they require."},

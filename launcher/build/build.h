@@ -51,8 +51,11 @@ typedef struct ph_build_result {
     char cache_dir[512];
     ph_strlist notes;   /* --verbose: stdlib files skipped and why, shadowed modules */
     ph_strlist explain; /* --explain: "module json: [python] stdlib", sorted */
-    size_t routed;      /* files copied next to the .pyr (filesystem-relative routing) */
-    size_t placed;      /* files packed to be placed on disk at run time (.pyhost/placed) */
+    /* "app.py:3: cannot resolve import x": the app's own imports that resolve nowhere
+     * (top-level ones; with verbose, delayed/conditional/optional ones too, with their kind) */
+    ph_strlist warnings;
+    size_t routed; /* files copied next to the .pyr (filesystem-relative routing) */
+    size_t placed; /* files packed to be placed on disk at run time (.pyhost/placed) */
     double seconds_collect, seconds_compile, seconds_pack, seconds_write;
 } ph_build_result;
 
@@ -207,6 +210,25 @@ int ph_python_compile(const char *source, size_t size, const char *filename, con
                       int optimize, uint8_t **out, size_t *out_size, ph_error *err);
 /* Is `name` compiled into the interpreter (sys.builtin_module_names)? */
 bool ph_python_is_builtin(const char *name);
+
+/* ---- Import analysis (build_analysis.c) ----------------------------------------------- */
+
+/* Runs pyhost's analysis module (compiled in) as `pyhost_analysis` in the started
+ * interpreter, once; `pyhost pyinstaller`'s driver imports it from there too. */
+int ph_analysis_load(ph_error *err);
+/* Follows the imports of the entry (`script` path or `module` name, either may be NULL) and
+ * of `app_modules`, searching `app_paths`, the stdlib, then `sites`. Appends tab-separated
+ * lines: "missing FILE LINE NAME KIND" for the app's own imports that resolve nowhere (KIND:
+ * top-level, delayed, conditional, optional) and "dist NAME FILE LINE" for each installed
+ * distribution reached (FILE:LINE: the first import of it). */
+int ph_analysis_app(const ph_strlist *app_paths, const ph_strlist *sites, const char *script,
+                    const char *module, const ph_strlist *app_modules, ph_strlist *lines,
+                    ph_error *err);
+/* After ph_analysis_app: follows `modules` too (everything else packed; `sites` may have
+ * grown by unpacked wheels), pyhost's runtime's own imports and every encodings module, and
+ * appends the names of the stdlib modules reached. */
+int ph_analysis_stdlib(const ph_strlist *sites, const ph_strlist *modules, ph_strlist *names,
+                       ph_error *err);
 
 /* ---- The bytecode cache (build_cache.c) ------------------------------------------------ */
 

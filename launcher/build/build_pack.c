@@ -37,13 +37,17 @@ typedef struct build {
     ph_unit_list units;
     unsigned stdlib_root; /* app paths come before it, site directories after it */
     ph_strlist sites;     /* absolute site directories searched for distributions */
-    ph_dist_set dists;    /* distributions packed, in the order they were found */
-    char *wheel_dir;      /* private directory wheels are unpacked into, removed at the end */
-    int wheel_cleanup;    /* its ph_cleanup_push handle */
-    ph_unit_list copies;  /* filesystem-relative files: path = source, name = "DIR/rel" */
-    char *placed;         /* .pyhost/placed being written: "MODE SIZE XXH64 NAME" lines */
+    bool sites_found;
+    ph_dist_set dists;      /* distributions packed, in the order they were found */
+    bool analyzed;          /* the import analysis ran (ph_analysis_app) */
+    ph_strlist found_dists; /* normalized names of distributions the analysis added */
+    ph_strlist found_where; /* "FILE:LINE" of their first import, in the same order */
+    char *wheel_dir;        /* private directory wheels are unpacked into, removed at the end */
+    int wheel_cleanup;      /* its ph_cleanup_push handle */
+    ph_unit_list copies;    /* filesystem-relative files: path = source, name = "DIR/rel" */
+    char *placed;           /* .pyhost/placed being written: "MODE SIZE XXH64 NAME" lines */
     size_t placed_len;
-    ph_file_id routed[64]; /* routing directories of a previous build, never walked */
+    ph_file_id routed[64];  /* routing directories of a previous build, never walked */
     size_t routed_count;
     struct stat out_st; /* the output as it exists before the build, never packed into itself */
     pyr_writer *writer;
@@ -461,6 +465,11 @@ static int explain(build *b)
         snprintf(line, sizeof line, "distribution %s: %s", d->display, d->reason);
         if (add_note_list(out, line) < 0)
             return ph_error_set(b->err, "out of memory");
+        if (!strncmp(d->reason, "imported by ", 12)) {
+            snprintf(line, sizeof line, "packed %s: %s", d->display, d->reason);
+            if (add_note_list(out, line) < 0)
+                return ph_error_set(b->err, "out of memory");
+        }
     }
     for (size_t i = 0; i < b->units.count; i++) {
         const ph_unit *u = &b->units.items[i];
@@ -565,15 +574,42 @@ static int check_stdlib_identity(ph_error *err)
                               "reinstall pyhost), then build the app again");
 }
 
+static void ph_strlist_clear(ph_strlist *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i]);
+    free(l->items);
+    *l = (ph_strlist){0};
+}
+
+static int collect_stdlib_with(build *b, const ph_strlist *include);
+static int stdlib_reached(build *b, ph_strlist *names);
+
 static int collect_stdlib(build *b)
+{
+    b->stdlib_root = (unsigned)b->m.resources.paths.count;
+    if (b->m.python.stdlib == PH_STDLIB_NONE)
+        return 0;
+    ph_strlist auto_names = {0};
+    const ph_strlist *include = &b->m.python.stdlib_include;
+    if (b->m.python.stdlib == PH_STDLIB_AUTO) {
+        if (stdlib_reached(b, &auto_names) < 0) {
+            ph_strlist_clear(&auto_names);
+            return -1;
+        }
+        include = &auto_names;
+    }
+    int rc = collect_stdlib_with(b, include);
+    ph_strlist_clear(&auto_names);
+    return rc;
+}
+
+static int collect_stdlib_with(build *b, const ph_strlist *include)
 {
     static const char *const skip[] = {"site-packages", "dist-packages", "lib-dynload",
                                        "__pycache__", NULL};
-    b->stdlib_root = (unsigned)b->m.resources.paths.count;
-    if (!b->m.python.stdlib)
-        return 0;
     ph_walk_rules rules = {.root = b->stdlib_root,
-                           .include = &b->m.python.stdlib_include,
+                           .include = include,
                            .exclude = &b->m.python.stdlib_exclude,
                            .skip_dirs = skip,
                            .skip_dev = b->out_st.st_dev,
@@ -610,6 +646,9 @@ static int find_sites(build *b)
 {
     const ph_strlist *set = &b->m.resources.site_packages;
     struct stat st;
+    if (b->sites_found)
+        return 0;
+    b->sites_found = true;
     if (!ph_manifest_line(&b->m, "resources", "site_packages")) {
         for (const char *const *d = default_sites; *d; d++)
             if (stat(*d, &st) == 0 && S_ISDIR(st.st_mode) && add_site(b, *d) < 0)
@@ -659,11 +698,72 @@ static int collect_site(build *b, unsigned site)
     return rc < 0 ? -1 : 0;
 }
 
+/* A distribution the analysis added is one more [resources] distributions item to the
+ * resolver; its reason says where it is imported instead. */
+static int reason_from_analysis(build *b)
+{
+    for (size_t i = 0; i < b->dists.count; i++) {
+        ph_dist *d = &b->dists.items[i];
+        if (strcmp(d->reason, "[resources] distributions"))
+            continue;
+        for (size_t j = 0; j < b->found_dists.count; j++) {
+            if (strcmp(b->found_dists.items[j], d->name))
+                continue;
+            char reason[PATH_MAX + 64];
+            snprintf(reason, sizeof reason, "imported by %s (analysis)", b->found_where.items[j]);
+            char *copy = strdup(reason);
+            if (!copy)
+                return ph_error_set(b->err, "out of memory");
+            free(d->reason);
+            d->reason = copy;
+        }
+    }
+    return 0;
+}
+
+/* A distribution the analysis added that the resolver cannot pack is a warning, never an
+ * error: the manifest did not ask for it. The analysis's names are the last of the list. */
+static int resolve_dists(build *b)
+{
+    ph_strlist *names = &b->m.resources.distributions;
+    size_t found = b->found_dists.count;
+    if (ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err) == 0)
+        return 0;
+    if (!found)
+        return -1;
+    size_t base = names->count - found;
+    char **added = malloc(found * sizeof *added);
+    if (!added)
+        return ph_error_set(b->err, "out of memory");
+    memcpy(added, names->items + base, found * sizeof *added);
+    names->count = base;
+    int rc = ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err); /* the manifest's own */
+    ph_dist_set_free(&b->dists);
+    for (size_t j = 0; j < found; j++) {
+        ph_dist_set trial;
+        ph_error e = {{0}, {0}};
+        names->items[names->count++] = added[j];
+        if (rc < 0 || ph_dist_resolve(&b->m, &b->sites, &trial, &e) == 0) {
+            if (rc == 0)
+                ph_dist_set_free(&trial);
+            continue;
+        }
+        char msg[1600];
+        snprintf(msg, sizeof msg, "%s: imports %s, which cannot be packed: %s",
+                 b->found_where.items[j], added[j], e.message);
+        free(names->items[--names->count]);
+        if (add_note_list(&b->r->warnings, msg) < 0)
+            rc = ph_error_set(b->err, "out of memory");
+    }
+    free(added);
+    return rc < 0 ? -1 : ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err);
+}
+
 static int collect_dists(build *b)
 {
     if (!b->m.resources.distributions.count)
         return 0;
-    if (find_sites(b) < 0 || ph_dist_resolve(&b->m, &b->sites, &b->dists, b->err) < 0)
+    if (find_sites(b) < 0 || resolve_dists(b) < 0 || reason_from_analysis(b) < 0)
         return -1;
     for (unsigned i = 0; i < b->sites.count; i++)
         if (collect_site(b, i) < 0)
@@ -746,6 +846,160 @@ static int collect_wheels(build *b)
         free(r.path);
     }
     ph_input_list_free(&inputs);
+    return rc;
+}
+
+/* ---- Import analysis (build_analysis.c) ------------------------------------------------ */
+
+static bool is_code(pyr_kind kind)
+{
+    return kind == PYR_MODULE || kind == PYR_PACKAGE || kind == PYR_EXTENSION_MODULE;
+}
+
+/* FILE relative to the manifest's directory when it is inside it, as the user wrote paths. */
+static const char *shown_path(const build *b, const char *file)
+{
+    size_t n = strlen(b->m.base_dir);
+    if (n > 1 && !strncmp(file, b->m.base_dir, n) && file[n] == '/')
+        return file + n + 1;
+    return file;
+}
+
+/* Splits a tab-separated line in place into at most `max` fields; returns how many. */
+static int split_tabs(char *line, char **fields, int max)
+{
+    int n = 0;
+    for (char *p = line; n < max;) {
+        fields[n++] = p;
+        if (!(p = strchr(p, '\t')))
+            break;
+        *p++ = '\0';
+    }
+    return n;
+}
+
+static bool manifest_names(const build *b, const char *normalized)
+{
+    const ph_strlist *names = &b->m.resources.distributions;
+    for (size_t i = 0; i < names->count; i++) {
+        char *name = strndup(names->items[i], strcspn(names->items[i], "["));
+        bool same = name && (ph_dist_normalize(name), !strcmp(name, normalized));
+        free(name);
+        if (same)
+            return true;
+    }
+    return false;
+}
+
+/* A distribution the analysis reached and the manifest did not name: resolved with the named
+ * ones (its requirements followed), its reason the import that reached it. */
+static int found_dist(build *b, char **f)
+{
+    char where[PATH_MAX + 32], *normalized = strdup(f[1]);
+    if (!normalized)
+        return ph_error_set(b->err, "out of memory");
+    ph_dist_normalize(normalized);
+    if (manifest_names(b, normalized)) {
+        free(normalized);
+        return 0;
+    }
+    snprintf(where, sizeof where, "%s:%s", f[2][0] ? shown_path(b, f[2]) : "?", f[3]);
+    int rc = add_note_list(&b->found_dists, normalized) < 0 ||
+                     add_note_list(&b->found_where, where) < 0 ||
+                     add_note_list(&b->m.resources.distributions, f[1]) < 0
+                 ? ph_error_set(b->err, "out of memory")
+                 : 0;
+    free(normalized);
+    return rc;
+}
+
+static int analysis_line(build *b, char *line)
+{
+    char *f[5], msg[PATH_MAX + 256];
+    int n = split_tabs(line, f, 5);
+    if (!b->m.resources.analysis)
+        return 0; /* run only for [python] stdlib = auto */
+    if (n == 5 && !strcmp(f[0], "missing")) {
+        bool top = !strcmp(f[4], "top-level");
+        if (!top && !b->o->verbose)
+            return 0;
+        snprintf(msg, sizeof msg, "%s:%s: cannot resolve import %s%s%s%s", shown_path(b, f[1]),
+                 f[2], f[3], top ? "" : " (", top ? "" : f[4], top ? "" : ")");
+        return add_note_list(&b->r->warnings, msg) < 0 ? ph_error_set(b->err, "out of memory") : 0;
+    }
+    if (n == 4 && !strcmp(f[0], "dist"))
+        return found_dist(b, f);
+    return 0;
+}
+
+/* The app's modules, found under [resources] paths, and the directories they were found in. */
+static int app_roots(build *b, ph_strlist *dirs, ph_strlist *modules)
+{
+    const ph_strlist *paths = &b->m.resources.paths;
+    for (size_t i = 0; i < paths->count; i++) {
+        char *dir;
+        if (resolve_dir(b, "paths", paths->items[i], &dir) < 0)
+            return -1;
+        int rc = add_note_list(dirs, dir);
+        free(dir);
+        if (rc < 0)
+            return ph_error_set(b->err, "out of memory");
+    }
+    for (size_t i = 0; i < b->units.count; i++) {
+        const ph_unit *u = &b->units.items[i];
+        if (u->root < b->stdlib_root && is_code(u->kind) && add_note_list(modules, u->name) < 0)
+            return ph_error_set(b->err, "out of memory");
+    }
+    return 0;
+}
+
+/* From the entry and the app's modules: warnings for the app's imports that resolve nowhere,
+ * and the installed distributions they reach added to [resources] distributions. */
+static int analyze_app(build *b)
+{
+    if (!b->m.resources.analysis && b->m.python.stdlib != PH_STDLIB_AUTO)
+        return 0;
+    const ph_entry_point *e = &b->m.app.entry;
+    ph_strlist dirs = {0}, modules = {0}, lines = {0};
+    char *script = NULL;
+    int rc = find_sites(b);
+    if (rc == 0)
+        rc = app_roots(b, &dirs, &modules);
+    if (rc == 0 && e->kind == PH_ENTRY_SCRIPT)
+        rc = ph_manifest_resolve_path(&b->m, e->script, &script, b->err);
+    if (rc == 0)
+        rc =
+            ph_analysis_app(&dirs, &b->sites, script, e->kind == PH_ENTRY_SCRIPT ? NULL : e->module,
+                            &modules, &lines, b->err);
+    b->analyzed = rc == 0;
+    for (size_t i = 0; rc == 0 && i < lines.count; i++)
+        rc = analysis_line(b, lines.items[i]);
+    free(script);
+    ph_strlist_clear(&dirs);
+    ph_strlist_clear(&modules);
+    ph_strlist_clear(&lines);
+    return rc;
+}
+
+/* [python] stdlib = auto: what the analysis reached from everything packed, and the
+ * manifest's stdlib_include patterns (what it cannot see). */
+static int stdlib_reached(build *b, ph_strlist *names)
+{
+    ph_strlist modules = {0};
+    int rc = 0;
+    for (size_t i = 0; rc == 0 && i < b->units.count; i++) {
+        const ph_unit *u = &b->units.items[i];
+        if (u->root > b->stdlib_root && u->root != SCRIPT_ROOT && is_code(u->kind))
+            rc = add_note_list(&modules, u->name) < 0 ? ph_error_set(b->err, "out of memory") : 0;
+    }
+    if (rc == 0 && !b->analyzed)
+        rc = ph_error_set(b->err, "[python] stdlib = auto needs the import analysis");
+    if (rc == 0)
+        rc = ph_analysis_stdlib(&b->sites, &modules, names, b->err);
+    const ph_strlist *extra = &b->m.python.stdlib_include;
+    for (size_t i = 0; rc == 0 && i < extra->count; i++)
+        rc = add_note_list(names, extra->items[i]) < 0 ? ph_error_set(b->err, "out of memory") : 0;
+    ph_strlist_clear(&modules);
     return rc;
 }
 
@@ -894,8 +1148,10 @@ static int check_entry(build *b)
 
 static int collect(build *b)
 {
-    if (find_routed_dirs(b) < 0 || collect_app(b) < 0 || collect_stdlib(b) < 0 ||
-        collect_dists(b) < 0 || collect_wheels(b) < 0)
+    /* The stdlib comes last: with [python] stdlib = auto it is what everything else reaches. */
+    b->stdlib_root = (unsigned)b->m.resources.paths.count;
+    if (find_routed_dirs(b) < 0 || collect_app(b) < 0 || analyze_app(b) < 0 ||
+        collect_dists(b) < 0 || collect_wheels(b) < 0 || collect_stdlib(b) < 0)
         return -1;
     if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
         return -1;
@@ -1115,6 +1371,8 @@ int ph_build(const ph_build_options *options, ph_build_result *result, ph_error 
     ph_unit_list_free(&b.copies);
     free(b.placed);
     ph_dist_set_free(&b.dists);
+    ph_strlist_clear(&b.found_dists);
+    ph_strlist_clear(&b.found_where);
     if (b.wheel_dir)
         ph_remove_tree(b.wheel_dir);
     ph_cleanup_pop(b.wheel_cleanup);
@@ -1137,5 +1395,8 @@ void ph_build_result_free(ph_build_result *r)
     for (size_t i = 0; i < r->explain.count; i++)
         free(r->explain.items[i]);
     free(r->explain.items);
+    for (size_t i = 0; i < r->warnings.count; i++)
+        free(r->warnings.items[i]);
+    free(r->warnings.items);
     *r = (ph_build_result){0};
 }

@@ -22,6 +22,7 @@ static void print_help(void)
            "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
            "  -v, --verbose      list skipped files, shadowed modules and where the time went\n"
            "      --explain      print why each distribution and top-level module is packed\n"
+           "                     (\"packed NAME: imported by FILE:LINE (analysis)\")\n"
            "      --offline      never use the network: wheels given by URL must already be\n"
            "                     in the download cache ('pyhost fetch' puts them there)\n\n"
            "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
@@ -187,6 +188,8 @@ int ph_cmd_build(int argc, char **argv)
     ph_fetch_progress_end();
     clear_progress(&p);
     report_cache(&r);
+    for (size_t i = 0; rc == 0 && i < r.warnings.count; i++)
+        fprintf(stderr, "pyhost: warning: %s\n", r.warnings.items[i]);
     if (rc == 0 && o.verbose)
         report_verbose(&r);
     for (size_t i = 0; rc == 0 && i < r.explain.count; i++)

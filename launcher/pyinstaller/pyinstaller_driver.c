@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "build.h"
 #include "bundle.h"
 #include "ph_build_config.h"
 #include "pyinstaller.h"
@@ -115,6 +116,12 @@ static void run_child(int fd, const char *compat, int argc, char **argv)
     PyConfig_Clear(&c);
     if (PyStatus_Exception(st))
         Py_ExitStatusException(st);
+    /* The import analysis is compiled into pyhost: the compatibility package imports it. */
+    ph_error aerr = {{0}, {0}};
+    if (ph_analysis_load(&aerr) < 0) {
+        fprintf(stderr, "pyinstaller: %s\n", aerr.message);
+        exit(1);
+    }
     exit(Py_RunMain());
 }
 

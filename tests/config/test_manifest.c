@@ -34,7 +34,8 @@ Test(defaults, every_optional_key)
     cr_assert_eq(m.python.dictionary, false);
     cr_assert_eq(m.python.site, false);
     cr_assert_eq(m.python.filesystem_importer, true);
-    cr_assert_eq(m.python.stdlib, true);
+    cr_assert_eq(m.python.stdlib, PH_STDLIB_AUTO);
+    cr_assert(m.resources.analysis);
     cr_assert_eq(m.python.stdlib_include.count, 0);
     const char *excl[] = {"test.*",          "idlelib.*",     "tkinter.test.*",
                           "lib2to3.tests.*", "ensurepip.*",   "distutils.tests.*",
@@ -106,6 +107,20 @@ Test(values, booleans_all_spellings)
         snprintf(extra, sizeof extra, "[python]\nstdlib = %s\n", falsy[i]);
         load_ok(extra, &m);
         cr_assert_not(m.python.stdlib, "'%s' should be false", falsy[i]);
+        ph_manifest_free(&m);
+    }
+}
+
+Test(values, stdlib_policies)
+{
+    const char *words[] = {"auto", "all", "true", "false"};
+    ph_stdlib_policy want[] = {PH_STDLIB_AUTO, PH_STDLIB_ALL, PH_STDLIB_ALL, PH_STDLIB_NONE};
+    for (size_t i = 0; i < 4; i++) {
+        char extra[64];
+        ph_manifest m;
+        snprintf(extra, sizeof extra, "[python]\nstdlib = %s\n", words[i]);
+        load_ok(extra, &m);
+        cr_assert_eq(m.python.stdlib, want[i], "stdlib = %s", words[i]);
         ph_manifest_free(&m);
     }
 }

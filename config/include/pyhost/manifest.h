@@ -21,6 +21,13 @@ typedef struct ph_strlist {
     size_t count;
 } ph_strlist;
 
+/* [python] stdlib: none of it, all of it, or what the import analysis reaches. */
+typedef enum ph_stdlib_policy {
+    PH_STDLIB_NONE = 0, /* false */
+    PH_STDLIB_ALL,      /* all (or true) */
+    PH_STDLIB_AUTO,     /* auto */
+} ph_stdlib_policy;
+
 typedef enum ph_entry_kind {
     PH_ENTRY_FUNCTION, /* "pkg.module:function": import pkg.module, call function() */
     PH_ENTRY_MODULE,   /* "pkg.module": run as __main__, like `python -m pkg.module` */
@@ -91,11 +98,13 @@ typedef struct ph_manifest {
         char *version; /* "3.12", always the embedded Python's when set; NULL when not set */
         ph_source_policy include_source; /* whose .py source is packed (tracebacks, inspect) */
         ph_compress compress;
-        bool dictionary;           /* train a zstd dictionary at pack time */
-        bool site;                 /* import site at start-up */
-        bool filesystem_importer;  /* keep the standard PathFinder after pyhost's finder */
-        bool stdlib;               /* pack the standard library */
-        ph_strlist stdlib_include; /* module patterns; empty: the whole stdlib */
+        bool dictionary;          /* train a zstd dictionary at pack time */
+        bool site;                /* import site at start-up */
+        bool filesystem_importer; /* keep the standard PathFinder after pyhost's finder */
+        ph_stdlib_policy stdlib;  /* which of the standard library is packed */
+        /* module patterns: under 'all', only these (empty: the whole stdlib); under 'auto',
+         * these too (what the analysis cannot see) */
+        ph_strlist stdlib_include;
         ph_strlist stdlib_exclude; /* module patterns removed after stdlib_include */
     } python;
 
@@ -107,6 +116,7 @@ typedef struct ph_manifest {
          * "requests[socks]" (extras inside brackets, separated by commas). */
         ph_strlist distributions;
         ph_strlist site_packages; /* where distributions are searched, in order */
+        bool analysis;            /* follow the app's imports: warnings, distributions it imports */
         /* Wheels to unpack and pack, as written: "dist/x-1.0-py3-none-any.whl" (relative to
          * base_dir) or "https://host/x-1.0-py3-none-any.whl#sha256=HEX" (docs/wheels.md). */
         ph_strlist wheels;

@@ -1,11 +1,14 @@
 """Analysis: what a script imports, found the way PyInstaller finds it (statically).
 
-The stdlib's modulefinder follows imports through the bytecode of every module reached, from
-the scripts and the hidden imports; hook files (hook-MODULE.py in hookspath, in hook directories
-that installed packages announce through the `pyinstaller40` entry-point group) add hidden
-imports, datas and binaries for the modules found, until nothing new appears. Each module found
-is then sorted by where it lives:
-  - the standard library: pyhost packs it from its own Python ([python] stdlib);
+pyhost's own import analysis (the module `pyhost_analysis`, compiled into pyhost and shared
+with `pyhost build`) follows imports through the source of every module reached, from the
+scripts and the hidden imports, resolving them over the scripts' directories, pathex, the
+stdlib and the site directories as the import system would (namespace packages of every kind,
+relative imports). Hook files (hook-MODULE.py in hookspath, in hook directories that installed
+packages announce through the `pyinstaller40` entry-point group) add hidden imports, datas and
+binaries for the modules found and cut imports (excludedimports), until nothing new appears.
+Each module found is then sorted by where it lives:
+  - the standard library: pyhost packs it from its own Python ([python] stdlib_include);
   - an installed distribution: packed by name ([resources] distributions), metadata included;
   - anything else (the app's own modules, pathex): copied into the build's app directory.
 Imports that cannot be resolved go to warn-NAME.txt in PyInstaller's format.
@@ -16,17 +19,15 @@ ModuleNotFoundError, in both, until it is named by --hidden-import. The analysis
 also follows what pyhost itself imports (BASE_IMPORTS), the way PyInstaller analyzes its
 bootstrap modules and always packs its base library.
 """
-import ast
-import dis
 import glob
-import importlib.machinery
+import importlib
 import importlib.metadata
 import logging
-import modulefinder
 import os
 import re
 import sys
 
+import pyhost_analysis as pa
 from PyInstaller._pyhost import state
 
 logger = logging.getLogger('PyInstaller')
@@ -49,111 +50,17 @@ IMPORTANT: Do NOT post this list to the issue-tracker. Use it as a basis for
 
 """
 
-
-# Imported by pyhost's runtime, whatever the script does: the interpreter's codec registry at
-# start-up (encodings, then the locale's codec: every encodings.* module is packed, as
-# PyInstaller does), the printing of an uncaught exception (runtime/entry.c: traceback, which
-# imports linecache), extension module loading (runtime/extension.c: types), resource files
-# (runtime/resources.c: io) and the generated start-up module (os).
-BASE_IMPORTS = ('encodings', 'traceback', 'linecache', 'types', 'io', 'os')
-# What stdlib modules import by a name the bytecode does not show (PyInstaller's hooks for the
-# stdlib do the same): found module -> modules or patterns to pack with it.
-STDLIB_HIDDEN = {
-    'sysconfig': ('_sysconfigdata_*',),  # __import__(f'_sysconfigdata_{abiflags}_{platform}...')
-    'multiprocessing': ('multiprocessing.spawn',),  # the child side pyhost's entry starts
-}
-
-
-# The stdlib's own tests and tools, never packed ([python] stdlib_exclude) and so not followed:
-# multiprocessing.util imports test.support, which imports tkinter, distutils and more.
-STDLIB_SKIPPED = ('test', 'idlelib', 'tkinter.test', 'lib2to3.tests', 'ensurepip',
-                  'distutils.tests', 'unittest.test', 'ctypes.test', 'turtledemo')
-
-
-# Imports of the stdlib that PyInstaller 6's own hooks for the stdlib cut (`excludedimports` of
-# hook-MODULE.py: the import is not followed from MODULE and its submodules, and the module is
-# packed only if something else imports it), for the same reasons: importer -> imports.
-STDLIB_EXCLUDED_IMPORTS = {
-    'heapq': ('doctest',),      # hook-heapq: only its `if __name__ == '__main__':` block
-    'difflib': ('doctest',),    # hook-difflib: only _test(), run as __main__
-    'pickle': ('argparse',),    # hook-pickle: only _main(), run as __main__ (its _test() import
-                                # of doctest stays followed, as in PyInstaller)
-    'multiprocessing.util': ('test',),  # hook-multiprocessing.util: _cleanup_tests()
-    '_osx_support': ('distutils',),     # hook-_osx_support: called only from distutils
-}
-if sys.platform != 'darwin':
-    STDLIB_EXCLUDED_IMPORTS['platform'] = ('plistlib',)  # hook-platform: mac_ver() only
-
-
-def _cut(importer, name):
-    """Whether STDLIB_EXCLUDED_IMPORTS cuts `importer`'s import of `name`."""
-    for hooked, names in STDLIB_EXCLUDED_IMPORTS.items():
-        if importer == hooked or importer.startswith(hooked + '.'):
-            if any(name == x or name.startswith(x + '.') for x in names):
-                return True
-    return False
-
-
-def _main_blocks(co):
-    """Byte ranges of `if __name__ == '__main__':` blocks in a module's code."""
-    ins = list(dis.get_instructions(co))
-    ranges = []
-    for i in range(len(ins) - 3):
-        a, b, c, j = ins[i:i + 4]
-        if (a.opname == 'LOAD_NAME' and a.argval == '__name__' and b.opname == 'LOAD_CONST'
-                and b.argval == '__main__' and c.opname == 'COMPARE_OP' and c.argval == '=='
-                and j.opname.startswith('POP_JUMP') and j.opname.endswith('IF_FALSE')
-                and isinstance(j.argval, int) and j.argval > j.offset):
-            ranges.append((j.offset, j.argval))
-    return ranges
-
-
-class _ModuleFinder(modulefinder.ModuleFinder):
-    """modulefinder, minus the `if __name__ == '__main__':` blocks of imported modules: they
-    run only when the module is the program, never inside the app (heapq's imports doctest,
-    which imports pdb, pydoc, http.server, asyncio...). The scripts' own blocks are followed.
-    Also minus the stdlib imports PyInstaller's hooks cut (STDLIB_EXCLUDED_IMPORTS)."""
-
-    _skip = ()
-
-    def scan_code(self, co, m):
-        outer = self._skip
-        self._skip = _main_blocks(co) if m.__name__ != '__main__' and \
-            co.co_name == '<module>' else ()
-        try:
-            super().scan_code(co, m)
-        finally:
-            self._skip = outer
-
-    def _safe_import_hook(self, name, caller, fromlist, level=-1):
-        if caller is not None and level in (0, -1) and _cut(caller.__name__, name):
-            return
-        super()._safe_import_hook(name, caller, fromlist, level)
-
-    def scan_opcodes(self, co):
-        if not self._skip:
-            yield from super().scan_opcodes(co)
-            return
-        for name in dis._find_store_names(co):  # as modulefinder does, minus skipped imports
-            yield 'store', (name,)
-        import_name, consts, skip = dis.opmap['IMPORT_NAME'], co.co_consts, self._skip
-        opargs = [(op, arg) for off, op, arg in dis._unpack_opargs(co.co_code)
-                  if op != dis.EXTENDED_ARG and not any(lo <= off < hi for lo, hi in skip)]
-        for i, (op, oparg) in enumerate(opargs):
-            if (op == import_name and i >= 2 and opargs[i - 1][0] in dis.hasconst
-                    and opargs[i - 2][0] in dis.hasconst):
-                level = dis._get_const_value(opargs[i - 2][0], opargs[i - 2][1], consts)
-                fromlist = dis._get_const_value(opargs[i - 1][0], opargs[i - 1][1], consts)
-                if level == 0:
-                    yield 'absolute_import', (fromlist, co.co_names[oparg])
-                else:
-                    yield 'relative_import', (level, fromlist, co.co_names[oparg])
+# The tables live with the analysis, shared with `pyhost build`'s [python] stdlib = auto.
+BASE_IMPORTS = pa.BASE_IMPORTS
+STDLIB_HIDDEN = pa.STDLIB_HIDDEN
+STDLIB_SKIPPED = pa.STDLIB_SKIPPED
+STDLIB_EXCLUDED_IMPORTS = pa.STDLIB_EXCLUDED_IMPORTS
 
 
 def _stdlib_dirs():
     stdlib = os.environ.get('PYHOST_PYI_STDLIB') or os.path.dirname(os.__file__)
     dirs = [stdlib]
-    dirs += [p for p in sys.path if p.endswith('lib-dynload')]
+    dirs += [p for p in sys.path if p.endswith('lib-dynload') and p not in dirs]
     return [os.path.realpath(d) for d in dirs]
 
 
@@ -241,40 +148,6 @@ class _HookAPI:
         self.imports.append(real)
 
 
-def _import_kind(tree, name):
-    """'top-level', or what PyInstaller writes for imports inside functions/ifs/trys."""
-    kinds = set()
-    found = False
-
-    def visit(node, flags):
-        nonlocal found
-        if isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ''] + ['%s.%s' % (node.module, a.name) for a in node.names]
-            if any(n == name or n.startswith(name + '.') or name.startswith(n + '.') and
-                   isinstance(node, ast.ImportFrom) for n in names if n):
-                found = True
-                kinds.update(flags)
-        new = set(flags)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-            new.add('delayed')
-        elif isinstance(node, ast.If):
-            new.add('conditional')
-        elif isinstance(node, (ast.Try, getattr(ast, 'TryStar', ast.Try))):
-            for child in node.body:
-                visit(child, new | {'optional'})
-            for child in node.handlers + node.orelse + node.finalbody:
-                visit(child, new)
-            return
-        for child in ast.iter_child_nodes(node):
-            visit(child, new)
-
-    visit(tree, frozenset())
-    if not found or not kinds:
-        return 'top-level'
-    return ', '.join(k for k in ('delayed', 'conditional', 'optional') if k in kinds)
-
-
 class Analysis:
     """Analysis(scripts, pathex, binaries, datas, hiddenimports, hookspath, hooksconfig,
     runtime_hooks, excludes, noarchive, optimize) -> .scripts .pure .binaries .datas"""
@@ -312,77 +185,93 @@ class Analysis:
 
     # ---- finding modules ---------------------------------------------------------------
 
+    def _app_path(self):
+        return list(dict.fromkeys([os.path.dirname(s) for s in self.script_paths] +
+                                  self.pathex))
+
     def _search_path(self):
-        compat = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        dirs = [os.path.dirname(s) for s in self.script_paths] + self.pathex
-        return list(dict.fromkeys(dirs + [p for p in sys.path if p != compat]))
+        """Where hooks look (collect_submodules, collect_data_files): the analysis path."""
+        return self._app_path() + _stdlib_dirs() + site_dirs()
 
     def _hook_dirs(self):
         return self.hookspath + entry_point_hook_dirs()
 
-    def _run_hook(self, path, name, mf):
+    def _run_hook(self, path, name):
+        """Runs a hook once, with the analysis path first on sys.path (as PyInstaller runs
+        hooks in an interpreter whose sys.path has pathex): (hidden imports, excluded)."""
+        if name in self._hook_results:
+            return self._hook_results[name]
         logger.info('Processing hook %s', os.path.basename(path))
         ns = {'__name__': 'PyInstaller.hooks.' + os.path.basename(path)[:-3], '__file__': path}
-        with open(path, 'rb') as f:
-            exec(compile(f.read(), path, 'exec'), ns)
-        api = _HookAPI(name, self)
-        if callable(ns.get('hook')):
-            ns['hook'](api)
+        saved = list(sys.path)
+        sys.path[:0] = [p for p in self._app_path() if p not in sys.path]
+        importlib.invalidate_caches()
+        try:
+            with open(path, 'rb') as f:
+                exec(compile(f.read(), path, 'exec'), ns)
+            api = _HookAPI(name, self)
+            if callable(ns.get('hook')):
+                ns['hook'](api)
+        finally:
+            sys.path[:] = saved
         base = os.path.dirname(path)
         self.datas += expand_files(list(ns.get('datas', [])) + api.datas, base, 'DATA')
         self.binaries += expand_files(list(ns.get('binaries', [])) + api.binaries, base, 'BINARY')
-        self.hook_excludes.update(ns.get('excludedimports', []))
-        return list(ns.get('hiddenimports', [])) + api.imports
+        result = (list(ns.get('hiddenimports', [])) + api.imports,
+                  list(ns.get('excludedimports', [])))
+        self._hook_results[name] = result
+        return result
 
-    def _import(self, mf, name, hidden):
+    def _new_analysis(self, excluded_imports):
+        a = pa.Analysis(self._app_path(), site_dirs(), _stdlib_dirs(),
+                        excludes=self.excludes, excluded_imports=excluded_imports)
+        logger.info('Analyzing base library')
+        for name in BASE_IMPORTS:
+            a.add_module(name)
+        enc = a.modules.get('encodings')
+        for d in (enc.paths or ()) if enc is not None else ():
+            for f in sorted(glob.glob(os.path.join(d, '*.py'))):
+                if os.path.basename(f) != '__init__.py':
+                    a.add_module('encodings.' + os.path.basename(f)[:-3])
+        for i, script in enumerate(self.script_paths + self.runtime_hooks):
+            a.add_script(script, '__main__' if i == 0 else '__main__%d' % i)
+        return a
+
+    def _import(self, a, name, hidden):
         if name in self.excludes:
             return
-        try:
-            mf.import_hook(name)
-        except (ImportError, SyntaxError) as e:
-            if hidden:
-                logger.error("Hidden import '%s' not found", name)
-            else:
-                logger.warning('%s: %s', name, e)
-
-    def _quiet_import(self, mf, name):
-        if not self._excluded(name):
-            try:
-                mf.import_hook(name)
-            except (ImportError, SyntaxError):
-                pass
-
-    def _base_imports(self, mf):
-        logger.info('Analyzing base library')
-        encodings = os.path.join(_stdlib_dirs()[0], 'encodings')
-        subs = sorted(os.path.basename(p)[:-3] for p in glob.glob(os.path.join(encodings, '*.py')))
-        for name in list(BASE_IMPORTS) + ['encodings.' + s for s in subs if s != '__init__']:
-            self._quiet_import(mf, name)
+        if a.add_module(name) is None and hidden:
+            logger.error("Hidden import '%s' not found", name)
 
     def _analyze(self):
         logger.info('Analyzing %s', ', '.join(self.script_paths))
-        mf = _ModuleFinder(self._search_path(),
-                           excludes=list(self.excludes) + list(STDLIB_SKIPPED))
-        self._base_imports(mf)
-        for script in self.script_paths + self.runtime_hooks:
-            mf.run_script(script)
-        for name in self.hiddenimports:
-            self._import(mf, name, True)
         hooks = {}
         for d in reversed(self._hook_dirs()):  # earlier directories win
             for path in glob.glob(os.path.join(d, 'hook-*.py')):
                 hooks[os.path.basename(path)[5:-3]] = path
-        done = set()
-        while True:
-            todo = sorted(n for n in mf.modules if n in hooks and n not in done)
-            if not todo:
+        self._hook_results = {}
+        excluded_imports = {}
+        while True:  # again from the start when a hook cuts imports (excludedimports)
+            a = self._new_analysis(excluded_imports)
+            for name in self.hiddenimports:
+                self._import(a, name, True)
+            done, cut = set(), False
+            while True:
+                todo = sorted(n for n in a.modules if n in hooks and n not in done)
+                if not todo:
+                    break
+                for name in todo:
+                    done.add(name)
+                    hidden, excluded = self._run_hook(hooks[name], name)
+                    if excluded and not set(excluded) <= set(excluded_imports.get(name, ())):
+                        excluded_imports[name] = tuple(excluded)
+                        cut = True
+                    for h in hidden:
+                        self._import(a, h, True)
+            if not cut:
                 break
-            for name in todo:
-                done.add(name)
-                for hidden in self._run_hook(hooks[name], name, mf):
-                    self._import(mf, hidden, True)
-        self.mf = mf
-        self._classify(mf)
+        self.mf = a
+        self._classify(a)
 
     # ---- the standard library packed -----------------------------------------------------
 
@@ -390,22 +279,9 @@ class Analysis:
         """The stdlib modules found, as [python] stdlib_include patterns (exact names, plus
         STDLIB_HIDDEN's); `extra` are imports to follow first (the start-up module's)."""
         for name in extra:
-            self._quiet_import(self.mf, name)
-        tried = set()
-        while True:  # STDLIB_HIDDEN's modules may reach more of its keys
-            more = [h for n, hs in STDLIB_HIDDEN.items() if n in self.mf.modules for h in hs
-                    if '*' not in h and h not in self.mf.modules and h not in tried]
-            if not more:
-                break
-            for name in more:
-                tried.add(name)
-                self._quiet_import(self.mf, name)
-        stdlib = _stdlib_dirs()
-        names = set()
-        for name, m in self.mf.modules.items():
-            path = getattr(m, '__file__', None)
-            if path and name != '__main__' and not self._excluded(name) and _under(path, stdlib):
-                names.add(name)
+            if not self._excluded(name):
+                self.mf.add_module(name)
+        names = {n for n in self.mf.stdlib_modules() if not self._excluded(n)}
         for name, hidden in STDLIB_HIDDEN.items():
             if name in names:
                 names.update(h for h in hidden if '*' in h)
@@ -417,82 +293,55 @@ class Analysis:
         return any(name == x or name.startswith(x + '.')
                    for x in list(self.excludes) + list(self.hook_excludes))
 
-    def _classify(self, mf):
-        stdlib = _stdlib_dirs()
-        sites = [os.path.realpath(d) for d in site_dirs()]
-        search = [os.path.realpath(d) for d in self._search_path()]
-        dists = importlib.metadata.packages_distributions()
+    def _classify(self, a):
         self.pure = []
-        tops = {}
-        for name, m in sorted(mf.modules.items()):
-            path = getattr(m, '__file__', None)
-            if name == '__main__' or not path or self._excluded(name):
+        for name, m in sorted(a.modules.items()):
+            if name.startswith('__main__') or self._excluded(name) or m.kind == 'builtin':
                 continue
-            self.pure.append((name, path, 'PYMODULE'))
+            if m.path:
+                self.pure.append((name, m.path, 'PYMODULE'))
             top = name.split('.')[0]
-            if top in tops or _under(path, stdlib):
+            if m.origin == 'stdlib':
                 continue
-            tops[top] = path
-            site = _under(path, sites)
-            names = dists.get(top) if site else None
-            if names:
-                for dist in names:
-                    if dist not in self.distributions:
-                        self.distributions.append(dist)
+            if m.origin.startswith('dist:'):
+                dist = m.origin[5:]
+                if dist not in self.distributions:
+                    self.distributions.append(dist)
                 continue
-            self.app_tops[top] = self._top_source(top, path, m, search)
+            if top not in self.app_tops:
+                self.app_tops[top] = self._top_sources(a, top)
         for name, path, _ in self.datas:
             if name.endswith(('.dist-info/METADATA', '.egg-info/PKG-INFO')):
                 meta = name.split('/')[0]  # Pygments-2.14.0.egg-info, foo_bar-1.0.dist-info
                 dist = re.match(r'(.+?)(-\d.*)?\.(dist|egg)-info$', meta).group(1)
                 if dist not in self.distributions:
                     self.distributions.append(dist)
-        missing, _maybe = mf.any_missing_maybe()
-        for name in missing:
-            callers = [c for c in mf.badmodules.get(name, {}) if c != '-']
-            if callers and not self._excluded(name):
-                self.missing[name] = callers
-        for name in self.excludes:
-            callers = [c for c in mf.badmodules.get(name, {}) if c != '-']
-            if callers:
-                self.excluded_seen[name] = callers
+        for x in a.unresolved():
+            if x.importer and not self._excluded(x.name):
+                callers = self.missing.setdefault(x.name, {})
+                callers[x.importer] = callers.get(x.importer, x.flags) & x.flags
+        for name, callers in a.excluded_seen.items():
+            self.excluded_seen[name] = dict(callers)
 
     @staticmethod
-    def _top_source(top, path, module, search):
-        """The file or package directory that provides top-level `top`."""
-        if getattr(module, '__path__', None) and module.__name__ == top:
-            return os.path.dirname(path)
-        if '.' not in module.__name__:
-            return path
-        for d in search:
-            candidate = os.path.join(d, top)
-            if os.path.isdir(candidate):
-                return candidate
-        return path
+    def _top_sources(a, top):
+        """The files or package directories that provide top-level `top` (every portion of
+        a namespace package, which copying into one directory merges)."""
+        m = a.modules[top]
+        if m.paths is not None:
+            return list(m.paths)
+        return [m.path]
 
     # ---- warn-NAME.txt -------------------------------------------------------------------
 
-    def _kinds(self, caller, name, trees):
-        m = self.mf.modules.get(caller)
-        path = getattr(m, '__file__', None)
-        if not path or not path.endswith('.py'):
-            return 'top-level'
-        if path not in trees:
-            try:
-                with open(path, 'rb') as f:
-                    trees[path] = ast.parse(f.read())
-            except (OSError, SyntaxError, ValueError):
-                trees[path] = None
-        return _import_kind(trees[path], name) if trees[path] else 'top-level'
-
     def _write_warnings(self):
         conf = state.CONF
-        trees = {}
         lines = []
         for label, table in (('missing', self.missing), ('excluded', self.excluded_seen)):
             for name in sorted(table):
-                who = ', '.join('%s (%s)' % (c, self._kinds(c, name, trees))
-                                for c in sorted(table[name]))
+                who = ', '.join('%s (%s)' % ('__main__' if c.startswith('__main__') else c,
+                                             pa.kind_name(f))
+                                for c, f in sorted(table[name].items()))
                 shown = repr(name) if '.' in name else name
                 lines.append('%s module named %s - imported by %s\n' % (label, shown, who))
         path = os.path.join(conf['workpath'], 'warn-%s.txt' % conf['specnm'])

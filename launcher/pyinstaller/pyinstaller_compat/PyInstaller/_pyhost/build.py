@@ -96,8 +96,9 @@ def _copy_top(src, dest_dir):
 def _stage_app(t, app):
     analyses = state.ANALYSES
     for a in analyses:
-        for top, src in sorted(a.app_tops.items()):
-            _copy_top(src, app)
+        for top, srcs in sorted(a.app_tops.items()):
+            for src in srcs:  # every portion of a namespace package, merged
+                _copy_top(src, app)
     scripts, rthooks = [], []
     # Scripts live in a package of their own, as PyInstaller keeps them out of the PYZ: a script
     # named like a module (httpie's `http`) must not shadow it for the app's own imports.
@@ -156,13 +157,17 @@ def _manifest(t):
              # costs the same, so start-up does not change
              'compress = zstd:19', 'dictionary = true',
              # only what the analysis found, as PyInstaller packs: one module per line
+             'stdlib = all',
              'stdlib_include = %s' % ',\n    '.join(_stdlib_include(t)),
              'stdlib_exclude = %s%s' % (STDLIB_EXCLUDE, ',\n    ' + patterns if patterns else ''),
              '', '[resources]', 'paths = app',
              # PyInstaller's own layout puts datas and binaries on disk (the contents
              # directory, sys._MEIPASS) and roots module paths there: pyhost's placement
              # would root them in lib/ instead, away from those files
-             'placement = memory']
+             'placement = memory',
+             # the analysis ran here, with the hooks and excludes; pyhost build must not
+             # add back what they cut
+             'analysis = false']
     if dists:
         lines.append('distributions = %s' % ',\n    '.join(dists))
     if patterns:
