@@ -1,1 +1,2 @@
-__import__("pkg_resources").declare_namespace(__name__)
+import pkg_resources
+pkg_resources.declare_namespace(__name__)
