@@ -1,0 +1,4 @@
+try:
+    from . import heavy
+except ImportError:
+    heavy = None

@@ -1,0 +1,2 @@
+from .. import sib
+VALUE = "deep+" + sib.S

@@ -1,0 +1,3 @@
+from pyiprobe import header
+header()
+raise ValueError('boom')
