@@ -48,3 +48,21 @@ const char *pyr_compression_name(pyr_compression c)
     }
     return "?";
 }
+
+/* Here, not in the writer: the finder checks it too, and the stub must not link the writer
+ * (and zstd's compressor with it) for one function. */
+bool pyr_safe_relative_path(const void *path, size_t n)
+{
+    const uint8_t *p = path;
+    if (n == 0 || p[0] == '/' || memchr(p, '\0', n))
+        return false;
+    for (size_t i = 0; i < n;) {
+        size_t j = i;
+        while (j < n && p[j] != '/')
+            j++;
+        if (j - i == 2 && p[i] == '.' && p[i + 1] == '.')
+            return false;
+        i = j + 1;
+    }
+    return true;
+}

@@ -187,22 +187,6 @@ int pyr_writer_add_entry(pyr_writer *w, const char *name, pyr_kind kind, ph_erro
     return find_or_add(w, name, kind, &e, err);
 }
 
-bool pyr_safe_relative_path(const void *path, size_t n)
-{
-    const uint8_t *p = path;
-    if (n == 0 || p[0] == '/' || memchr(p, '\0', n))
-        return false;
-    for (size_t i = 0; i < n;) {
-        size_t j = i;
-        while (j < n && p[j] != '/')
-            j++;
-        if (j - i == 2 && p[i] == '.' && p[i + 1] == '.')
-            return false;
-        i = j + 1;
-    }
-    return true;
-}
-
 int pyr_writer_add_blob(pyr_writer *w, const char *name, pyr_kind kind, pyr_slot slot,
                         const void *data, size_t size, pyr_location location, unsigned flags,
                         ph_error *err)

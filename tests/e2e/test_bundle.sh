@@ -187,10 +187,12 @@ $WORK/elsewhere" "$OUT"
 
 # Everything in memory: the run opens nothing for writing, creates or removes nothing, and
 # writes only to stdout and stderr.
+# With the plain runtime (compress_runtime = false), a single file that never writes anything.
 test_single_file_writes_nothing() {
     fresh
     command -v strace >/dev/null || { fail "strace is not installed"; return; }
     copy_example hello
+    printf '\n[bundle]\ncompress_runtime = false\n' >>"$WORK/hello/pyhost.ini"
     bundle_app "$WORK/hello" "$WORK/dist" || return
     local log="$WORK/strace.log"
     run_capture sh -c 'cd / && exec strace -f -e trace=%file,write -o "$1" "$2" Ada' \
@@ -211,9 +213,10 @@ test_single_file_writes_nothing() {
 test_compressed_runtime() {
     fresh
     make_probe
-    bundle_app "$WORK/probe" "$WORK/plain" || return
-    printf '\n[bundle]\ncompress_runtime = true\n' >>"$WORK/probe/pyhost.ini"
-    bundle_app "$WORK/probe" "$WORK/dist" || return
+    cp "$WORK/probe/pyhost.ini" "$WORK/probe/plain.ini"
+    printf '\n[bundle]\ncompress_runtime = false\n' >>"$WORK/probe/plain.ini"
+    bundle_app "$WORK/probe" "$WORK/plain" -c "$WORK/probe/plain.ini" || return
+    bundle_app "$WORK/probe" "$WORK/dist" || return # compress_runtime is the default
     local exe="$WORK/dist/probe/probe" dir="$WORK/dist/probe" cache="$WORK/cache"
     local plain_size size
     plain_size=$(stat -c %s "$WORK/plain/probe/probe")
@@ -293,9 +296,12 @@ expect_clean_failure() {
     expect_contains "$1: hint" "$(printf '%s\n' "$ERR" | tail -n 1)" "hint: "
 }
 
+# The plain runtime's own reader (the compressed one's loader is tested in
+# test_compressed_runtime).
 test_damaged_bundles_fail_cleanly() {
     fresh
     copy_example hello
+    printf '\n[bundle]\ncompress_runtime = false\n' >>"$WORK/hello/pyhost.ini"
     bundle_app "$WORK/hello" "$WORK/dist" || return
     local exe="$WORK/dist/hello/hello" b="$WORK/bad"
     mkdir -p "$b"
