@@ -2,6 +2,10 @@
  * plus the optional loader protocols real packages use: get_code, get_source, get_data,
  * get_filename, is_package, iter_modules, get_resource_reader, find_distributions). */
 #include "finder.h"
+#include "pyhost/fsutil.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <marshal.h>
 #include <string.h>
@@ -608,4 +612,70 @@ PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_
         return NULL;
     }
     return f;
+}
+
+/* ---- io.open for the C traceback printer ------------------------------------------------ */
+
+/* CPython 3.11's C traceback printer (sys.__excepthook__, threading's excepthook, a traceback
+ * printed by PyErr_Display) reads a frame's source line with io.open(filename, "rb"), not
+ * through linecache and the module's loader, so frames of modules served from the .pyr showed
+ * no source line. io.open (the module attribute it looks up; builtins.open is untouched) is
+ * wrapped: a binary read of a path under the app root that does not exist on disk reads what
+ * the finder serves at that path, the packed source or data file, through a memfd (the printer
+ * needs a descriptor to find the encoding cookie), as if the file were there. */
+static PyObject *io_open_packed(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    PyObject *open = PyTuple_GET_ITEM(self, 0);
+    PhFinder *f = (PhFinder *)PyTuple_GET_ITEM(self, 1);
+    PyObject *file = PyObject_Call(open, args, kwargs);
+    if (file || kwargs || PyTuple_GET_SIZE(args) != 2 ||
+        !PyErr_ExceptionMatches(PyExc_FileNotFoundError))
+        return file;
+    PyObject *path = PyTuple_GET_ITEM(args, 0), *mode = PyTuple_GET_ITEM(args, 1);
+    if (!PyUnicode_Check(path) || !PyUnicode_Check(mode) ||
+        PyUnicode_CompareWithASCIIString(mode, "rb") != 0)
+        return NULL;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *rel = ph_finder_relative(f, path);
+    PyObject *data = rel ? ph_finder_read_path(f, rel) : NULL;
+    Py_XDECREF(rel);
+    /* A real descriptor, not a BytesIO: the printer reads the encoding cookie through it. */
+    int fd = data ? memfd_create("pyhost-source", MFD_CLOEXEC) : -1;
+    PyObject *opened = NULL;
+    if (fd >= 0 && ph_write_all(fd, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data)) == 0 &&
+        lseek(fd, 0, SEEK_SET) == 0) {
+        opened = PyObject_CallFunction(open, "is", fd, "rb");
+        if (opened)
+            fd = -1; /* the file object owns it now */
+    }
+    if (fd >= 0)
+        close(fd);
+    Py_XDECREF(data);
+    if (opened) {
+        Py_XDECREF(type);
+        Py_XDECREF(value);
+        Py_XDECREF(tb);
+        return opened;
+    }
+    PyErr_Clear();
+    PyErr_Restore(type, value, tb);
+    return NULL;
+}
+
+static PyMethodDef io_open_def = {"open", (PyCFunction)(void (*)(void))io_open_packed,
+                                  METH_VARARGS | METH_KEYWORDS, NULL};
+
+int ph_finder_serve_io_open(PhFinder *f)
+{
+    PyObject *io = PyImport_ImportModule("io");
+    PyObject *open = io ? PyObject_GetAttrString(io, "open") : NULL;
+    PyObject *self = open ? PyTuple_Pack(2, open, (PyObject *)f) : NULL;
+    PyObject *wrapper = self ? PyCFunction_New(&io_open_def, self) : NULL;
+    int rc = wrapper ? PyObject_SetAttrString(io, "open", wrapper) : -1;
+    Py_XDECREF(wrapper);
+    Py_XDECREF(self);
+    Py_XDECREF(open);
+    Py_XDECREF(io);
+    return rc;
 }

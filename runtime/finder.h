@@ -46,6 +46,8 @@ PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index);
  * plain file (filesystem-relative ones read from disk), or a module's source ("pkg/m.py").
  * NULL with no exception when nothing is packed there. */
 PyObject *ph_finder_read_path(PhFinder *f, PyObject *rel);
+/* Wraps io.open so that the C traceback printer reads packed sources (finder.c says why). */
+int ph_finder_serve_io_open(PhFinder *f);
 /* Lists the direct children (modules) of the package prefix ("" or "pkg.") into a list of
  * (name, ispkg) tuples with names prefixed by `prefix_out`; namespace packages only when
  * `namespaces` (pkgutil does not list them, a directory listing does). */

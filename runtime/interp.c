@@ -164,6 +164,8 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
         return status_error(s, "initializing Python (main phase)", err);
     }
     int rc = finish_import_system(finder, ic->filesystem_importer);
+    if (rc == 0)
+        rc = ph_finder_serve_io_open((PhFinder *)finder);
     Py_DECREF(finder);
     if (rc < 0) {
         python_error("installing the pyhost path hook", err);

@@ -85,6 +85,38 @@ test_a_changed_stdlib_is_refused() {
     build_app "$WORK/hello"
 }
 
+# CPython's C traceback printer (sys.__excepthook__, threading's excepthook) reads source lines
+# from disk by path: for packed modules it must show them as python does.
+test_c_printed_tracebacks_show_source_lines() {
+    mkdir -p "$WORK/ct"
+    cat >"$WORK/ct/ct.py" <<'PY'
+import sys, threading
+def boom():
+    return 1 / 0
+def main():
+    try:
+        boom()
+    except ZeroDivisionError:
+        sys.__excepthook__(*sys.exc_info())
+    t = threading.Thread(target=boom, name="worker")
+    t.start()
+    t.join()
+if __name__ == "__main__":
+    main()
+PY
+    make_app "$WORK/ct" ct ct:main
+    build_app "$WORK/ct" || return
+    local expected got
+    expected=$(cd / && "$PYTHON" -I "$WORK/ct/ct.py" 2>&1 | grep -v -e '^  File ' -e '^    main()$' -e '^    ~*^*$' | sed '/^Traceback/,$!d')
+    run_capture "$PYHOST" run "$WORK/ct/ct.pyr"
+    got=$(printf '%s\n' "$ERR" | grep -v '^  File ')
+    expect_contains "source line of the raise" "$ERR" "    return 1 / 0"
+    expect_contains "the caret line" "$ERR" "           ~~^~~"
+    expect_eq "the thread's traceback shows threading's source lines too" 2 \
+        "$(grep -c -e '^    self.run()$' -e '^    self._target(\*self._args, \*\*self._kwargs)$' <<<"$ERR")"
+    expect_eq "as python prints them, paths aside" "$expected" "$got"
+}
+
 test_script_entry() {
     mkdir -p "$WORK/s/tools"
     printf 'import sys\nprint("script", __name__, sys.argv[1:])\n' >"$WORK/s/tools/run_app.py"
