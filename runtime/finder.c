@@ -619,14 +619,26 @@ PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_
 /* CPython 3.11's C traceback printer (sys.__excepthook__, threading's excepthook, a traceback
  * printed by PyErr_Display) reads a frame's source line with io.open(filename, "rb"), not
  * through linecache and the module's loader, so frames of modules served from the .pyr showed
- * no source line. io.open (the module attribute it looks up; builtins.open is untouched) is
- * wrapped: a binary read of a path under the app root that does not exist on disk reads what
- * the finder serves at that path, the packed source or data file, through a memfd (the printer
- * needs a descriptor to find the encoding cookie), as if the file were there. */
+ * no source line. io.open (the module attribute it looks up, and builtins.open, which is the
+ * same object) is wrapped: a binary read of a path under the app root that does not exist on disk
+ * reads what the finder serves at that path, the packed source or data file, through a memfd (the
+ * printer needs a descriptor to find the encoding cookie), as if the file were there. */
+static PyObject *io_open_or_packed(PyObject *open, PhFinder *f, PyObject *args, PyObject *kwargs);
+
+/* SELF is a module holding the original open and the finder: a builtin function whose
+ * __self__ is a module pickles by name (io.open), as the original does. */
 static PyObject *io_open_packed(PyObject *self, PyObject *args, PyObject *kwargs)
 {
-    PyObject *open = PyTuple_GET_ITEM(self, 0);
-    PhFinder *f = (PhFinder *)PyTuple_GET_ITEM(self, 1);
+    PyObject *open = PyObject_GetAttrString(self, "open"); /* the original */
+    PyObject *finder = open ? PyObject_GetAttrString(self, "finder") : NULL;
+    PyObject *file = finder ? io_open_or_packed(open, (PhFinder *)finder, args, kwargs) : NULL;
+    Py_XDECREF(finder);
+    Py_XDECREF(open);
+    return file;
+}
+
+static PyObject *io_open_or_packed(PyObject *open, PhFinder *f, PyObject *args, PyObject *kwargs)
+{
     PyObject *file = PyObject_Call(open, args, kwargs);
     if (file || kwargs || PyTuple_GET_SIZE(args) != 2 ||
         !PyErr_ExceptionMatches(PyExc_FileNotFoundError))
@@ -670,9 +682,20 @@ int ph_finder_serve_io_open(PhFinder *f)
 {
     PyObject *io = PyImport_ImportModule("io");
     PyObject *open = io ? PyObject_GetAttrString(io, "open") : NULL;
-    PyObject *self = open ? PyTuple_Pack(2, open, (PyObject *)f) : NULL;
-    PyObject *wrapper = self ? PyCFunction_New(&io_open_def, self) : NULL;
-    int rc = wrapper ? PyObject_SetAttrString(io, "open", wrapper) : -1;
+    PyObject *self = open ? PyModule_New("pyhost.io_open") : NULL;
+    PyObject *module = self ? PyUnicode_FromString("io") : NULL;
+    PyObject *wrapper = module && PyObject_SetAttrString(self, "open", open) == 0 &&
+                                PyObject_SetAttrString(self, "finder", (PyObject *)f) == 0
+                            ? PyCFunction_NewEx(&io_open_def, self, module)
+                            : NULL;
+    Py_XDECREF(module);
+    /* builtins.open is io.open under python: they stay one object, or pickle refuses both */
+    PyObject *builtins = wrapper ? PyImport_ImportModule("builtins") : NULL;
+    int rc = builtins && PyObject_SetAttrString(io, "open", wrapper) == 0 &&
+                     PyObject_SetAttrString(builtins, "open", wrapper) == 0
+                 ? 0
+                 : -1;
+    Py_XDECREF(builtins);
     Py_XDECREF(wrapper);
     Py_XDECREF(self);
     Py_XDECREF(open);
