@@ -259,6 +259,19 @@ static int parse_script_entry(const char *value, ph_entry_point *e, char *why, s
         snprintf(why, why_size, "'%s': the script path must be relative to the manifest", value);
         return -1;
     }
+    const char *colon = strrchr(value, ':');
+    if (colon && colon > value + 1) { /* "src/x.py:main": a path and a function in one */
+        const char *slash = colon;
+        while (slash > value && slash[-1] != '/' && slash[-1] != '\\')
+            slash--;
+        int stem = (int)strcspn(slash, ".:");
+        snprintf(why, why_size,
+                 "'%s' is a script path and a function at once: write module:function "
+                 "('%.*s:%s', its directory in [resources] paths) or a script path ('%.*s'), "
+                 "not both",
+                 value, stem, slash, colon + 1, (int)(colon - value), value);
+        return -1;
+    }
     e->kind = PH_ENTRY_SCRIPT;
     return dup_into(&e->script, value, why, why_size);
 }

@@ -1,8 +1,10 @@
 /* The one reporter: every error reaches the user through these two, so every message has the
  * same shape ("pyhost: error: ..." then "hint: ..."). The commands and the installer drivers
  * print through them; library code only fills a ph_error. */
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "report.h"
 
@@ -23,4 +25,13 @@ int ph_usage_error(const char *command, const char *fmt, ...)
     fprintf(stderr, "\nhint: see 'pyhost %s --help'\n", command);
     va_end(ap);
     return 2;
+}
+
+void ph_report_interrupted(int sig)
+{
+    /* async-signal-safe: write(2) and _exit(2) only; "\n" first ends a progress line */
+    static const char msg[] = "\npyhost: interrupted\n";
+    ssize_t w = write(STDERR_FILENO, msg, sizeof msg - 1);
+    (void)w;
+    _exit(sig == SIGINT ? 130 : 128 + sig);
 }

@@ -11,4 +11,8 @@ int ph_report(const ph_error *err);
  * Returns 2. */
 int ph_usage_error(const char *command, const char *fmt, ...) PH_PRINTF(2, 3);
 
+/* From a signal handler: prints "pyhost: interrupted" and exits with 128 + sig (130 for Ctrl-C),
+ * as a shell reports a command killed by the signal. Async-signal-safe; does not return. */
+_Noreturn void ph_report_interrupted(int sig);
+
 #endif
