@@ -129,7 +129,7 @@ int ph_inst_parse_args(const char *command, const char *help, int argc, char **a
         return ph_usage_error(command, "unexpected argument '%s'", arg);
     }
     if (!a->manifest)
-        a->manifest = "pyhost.ini";
+        a->manifest = ph_arg_manifest(NULL);
     if (!a->output)
         a->output = "dist";
     return 0;

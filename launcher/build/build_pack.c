@@ -839,6 +839,9 @@ static int pack_unit(build *b, const ph_unit *u)
 /* The runtime reads the manifest back from the .pyr; stored so it can be read in place. */
 static int pack_manifest(build *b)
 {
+    if (b->m.text) /* made from a pyproject.toml: the INI text it became */
+        return pyr_writer_add_blob(b->writer, MANIFEST_ENTRY, PYR_PLAIN_FILE, PYR_DATA, b->m.text,
+                                   strlen(b->m.text), PYR_IN_MEMORY, PYR_NO_COMPRESS, b->err);
     ph_unit u = {.path = b->m.path};
     return pack_file(b, &u, MANIFEST_ENTRY, PYR_PLAIN_FILE, PYR_NO_COMPRESS);
 }

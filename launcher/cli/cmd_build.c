@@ -176,6 +176,9 @@ int ph_cmd_build(int argc, char **argv)
     int rc = parse_args(argc, argv, &o, &fo);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
+    o.manifest_path = ph_arg_manifest(o.manifest_path);
+    if (o.verbose)
+        fprintf(stderr, "manifest: %s\n", o.manifest_path);
     if (isatty(STDERR_FILENO)) {
         o.progress = show_progress;
         o.progress_ctx = &p;

@@ -99,6 +99,7 @@ int ph_cmd_bundle(int argc, char **argv)
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
+    o.manifest_path = ph_arg_manifest(o.manifest_path);
     unsigned shown = 0;
     if (isatty(STDERR_FILENO)) {
         o.progress = show_progress;

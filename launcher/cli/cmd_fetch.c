@@ -115,10 +115,11 @@ static int fetch_all(const ph_input_list *inputs)
 
 int ph_cmd_fetch(int argc, char **argv)
 {
-    const char *path = "pyhost.ini";
+    const char *path = NULL;
     int rc = parse_args(argc, argv, &path);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
+    path = ph_arg_manifest(path);
     ph_manifest m;
     ph_input_list inputs = {0};
     ph_error err = {{0}, {0}};

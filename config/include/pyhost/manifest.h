@@ -77,6 +77,9 @@ typedef struct ph_route {
 typedef struct ph_manifest {
     char *path;     /* as given to load/parse, used in messages */
     char *base_dir; /* absolute; relative paths in the manifest are relative to it */
+    /* The INI text that was parsed when it is not the file at `path` as is (a pyproject.toml,
+     * converted): what a .pyr must carry for the runtime. NULL for a pyhost.ini. */
+    char *text;
 
     struct {
         char *name;    /* [A-Za-z0-9._-]+ */
@@ -153,8 +156,8 @@ typedef struct ph_manifest {
     int lines[PH_MANIFEST_MAX_KEYS]; /* private: line each key was set on, 0 = default */
 } ph_manifest;
 
-/* Reads and validates the manifest at `path`; relative paths in it are resolved against the
- * directory that holds it. On failure *m is left empty (ph_manifest_free is still safe). */
+/* Reads and validates the manifest at `path` (a pyhost.ini, or a pyproject.toml: see
+ * pyhost/project.h); relative paths in it are resolved against the directory that holds it. On failure *m is left empty (ph_manifest_free is still safe). */
 int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err);
 
 /* Parses manifest text held in memory. `display_path` names it in messages ("app.pyr:pyhost.ini"
@@ -199,5 +202,10 @@ int ph_manifest_check_value(const char *section, const char *key, const char *va
  * default and a one-line comment, and the given name and entry (validated first). Stores a
  * malloc'd string in *out. */
 int ph_manifest_template(const char *name, const char *entry, char **out, ph_error *err);
+
+/* The same, with the other keys `from` sets (the INI text of a manifest made from a
+ * pyproject.toml, ph_manifest.text) in place of their defaults: `pyhost init` in a project. */
+int ph_manifest_template_from(const char *name, const char *entry, const char *from, char **out,
+                              ph_error *err);
 
 #endif
