@@ -155,6 +155,12 @@ int ph_debian_depends(ph_debian **cache, const char *meta_path, ph_strlist *name
                       ph_strlist *reasons, ph_error *err);
 void ph_debian_free(ph_debian *debian);
 
+/* Is the embedded Python Debian's (its site directories are dist-packages)? Only then does a
+ * hint suggest apt-get (build_hints.c). */
+bool ph_build_python_is_debian(void);
+/* The name in `names` a misspelt `word` most likely meant, or NULL ("did you mean"). */
+const char *ph_build_closest_name(const char *word, const char *const *names, size_t n);
+
 /* Evaluates a PEP 508 marker for the embedded Python on Linux x86_64, with `extra` (normalized;
  * NULL or "" for none). On a syntax error fills `why` and returns -1. */
 int ph_marker_eval(const char *marker, const char *extra, bool *result, char *why, size_t why_size);
