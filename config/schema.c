@@ -815,6 +815,8 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "Copyright line of the app; unset: the maintainer."},
     {KEY("installer.deb", "license", t_name, deb.license), .def = "proprietary", .example = "MIT",
      .comment = "License of the app, as a short name (e.g. MIT, GPL-3+)."},
+    {KEY("installer.deb", "menu", t_bool, deb.menu), .example = "true",
+     .comment = "A desktop menu entry with the icon; unset: only for a gui = true app."},
 
     {KEY("installer.dmg", "bundle_identifier", t_name, dmg.bundle_identifier),
      .example = "com.example.my-app", .comment = "CFBundleIdentifier; unset: org.pyhost.NAME."},

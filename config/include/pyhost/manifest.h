@@ -139,6 +139,7 @@ typedef struct ph_manifest {
         ph_strlist keywords; /* .desktop Keywords; empty: the app's name */
         char *copyright;     /* "2024 Ada Lovelace"; NULL: the maintainer */
         char *license;       /* a short license name for the copyright file */
+        bool menu; /* a .desktop entry and icon; when not set: [app] gui (ph_manifest_line) */
     } deb;
 
     struct {                          /* [installer.dmg]: pyhost installer dmg */
