@@ -726,7 +726,8 @@ static int collect(build *b)
     if (find_routed_dirs(b) < 0 || collect_app(b) < 0 || collect_stdlib(b) < 0 ||
         collect_dists(b) < 0 || collect_wheels(b) < 0)
         return -1;
-    if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
+    if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0 ||
+        ph_collect_data(&b->m, &b->units, b->o->explain ? &b->r->explain : NULL, b->err) < 0)
         return -1;
     if (ph_collect_shared_libraries(&b->units, &b->m, b->o->explain ? &b->r->explain : NULL,
                                     b->err) < 0 ||

@@ -129,6 +129,46 @@ test_interrupt_says_so_and_exits_130() {
     expect_contains "message" "$(cat "$WORK/err")" "pyhost: interrupted"
 }
 
+test_data_files_are_packed_and_explained() {
+    local d="$WORK/data"
+    mkdir -p "$d/assets/img"
+    echo hello >"$d/assets/greeting.txt"
+    echo png >"$d/assets/img/a.png"
+    echo top >"$d/NOTICE.txt"
+    cat >"$d/app.py" <<'PY'
+import os
+def main():
+    top = os.path.dirname(os.path.abspath(__file__))
+    for rel in ("assets/greeting.txt", "assets/img/a.png", "NOTICE.txt", "pics/a.png"):
+        print(rel, __loader__.get_data(os.path.join(top, rel)).decode().strip())
+PY
+    make_app "$d" app app:main "data =
+    assets:assets
+    NOTICE.txt:.
+    assets/img/*.png:pics
+"
+    run_capture "$PYHOST" build --explain -c "$d/pyhost.ini"
+    expect_eq "build status" 0 "$STATUS"
+    expect_contains "explain: directory" "$OUT" "data assets/img/a.png: [resources] data assets:assets"
+    expect_contains "explain: file to the top" "$OUT" "data NOTICE.txt: [resources] data NOTICE.txt:."
+    expect_contains "explain: glob" "$OUT" "data pics/a.png: [resources] data assets/img/*.png:pics"
+    rm -rf "$d/assets" "$d/NOTICE.txt" # read from the .pyr, not from the disk
+    run_capture "$PYHOST" run "$d/app.pyr"
+    expect_eq "run status" 0 "$STATUS"
+    expect_eq "files" "assets/greeting.txt hello
+assets/img/a.png png
+NOTICE.txt top
+pics/a.png png" "$OUT"
+    make_app "$d" app app:main "data = nothing/*.txt:x
+"
+    run_capture "$PYHOST" build -c "$d/pyhost.ini"
+    expect_contains "no match" "$ERR" "[resources] data: 'nothing/*.txt:x': no file matches 'nothing/*.txt'"
+    make_app "$d" app app:main "data = a.txt:../up
+"
+    run_capture "$PYHOST" build -c "$d/pyhost.ini"
+    expect_contains "no .. in DEST" "$ERR" "[resources] data: 'a.txt:../up' is not SRC:DEST"
+}
+
 # ---- pyproject.toml -------------------------------------------------------------------------
 
 pyproject_app() {

@@ -113,6 +113,9 @@ typedef struct ph_manifest {
         /* Wheels to unpack and pack, as written: "dist/x-1.0-py3-none-any.whl" (relative to
          * base_dir) or "https://host/x-1.0-py3-none-any.whl#sha256=HEX" (docs/wheels.md). */
         ph_strlist wheels;
+        /* Data files, as written: "SRC:DEST" (SRC a file, directory or glob relative to
+         * base_dir; DEST relative to the app's top), packed as plain files "DEST/NAME". */
+        ph_strlist data;
         char *requirements; /* a pip requirements file of "NAME @ URL --hash=sha256:HEX" */
         ph_routing routing; /* default policy for extension modules and data */
     } resources;
