@@ -644,9 +644,9 @@ int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err)
     if (read_text(path, &text, err) != 0)
         return -1;
     char *dir = directory_of(path);
-    int rc = !dir                              ? ph_error_set(err, "out of memory")
+    int rc = !dir                             ? ph_error_set(err, "out of memory")
              : ph_manifest_is_pyproject(path) ? load_pyproject(m, text, path, dir, err)
-                                               : ph_manifest_parse_string(m, text, path, dir, err);
+                                              : ph_manifest_parse_string(m, text, path, dir, err);
     free(dir);
     free(text);
     return rc;

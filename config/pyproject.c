@@ -247,8 +247,8 @@ static bool has_section(char (*names)[256], size_t n, const char *name)
     return false;
 }
 
-int ph_pyproject_to_ini(const char *text, size_t len, const char *path, const char *dir,
-                        char **ini, int **lines, int *n_lines, ph_error *err)
+int ph_pyproject_to_ini(const char *text, size_t len, const char *path, const char *dir, char **ini,
+                        int **lines, int *n_lines, ph_error *err)
 {
     ph_toml t;
     int line = 0;

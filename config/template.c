@@ -47,8 +47,8 @@ static char *value_in(const char *ini, const char *section, const char *key)
                     return NULL;
                 }
                 value = grown;
-                snprintf(value + n, (size_t)(eol - item) + 2, "%s%.*s",
-                         n ? "\n" : "", (int)(eol - item), item);
+                snprintf(value + n, (size_t)(eol - item) + 2, "%s%.*s", n ? "\n" : "",
+                         (int)(eol - item), item);
             }
             return value;
         }

@@ -133,8 +133,8 @@ static int end_of_line(parser *p)
 
 static bool is_bare(char c)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
 }
 
 static int utf8(parser *p, buf *b, uint32_t cp)
@@ -562,12 +562,11 @@ void ph_toml_free(ph_toml *t)
     }
 }
 
-int ph_toml_parse(const char *text, size_t len, ph_toml *out, int *line, char *why,
-                  size_t why_size)
+int ph_toml_parse(const char *text, size_t len, ph_toml *out, int *line, char *why, size_t why_size)
 {
     *out = (ph_toml){0};
-    parser p = {.s = text, .end = text + len, .line = 1, .out = out, .why = why,
-                .why_size = why_size};
+    parser p = {
+        .s = text, .end = text + len, .line = 1, .out = out, .why = why, .why_size = why_size};
     if (memchr(text, '\0', len)) {
         *line = 1;
         snprintf(why, why_size, "contains a NUL byte; TOML is text");

@@ -35,10 +35,11 @@ static int check_python(pyr_archive *archive, ph_error *err)
                  pyr_path(archive), major, minor, info.python_magic & 0xffff, PY_MAJOR_VERSION,
                  PY_MINOR_VERSION, PH_PYTHON_MAGIC & 0xffffu);
     /* The names meson -Dsuffix_version=true installs (docs/python-versions.md). */
-    return ph_error_hint(err,
-                         "run it with the pyhost that embeds Python %u.%u (installed side by side "
-                         "as pyhost%u.%u), or rebuild it with this one (Python %d.%d): pyhost build",
-                         major, minor, major, minor, PY_MAJOR_VERSION, PY_MINOR_VERSION);
+    return ph_error_hint(
+        err,
+        "run it with the pyhost that embeds Python %u.%u (installed side by side "
+        "as pyhost%u.%u), or rebuild it with this one (Python %d.%d): pyhost build",
+        major, minor, major, minor, PY_MAJOR_VERSION, PY_MINOR_VERSION);
 }
 
 static int load_manifest(pyr_archive *archive, const char *root, ph_manifest *m, ph_error *err)

@@ -196,7 +196,7 @@ static PyObject *call_function(const char *module, const char *function, char *u
 
 ph_entry_result ph_entry_run(const char *module, const char *function)
 {
-    char unresolved[sizeof ((ph_entry_result *)0)->unresolved] = "";
+    char unresolved[sizeof((ph_entry_result *)0)->unresolved] = "";
     PyObject *r = function ? call_function(module, function, unresolved, sizeof unresolved)
                            : run_as_main(module);
     if (!r && unresolved[0]) {

@@ -110,8 +110,7 @@ void ph_unit_list_free(ph_unit_list *list);
 
 /* Appends the files of [resources] data as PYR_PLAIN_FILE units named "DEST/NAME"
  * (build_data.c), with "data NAME: [resources] data ITEM" lines in `explain` when not NULL. */
-int ph_collect_data(const ph_manifest *m, ph_unit_list *units, ph_strlist *explain,
-                    ph_error *err);
+int ph_collect_data(const ph_manifest *m, ph_unit_list *units, ph_strlist *explain, ph_error *err);
 
 /* Appends the shared libraries that extension modules (and those libraries) reach through
  * `$ORIGIN`-relative run paths as PYR_SHARED_LIBRARY units named by their path under the root,

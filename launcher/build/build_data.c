@@ -146,8 +146,7 @@ static int add_item(data_ctx *c, const char *item)
     return rc;
 }
 
-int ph_collect_data(const ph_manifest *m, ph_unit_list *units, ph_strlist *explain,
-                    ph_error *err)
+int ph_collect_data(const ph_manifest *m, ph_unit_list *units, ph_strlist *explain, ph_error *err)
 {
     data_ctx c = {.m = m, .units = units, .explain = explain, .err = err};
     for (size_t i = 0; i < m->resources.data.count; i++)

@@ -596,8 +596,7 @@ static int missing(resolver *r, const pending *p)
     const char **names = r->found.count ? calloc(r->found.count, sizeof *names) : NULL;
     for (size_t i = 0; names && i < r->found.count; i++)
         names[i] = r->found.items[i].display;
-    const char *guess =
-        names ? ph_build_closest_name(p->name, names, r->found.count) : NULL;
+    const char *guess = names ? ph_build_closest_name(p->name, names, r->found.count) : NULL;
     for (size_t i = 0; guess && strcmp(guess, p->name) != 0 && i < r->found.count; i++)
         if (names[i] == guess) {
             free(names);

@@ -33,8 +33,9 @@ static void print_help(FILE *out)
     fprintf(out, "usage: pyhost COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'pyhost help COMMAND' (or 'pyhost COMMAND --help') describes a command. "
-                 "pyhost %s\n",
+    fprintf(out,
+            "\n'pyhost help COMMAND' (or 'pyhost COMMAND --help') describes a command. "
+            "pyhost %s\n",
             PH_VERSION);
 }
 

@@ -90,7 +90,7 @@ typedef struct ph_manifest {
     } app;
 
     struct {
-        int optimize;                    /* 0, 1 or 2, like python -O / -OO */
+        int optimize;  /* 0, 1 or 2, like python -O / -OO */
         char *version; /* "3.12", always the embedded Python's when set; NULL when not set */
         ph_source_policy include_source; /* whose .py source is packed (tracebacks, inspect) */
         ph_compress compress;
@@ -161,7 +161,8 @@ typedef struct ph_manifest {
 } ph_manifest;
 
 /* Reads and validates the manifest at `path` (a pyhost.ini, or a pyproject.toml: see
- * pyhost/project.h); relative paths in it are resolved against the directory that holds it. On failure *m is left empty (ph_manifest_free is still safe). */
+ * pyhost/project.h); relative paths in it are resolved against the directory that holds it. On
+ * failure *m is left empty (ph_manifest_free is still safe). */
 int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err);
 
 /* Parses manifest text held in memory. `display_path` names it in messages ("app.pyr:pyhost.ini"

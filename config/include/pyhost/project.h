@@ -24,7 +24,7 @@ bool ph_manifest_is_pyproject(const char *path);
  * lines[i] the pyproject.toml line that INI line i + 1 came from (0: none), so errors point
  * into the file the user wrote. `dir` is the project directory (for the src/ layout).
  * Everything is malloc'd. */
-int ph_pyproject_to_ini(const char *text, size_t len, const char *path, const char *dir,
-                        char **ini, int **lines, int *n_lines, ph_error *err);
+int ph_pyproject_to_ini(const char *text, size_t len, const char *path, const char *dir, char **ini,
+                        int **lines, int *n_lines, ph_error *err);
 
 #endif
