@@ -169,6 +169,31 @@ pics/a.png png" "$OUT"
     expect_contains "no .. in DEST" "$ERR" "[resources] data: 'a.txt:../up' is not SRC:DEST"
 }
 
+# Progress: one line rewritten in place on a terminal, nothing extra through a pipe; -q prints
+# nothing at all. PYHOST_PROGRESS_DELAY=0 shows it at once (by default a step must run for a
+# second first, which a fast machine may not need).
+test_progress_on_a_terminal_only() {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    small_app "$WORK/pg"
+    local cmd="PYHOST_PROGRESS_DELAY=0 '$PYHOST' build -c '$WORK/pg/pyhost.ini'"
+    script -q -c "$cmd" /dev/null >"$WORK/pty.out" 2>&1 </dev/null || fail "build under a pty"
+    local pty
+    pty=$(tr '\r' '\n' <"$WORK/pty.out")
+    expect_contains "a progress line" "$pty" "compiling app.py"
+    expect_contains "erased in place" "$(cat -v "$WORK/pty.out")" "^M^[[K"
+    expect_contains "the summary" "$pty" "wrote $WORK/pg/app.pyr"
+    run_capture env PYHOST_PROGRESS_DELAY=0 "$PYHOST" build -c "$WORK/pg/pyhost.ini"
+    expect_eq "piped: status" 0 "$STATUS"
+    expect_eq "piped: nothing on stderr" "" "$ERR"
+    expect_eq "piped: one summary line" 1 "$(printf '%s\n' "$OUT" | wc -l)"
+    expect_contains "piped: the summary" "$OUT" "wrote $WORK/pg/app.pyr"
+    script -q -c "PYHOST_PROGRESS_DELAY=0 '$PYHOST' build -q -c '$WORK/pg/pyhost.ini'" /dev/null \
+        >"$WORK/quiet.out" 2>&1 </dev/null || fail "build -q under a pty"
+    expect_eq "-q: nothing" "" "$(cat "$WORK/quiet.out")"
+    run_capture "$PYHOST" build -q -v -c "$WORK/pg/pyhost.ini"
+    expect_contains "-q with -v" "$ERR" "-q and -v say opposite things"
+}
+
 # ---- pyproject.toml -------------------------------------------------------------------------
 
 pyproject_app() {
