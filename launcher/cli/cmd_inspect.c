@@ -8,10 +8,11 @@
 #include <string.h>
 
 #include "cli.h"
+#include "inspect_sizes.h"
 #include "pyhost/pyr.h"
 
 static const char usage[] =
-    "usage: pyhost inspect FILE [--json]\n"
+    "usage: pyhost inspect FILE [--json] [--sizes]\n"
     "\n"
     "Shows what a .pyr resources file holds: the header (format version, the Python it was\n"
     "built for, sizes), then one line per entry with its kind and, for each blob, the\n"
@@ -19,10 +20,13 @@ static const char usage[] =
     "'pyhost bundle' with the resources embedded in it.\n"
     "\n"
     "  --json     print one JSON object instead (documented in docs/format.md)\n"
+    "  --sizes    what takes the room: stored and raw bytes by top-level package, by kind of\n"
+    "             entry and by blob (source, bytecode, data), instead of one line per entry\n"
+    "             (with --json: a \"sizes\" object added to it)\n"
     "  -h, --help show this help\n";
 
 /* Writes s as a JSON string. Invalid UTF-8 becomes U+FFFD: names are bytes in the format. */
-static void json_string(FILE *out, const char *s, size_t n)
+void ph_inspect_json_string(FILE *out, const char *s, size_t n)
 {
     fputc('"', out);
     for (size_t i = 0; i < n;) {
@@ -95,7 +99,7 @@ static int print_blob(FILE *out, pyr_archive *a, uint32_t index, pyr_slot slot, 
                 (unsigned long long)b->stored_size, compression, location);
         if (path.bytes) {
             fputs(",\"path\":", out);
-            json_string(out, (const char *)path.bytes, path.size);
+            ph_inspect_json_string(out, (const char *)path.bytes, path.size);
         }
         fputc('}', out);
     } else {
@@ -115,7 +119,7 @@ static int print_entry(FILE *out, pyr_archive *a, uint32_t index, bool json, ph_
         return -1;
     if (json) {
         fputs(index ? ",{\"name\":" : "{\"name\":", out);
-        json_string(out, e.name, e.name_len);
+        ph_inspect_json_string(out, e.name, e.name_len);
         fprintf(out, ",\"kind\":\"%s\",\"blobs\":{", pyr_kind_name(e.kind));
     } else {
         fprintf(out, "%s %s", e.name, pyr_kind_name(e.kind));
@@ -151,7 +155,7 @@ static int open_any(pyr_archive **a, const char *path, ph_error *err)
     return pyr_open_file(a, path, offset, err);
 }
 
-static int inspect(const char *path, bool json)
+static int inspect(const char *path, bool json, bool sizes)
 {
     ph_error err = {{0}, {0}};
     pyr_archive *a;
@@ -169,10 +173,14 @@ static int inspect(const char *path, bool json)
     pyr_get_info(a, &info);
     print_header(out, a, &info, json);
     int rc = 0;
-    for (uint32_t i = 0; rc == 0 && i < info.entry_count; i++)
+    for (uint32_t i = 0; rc == 0 && (json || !sizes) && i < info.entry_count; i++)
         rc = print_entry(out, a, i, json, &err);
     if (json)
-        fputs("]}\n", out);
+        fputs(sizes ? "],\"sizes\":" : "]}\n", out);
+    if (rc == 0 && sizes)
+        rc = ph_inspect_sizes(out, a, json, &err);
+    if (json && sizes)
+        fputs("}\n", out);
     fclose(out);
     pyr_close(a);
     if (rc == 0)
@@ -184,7 +192,7 @@ static int inspect(const char *path, bool json)
 int ph_cmd_inspect(int argc, char **argv)
 {
     const char *file = NULL;
-    bool json = false;
+    bool json = false, sizes = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -192,6 +200,8 @@ int ph_cmd_inspect(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--sizes"))
+            sizes = true;
         else if (argv[i][0] == '-' && argv[i][1])
             return ph_usage_error("inspect", "unknown option '%s'", argv[i]);
         else if (file)
@@ -201,5 +211,5 @@ int ph_cmd_inspect(int argc, char **argv)
     }
     if (!file)
         return ph_usage_error("inspect", "which .pyr? usage: pyhost inspect FILE [--json]");
-    return inspect(file, json);
+    return inspect(file, json, sizes);
 }

@@ -194,6 +194,30 @@ test_progress_on_a_terminal_only() {
     expect_contains "-q with -v" "$ERR" "-q and -v say opposite things"
 }
 
+test_inspect_sizes() {
+    small_app "$WORK/sz"
+    build_app "$WORK/sz" || return
+    run_capture "$PYHOST" inspect --sizes "$WORK/sz/app.pyr"
+    expect_eq "status" 0 "$STATUS"
+    expect_contains "by package" "$OUT" "by package (stored, raw, share of the file):"
+    expect_contains "a package row" "$OUT" "  encodings "
+    expect_contains "by kind" "$OUT" "by kind (stored, raw, share of the file):"
+    expect_contains "by blob" "$OUT" "  bytecode "
+    expect_not_contains "no entry lines" "$OUT" "bytecode-opt0="
+    run_capture "$PYHOST" inspect --sizes --json "$WORK/sz/app.pyr"
+    local summary
+    summary=$(printf '%s' "$OUT" | "$PYTHON" -c '
+import json, sys
+d = json.load(sys.stdin)
+s = d["sizes"]
+stored = sum(p["stored_size"] for p in s["packages"])
+assert stored == s["blobs_stored_size"] == sum(k["stored_size"] for k in s["kinds"]), s
+assert stored + s["overhead"] == d["size"], (stored, s["overhead"], d["size"])
+assert sum(p["entries"] for p in s["packages"]) == d["entry_count"] == len(d["entries"])
+print("app" in [p["name"] for p in s["packages"]])')
+    expect_eq "json adds up" "True" "$summary"
+}
+
 # ---- pyproject.toml -------------------------------------------------------------------------
 
 pyproject_app() {
