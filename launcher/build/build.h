@@ -108,6 +108,10 @@ int ph_unit_push(ph_unit_list *list, const char *name, pyr_kind kind, const char
 size_t ph_unit_find(const ph_unit_list *list, const char *name);
 void ph_unit_list_free(ph_unit_list *list);
 
+/* [app] entry = module:function: -1 with a manifest error when the function's name appears
+ * nowhere in the module's source at `source_path` (build_entry.c); 0 when it may exist. */
+int ph_check_entry_function(const ph_manifest *m, const char *source_path, ph_error *err);
+
 /* Appends the files of [resources] data as PYR_PLAIN_FILE units named "DEST/NAME"
  * (build_data.c), with "data NAME: [resources] data ITEM" lines in `explain` when not NULL. */
 int ph_collect_data(const ph_manifest *m, ph_unit_list *units, ph_strlist *explain, ph_error *err);

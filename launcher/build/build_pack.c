@@ -704,6 +704,9 @@ static int check_entry(build *b)
             return 0;
         return missing_module(b, e->module);
     }
+    if (b->units.items[at].kind <= PYR_PACKAGE &&
+        ph_check_entry_function(&b->m, b->units.items[at].path, b->err) < 0)
+        return -1;
     if (e->kind == PH_ENTRY_MODULE && b->units.items[at].kind != PYR_MODULE &&
         b->units.items[at].kind != PYR_EXTENSION_MODULE) {
         /* Running a package as __main__ runs its __main__ submodule, like python -m. */

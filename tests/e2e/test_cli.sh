@@ -49,6 +49,14 @@ test_manifest_found_in_parent_directories() {
 
 test_entry_function_missing_is_a_manifest_error() {
     small_app "$WORK/typo" app:mian
+    # at build time, when the name is nowhere in the module's source
+    run_capture "$PYHOST" build -c "$WORK/typo/pyhost.ini"
+    expect_eq "build status" 1 "$STATUS"
+    expect_contains "build: message" "$ERR" \
+        "pyhost.ini:3: [app] entry: module 'app' ($WORK/typo/app.py) has no 'mian'"
+    expect_contains "build: hint" "$ERR" "hint: did you mean 'app:main'?"
+    # at run time, whatever the build could not tell (the word is in a comment here)
+    echo "# mian is not defined here" >>"$WORK/typo/app.py"
     build_app "$WORK/typo" || return
     run_capture "$PYHOST" run "$WORK/typo/app.pyr"
     expect_eq "status" 1 "$STATUS"
