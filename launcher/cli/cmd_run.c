@@ -1,6 +1,7 @@
 /* pyhost run FILE.pyr [ARGS...] (or an executable made by `pyhost bundle`, which holds one) */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,8 @@ static const char usage[] =
     "Runs the app packed in FILE.pyr (made by 'pyhost build') with an isolated embedded Python:\n"
     "no PYTHON* variables, no user site, nothing from the working directory. The app sees\n"
     "sys.argv = [FILE.pyr, ARGS...]; the exit status is the app's, as with python.\n"
-    "FILE may also be an executable made by 'pyhost bundle' with the .pyr embedded in it.\n";
+    "FILE may also be an executable made by 'pyhost bundle' (its .pyr embedded in it, or\n"
+    "NAME.pyr beside it).\n";
 
 /* `pyhost run .`: the .pyr in that directory, if there is exactly one, else how to make one. */
 static int directory_given(const char *dir)
@@ -43,6 +45,25 @@ static int directory_given(const char *dir)
     return ph_report(&err);
 }
 
+/* An executable of an adjacent bundle (dist/NAME/NAME with NAME.pyr beside it): that .pyr. */
+static bool adjacent_pyr(const char *exe, char *out, size_t size)
+{
+    char magic[4] = {0};
+    FILE *f = fopen(exe, "rb");
+    size_t n = f ? fread(magic, 1, sizeof magic, f) : 0;
+    if (f)
+        fclose(f);
+    struct stat st;
+    if (n != 4 ||
+        memcmp(magic,
+               "\x7f"
+               "ELF",
+               4) != 0 ||
+        snprintf(out, size, "%s.pyr", exe) >= (int)size)
+        return false;
+    return stat(out, &st) == 0 && S_ISREG(st.st_mode);
+}
+
 int ph_cmd_run(int argc, char **argv)
 {
     if (argc < 2)
@@ -64,8 +85,11 @@ int ph_cmd_run(int argc, char **argv)
      * has no trailer (0), so it is opened from its first byte as before. */
     uint64_t offset = 0;
     ph_error ignored = {0};
+    char adjacent[4096];
     if (pyr_find_embedded(argv[1], &offset, &ignored) == 1)
         options.offset = offset;
+    else if (adjacent_pyr(argv[1], adjacent, sizeof adjacent))
+        options.resources = adjacent;
     int status = 0;
     if (ph_app_run(&options, &status, &err) < 0)
         return ph_report(&err);

@@ -96,6 +96,9 @@ test_run_takes_a_bundle_and_explains_a_directory() {
     run_capture "$PYHOST" run "$WORK/dist/app/app" x y
     expect_eq "status" 0 "$STATUS"
     expect_eq "output" "hello from app ['x', 'y']" "$OUT"
+    "$PYHOST" bundle --adjacent -c "$WORK/b/pyhost.ini" -o "$WORK/dista" >/dev/null || fail "adjacent"
+    run_capture "$PYHOST" run "$WORK/dista/app/app" z
+    expect_eq "adjacent bundle: output" "hello from app ['z']" "$OUT"
     run_capture sh -c 'cd "$1" && "$2" run .' sh "$WORK/b" "$PYHOST"
     expect_eq "directory: status" 1 "$STATUS"
     expect_contains "directory: message" "$ERR" "pyhost: error: . is a directory"
