@@ -47,7 +47,8 @@ static const char help[] =
     "dpkg-shlibdeps. [installer.deb] in the manifest sets the maintainer and description.\n"
     "Two builds with the same SOURCE_DATE_EPOCH (default: the manifest's time) are identical.\n"
     "\n"
-    "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
+    "                     in the nearest parent directory that has one)\n"
     "  -o, --output DIR   where the .deb is written (default: ./dist)\n";
 
 /* ---- Names and text --------------------------------------------------------------------- */

@@ -18,7 +18,8 @@ static void print_help(void)
            "the cache ($PYHOST_CACHE_DIR/downloads, default ~/.cache/pyhost/downloads), checking\n"
            "each against its SHA-256. Prints one line per input. An interrupted download is\n"
            "resumed by the next run. TLS uses PYHOST_CA_BUNDLE (or SSL_CERT_FILE) when set.\n\n"
-           "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n");
+           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
+           "                     or in the nearest parent directory that has one)\n");
 }
 
 /* ---- The progress bar (shared with pyhost build): the one progress line ------------- */
