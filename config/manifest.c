@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pyhost/project.h"
 #include "schema.h"
 #include "suggest.h"
 
@@ -485,6 +486,7 @@ void ph_manifest_free(ph_manifest *m)
     free(m->routing.items);
     free(m->path);
     free(m->base_dir);
+    free(m->text);
     memset(m, 0, sizeof *m);
 }
 
@@ -595,6 +597,51 @@ static char *directory_of(const char *path)
     return dir;
 }
 
+/* An error about line N of the INI text made from a pyproject.toml names the TOML line it came
+ * from ("pyproject.toml:N:"), or none ("pyproject.toml:") when it came from no line. */
+static void point_into_pyproject(ph_error *err, const char *path, const int *lines, int n_lines)
+{
+    size_t n = strlen(path);
+    char *colon = err->message + n;
+    if (strncmp(err->message, path, n) != 0 || *colon != ':' || colon[1] < '1' || colon[1] > '9')
+        return;
+    char *end;
+    long ini_line = strtol(colon + 1, &end, 10);
+    if (*end != ':' || ini_line < 1 || ini_line > n_lines)
+        return;
+    char rest[sizeof err->message];
+    snprintf(rest, sizeof rest, "%s", end + 1);
+    int toml_line = lines[ini_line - 1];
+    if (toml_line)
+        snprintf(colon, sizeof err->message - n, ":%d:%s", toml_line, rest);
+    else
+        snprintf(colon, sizeof err->message - n, ":%s", rest);
+    char *missing = strstr(err->message, "required key is missing");
+    if (missing && strstr(err->message, "[app] name"))
+        ph_error_hint(err, "set name in [project], or name in [tool.pyhost.app]");
+    else if (missing && strstr(err->message, "[app] entry"))
+        ph_error_hint(err, "add a console script to [project.scripts] (my-app = "
+                           "\"my_app.cli:main\"), or entry in [tool.pyhost.app]");
+}
+
+static int load_pyproject(ph_manifest *m, const char *text, const char *path, const char *dir,
+                          ph_error *err)
+{
+    char *ini = NULL;
+    int *lines = NULL, n_lines = 0;
+    if (ph_pyproject_to_ini(text, strlen(text), path, dir, &ini, &lines, &n_lines, err) < 0)
+        return -1;
+    int rc = ph_manifest_parse_string(m, ini, path, dir, err);
+    if (rc < 0 && err)
+        point_into_pyproject(err, path, lines, n_lines);
+    free(lines);
+    if (rc == 0)
+        m->text = ini;
+    else
+        free(ini);
+    return rc;
+}
+
 int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err)
 {
     char *text = NULL;
@@ -602,8 +649,9 @@ int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err)
     if (read_text(path, &text, err) != 0)
         return -1;
     char *dir = directory_of(path);
-    int rc = dir ? ph_manifest_parse_string(m, text, path, dir, err)
-                 : ph_error_set(err, "out of memory");
+    int rc = !dir                             ? ph_error_set(err, "out of memory")
+             : ph_manifest_is_pyproject(path) ? load_pyproject(m, text, path, dir, err)
+                                              : ph_manifest_parse_string(m, text, path, dir, err);
     free(dir);
     free(text);
     return rc;

@@ -276,6 +276,19 @@ static int parse_script_entry(const char *value, ph_entry_point *e, char *why, s
         snprintf(why, why_size, "'%s': the script path must be relative to the manifest", value);
         return -1;
     }
+    const char *colon = strrchr(value, ':');
+    if (colon && colon > value + 1) { /* "src/x.py:main": a path and a function in one */
+        const char *slash = colon;
+        while (slash > value && slash[-1] != '/' && slash[-1] != '\\')
+            slash--;
+        int stem = (int)strcspn(slash, ".:");
+        snprintf(why, why_size,
+                 "'%s' is a script path and a function at once: write module:function "
+                 "('%.*s:%s', its directory in [resources] paths) or a script path ('%.*s'), "
+                 "not both",
+                 value, stem, slash, colon + 1, (int)(colon - value), value);
+        return -1;
+    }
     e->kind = PH_ENTRY_SCRIPT;
     return dup_into(&e->script, value, why, why_size);
 }
@@ -530,6 +543,31 @@ static int parse_paths(const struct ph_key_spec *key, const char *value, void *o
     return parse_list(value, out, is_path, "a path", why, why_size);
 }
 
+/* [resources] data: "SRC:DEST" (PyInstaller's --add-data): SRC a file, directory or glob
+ * relative to the manifest; DEST a relative directory in the app ("." = its top), no "..". */
+static bool is_data_spec(const char *s)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon || colon == s || !colon[1] || colon[1] == '/')
+        return false;
+    for (const char *c = colon + 1; *c;) {
+        size_t n = strcspn(c, "/");
+        if (n == 2 && !strncmp(c, "..", 2))
+            return false;
+        c += n + (c[n] == '/');
+    }
+    return true;
+}
+
+static int parse_data(const struct ph_key_spec *key, const char *value, void *out, char *why,
+                      size_t why_size)
+{
+    (void)key;
+    return parse_list(value, out, is_data_spec,
+                      "SRC:DEST (a file, directory or glob, then a relative directory)", why,
+                      why_size);
+}
+
 /* [resources] wheels: a local .whl path, or an http(s)/file URL that must carry its SHA-256
  * as "#sha256=HEX", so a download is always checked (docs/wheels.md). */
 static bool is_hex64(const char *s)
@@ -717,6 +755,10 @@ static const struct ph_value_type t_string = {"one line of text", sizeof(char *)
 static const struct ph_value_type t_text = {
     "text; it may continue on indented lines (a line holding only '.' is an empty line)",
     sizeof(char *), true, parse_text, release_string};
+static const struct ph_value_type t_data = {
+    "SRC:DEST items separated by commas or newlines: SRC a file, directory or glob relative to "
+    "the manifest, DEST a directory relative to the app's top ('.' for the top itself)",
+    sizeof(ph_strlist), true, parse_data, release_list};
 static const struct ph_value_type t_strings = {"values separated by commas or newlines",
                                                sizeof(ph_strlist), true, parse_strings,
                                                release_list};
@@ -796,6 +838,8 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("resources", "site_packages", t_paths, resources.site_packages),
      .example = "venv/lib/python" PH_PYTHON_MINOR "/site-packages",
      .comment = "Where distributions are searched, in order; unset: the Python's dist-packages."},
+    {KEY("resources", "data", t_data, resources.data), .def = "", .example = "assets:assets",
+     .comment = "Data files to pack: SRC:DEST, like PyInstaller's --add-data."},
     {KEY("resources", "wheels", t_wheels, resources.wheels), .def = "",
      .example = "https://pkgs.example.com/six-1.16.0-py2.py3-none-any.whl#sha256="
                 "8abb2f1d86890a2dfb989f9a77cfcfd3e47c2a354b01111771326f8aa26e0254",
@@ -845,6 +889,8 @@ const struct ph_key_spec ph_schema_keys[] = {
      .comment = "Copyright line of the app; unset: the maintainer."},
     {KEY("installer.deb", "license", t_name, deb.license), .def = "proprietary", .example = "MIT",
      .comment = "License of the app, as a short name (e.g. MIT, GPL-3+)."},
+    {KEY("installer.deb", "menu", t_bool, deb.menu), .example = "true",
+     .comment = "A desktop menu entry with the icon; unset: only for a gui = true app."},
 
     {KEY("installer.dmg", "bundle_identifier", t_name, dmg.bundle_identifier),
      .example = "com.example.my-app", .comment = "CFBundleIdentifier; unset: org.pyhost.NAME."},

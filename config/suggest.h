@@ -1,13 +1,8 @@
-/* "Did you mean ...?" for misspelt keys and sections. Private to config/. */
+/* "Did you mean ...?" for misspelt keys and sections: declared in pyhost/suggest.h, which the
+ * command line uses too. */
 #ifndef PH_CONFIG_SUGGEST_H
 #define PH_CONFIG_SUGGEST_H
 
-#include <stddef.h>
-
-/* Edit distance (insertions, deletions, substitutions and swaps of neighbours, ignoring case). */
-size_t ph_edit_distance(const char *a, const char *b);
-
-/* The candidate closest to `word` if it is close enough to be a likely typo, else NULL. */
-const char *ph_suggest(const char *word, const char *const *candidates, size_t n);
+#include "pyhost/suggest.h"
 
 #endif

@@ -16,6 +16,7 @@
 #include <zlib.h>
 
 #include "bundle.h"
+#include "progress.h"
 #include "report.h"
 #include "pyhost/fsutil.h"
 
@@ -128,8 +129,9 @@ int ph_inst_parse_args(const char *command, const char *help, int argc, char **a
         }
         return ph_usage_error(command, "unexpected argument '%s'", arg);
     }
+    ph_progress_init(PH_NORMAL);
     if (!a->manifest)
-        a->manifest = "pyhost.ini";
+        a->manifest = ph_arg_manifest(NULL);
     if (!a->output)
         a->output = "dist";
     return 0;
@@ -395,9 +397,11 @@ int ph_inst_bundle(const char *manifest, const char *out_dir, bool adjacent, ph_
                            .output_dir = out_dir,
                            .mode = adjacent ? PH_BUNDLE_ADJACENT : PH_BUNDLE_DEFAULT,
                            .strip = true,
-                           .plain_runtime = true};
+                           .plain_runtime = true,
+                           .progress = ph_progress_enabled() ? ph_progress_build : NULL};
     ph_bundle_result r;
     int rc = ph_bundle(&o, &r, err);
+    ph_progress_clear();
     ph_bundle_result_free(&r);
     return rc;
 }

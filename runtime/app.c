@@ -100,6 +100,21 @@ static int check_entry(pyr_archive *archive, const ph_manifest *m, const char *m
                          m->path);
 }
 
+/* The module imported but the function is not in it: a manifest mistake, said as one. */
+static int unresolved_entry(const ph_manifest *m, const char *why, ph_error *err)
+{
+    const ph_entry_point *e = &m->app.entry;
+    ph_error_set(err, "the entry point '%s:%s' does not resolve: %s", e->module, e->function, why);
+    int line = ph_manifest_line(m, "app", "entry");
+    if (line)
+        return ph_error_hint(err,
+                             "fix [app] entry (line %d of the manifest, copied in %s) to name a "
+                             "function of module '%s', then rebuild",
+                             line, m->path, e->module);
+    return ph_error_hint(err, "fix [app] entry in the manifest (copied in %s), then rebuild",
+                         m->path);
+}
+
 static char *absolute_dir_of(const char *path)
 {
     char *real = realpath(path, NULL);
@@ -251,6 +266,12 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
             : ph_entry_run(s.module, e->kind == PH_ENTRY_FUNCTION ? e->function : NULL);
     if (Py_FinalizeEx() < 0 && r.status == 0)
         r.status = 120; /* python's status when flushing stdout fails at exit */
+    if (r.unresolved[0]) {
+        unresolved_entry(&s.manifest, r.unresolved, err);
+        app_state_free(&s);
+        *status = 1;
+        return -1;
+    }
     app_state_free(&s);
     if (r.keyboard_interrupt) {
         signal(SIGINT, SIG_DFL);

@@ -9,6 +9,7 @@
 
 #include "pycompat.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* The status for SystemExit's code, printing a non-integer code to stderr as python does. */
@@ -153,8 +154,26 @@ static PyObject *run_as_main(const char *module)
     return r;
 }
 
-/* module.function() where function may be dotted ("App.main"). */
-static PyObject *call_function(const char *module, const char *function)
+/* The message of the AttributeError being raised, into `out`, clearing it. */
+static void take_attribute_error(char *out, size_t size)
+{
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *text = value ? PyObject_Str(value) : NULL;
+    const char *utf8 = text ? PyUnicode_AsUTF8(text) : NULL;
+    snprintf(out, size, "%s", utf8 ? utf8 : "no such attribute");
+    PyErr_Clear();
+    Py_XDECREF(text);
+    Py_XDECREF(type);
+    Py_XDECREF(value);
+    Py_XDECREF(tb);
+}
+
+/* module.function() where function may be dotted ("App.main"). An AttributeError while looking
+ * the function up (not while importing or running it) goes to `unresolved`, with NULL returned
+ * and no exception set. */
+static PyObject *call_function(const char *module, const char *function, char *unresolved,
+                               size_t size)
 {
     PyObject *target = PyImport_ImportModule(module);
     PyObject *path = PyUnicode_FromString(function);
@@ -164,6 +183,11 @@ static PyObject *call_function(const char *module, const char *function)
     Py_XDECREF(dot);
     for (Py_ssize_t i = 0; target && names && i < PyList_GET_SIZE(names); i++)
         Py_SETREF(target, PyObject_GetAttr(target, PyList_GET_ITEM(names, i)));
+    if (!target && names && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        take_attribute_error(unresolved, size);
+        Py_DECREF(names);
+        return NULL;
+    }
     PyObject *r = target && names ? PyObject_CallNoArgs(target) : NULL;
     Py_XDECREF(names);
     Py_XDECREF(target);
@@ -172,7 +196,14 @@ static PyObject *call_function(const char *module, const char *function)
 
 ph_entry_result ph_entry_run(const char *module, const char *function)
 {
-    PyObject *r = function ? call_function(module, function) : run_as_main(module);
+    char unresolved[sizeof((ph_entry_result *)0)->unresolved] = "";
+    PyObject *r = function ? call_function(module, function, unresolved, sizeof unresolved)
+                           : run_as_main(module);
+    if (!r && unresolved[0]) {
+        ph_entry_result result = {.status = 1};
+        memcpy(result.unresolved, unresolved, sizeof unresolved);
+        return result;
+    }
     if (!r)
         return finish_with_exception();
     ph_entry_result result = {.status = 0};

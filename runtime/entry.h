@@ -7,6 +7,9 @@
 typedef struct ph_entry_result {
     int status;
     bool keyboard_interrupt; /* the caller re-raises SIGINT after finalizing, like python */
+    /* The module imported but the entry function is not in it: Python's message ("module 'app'
+     * has no attribute 'mian'"), for the caller to report as a manifest problem. */
+    char unresolved[256];
 } ph_entry_result;
 
 /* `module` is run as __main__ (like python -m) when `function` is NULL; otherwise

@@ -20,8 +20,8 @@ static int status_error(PyStatus status, const char *what, ph_error *err)
 {
     ph_error_set(err, "%s: %s%s%s", what, status.func ? status.func : "", status.func ? ": " : "",
                  status.err_msg ? status.err_msg : "failed");
-    return ph_error_hint(err, "this is a pyhost bug or an unusable environment; run with "
-                              "PYHOST_DEBUG=1 and report it");
+    return ph_error_hint(err, "this is a pyhost bug or an unusable environment; please report "
+                              "it with this message and 'pyhost --version'");
 }
 
 static int set_string(PyConfig *c, wchar_t **field, const char *value, ph_error *err)

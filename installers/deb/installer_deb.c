@@ -52,7 +52,8 @@ static const char help[] =
     "dpkg-shlibdeps. [installer.deb] in the manifest sets the maintainer and description.\n"
     "Two builds with the same SOURCE_DATE_EPOCH (default: the manifest's time) are identical.\n"
     "\n"
-    "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
+    "                     in the nearest parent directory that has one)\n"
     "  -o, --output DIR   where the .deb is written (default: ./dist)\n";
 
 /* ---- Names and text --------------------------------------------------------------------- */
@@ -107,10 +108,12 @@ static int describe(deb *d)
     char fallback[512];
     const char *text = d->m.deb.description;
     if (!text) {
+        /* the synopsis must not start with the package name (lintian:
+         * description-starts-with-package-name): the package name is shown next to it */
         snprintf(fallback, sizeof fallback,
-                 "%s, a Python application\n%s %s, packaged with pyhost: the application and\n"
-                 "the Python interpreter it runs on, in one executable in /usr/lib/%s.",
-                 d->m.app.name, d->m.app.name, d->m.app.version, d->m.app.name);
+                 "Python application packaged with pyhost\n%s %s: the application and the "
+                 "Python\ninterpreter it runs on, in one executable in /usr/lib/%s.",
+                 d->m.app.name, d->m.app.version, d->m.app.name);
         text = fallback;
     }
     size_t first = strcspn(text, "\n");
@@ -615,7 +618,10 @@ static int run(deb *d)
                  ? ph_inst_bundle(d->a.manifest, lib, false, d->err)
                  : ph_error_set(d->err, "out of memory");
     free(lib);
-    if (rc < 0 || stage_link(d) < 0 || stage_icon(d) < 0 || stage_desktop(d) < 0 ||
+    /* a menu entry is for windowed apps unless [installer.deb] menu says otherwise: a
+     * command-line tool in the menu opens a terminal that closes at once */
+    bool menu = ph_manifest_line(&d->m, "installer.deb", "menu") ? d->m.deb.menu : d->m.app.gui;
+    if (rc < 0 || stage_link(d) < 0 || (menu && (stage_icon(d) < 0 || stage_desktop(d) < 0)) ||
         stage_docs(d) < 0 || stage_man(d) < 0 || compute_depends(d) < 0 || write_md5sums(d) < 0 ||
         write_control(d) < 0 || ph_inst_normalize_tree(d->root, d->epoch, d->err) < 0)
         return -1;

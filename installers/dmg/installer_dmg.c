@@ -48,7 +48,8 @@ static const char help[] =
     "(HFS+) and the app's executable is this pyhost's stub: a Linux program, so a .dmg for\n"
     "real Macs is made with a pyhost built on macOS. [installer.dmg] sets the bundle id.\n"
     "\n"
-    "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
+    "                     in the nearest parent directory that has one)\n"
     "  -o, --output DIR   where the .dmg is written (default: ./dist)\n"
     "  --hybrid           also keep the uncompressed image, DIR/NAME-VERSION.hybrid.dmg\n"
     "  --keep-stage       also keep the image's tree, DIR/NAME-VERSION.stage/ (for checks)\n";

@@ -33,7 +33,8 @@ static const char help[] =
     "mingw-w64 and icoutils. The MSI does not carry CPython: see docs/installers.md.\n"
     "Two builds with the same SOURCE_DATE_EPOCH (default: the manifest's time) are identical.\n"
     "\n"
-    "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
+    "                     in the nearest parent directory that has one)\n"
     "  -o, --output DIR   where the .msi goes (default: ./dist)\n"
     "  --keep             keep the staging directory (payload/, NAME.wxs) and print its path\n";
 

@@ -119,6 +119,14 @@ int ph_unit_push(ph_unit_list *list, const char *name, pyr_kind kind, const char
 size_t ph_unit_find(const ph_unit_list *list, const char *name);
 void ph_unit_list_free(ph_unit_list *list);
 
+/* [app] entry = module:function: -1 with a manifest error when the function's name appears
+ * nowhere in the module's source at `source_path` (build_entry.c); 0 when it may exist. */
+int ph_check_entry_function(const ph_manifest *m, const char *source_path, ph_error *err);
+
+/* Appends the files of [resources] data as PYR_PLAIN_FILE units named "DEST/NAME"
+ * (build_data.c), with "data NAME: [resources] data ITEM" lines in `explain` when not NULL. */
+int ph_collect_data(const ph_manifest *m, ph_unit_list *units, ph_strlist *explain, ph_error *err);
+
 /* Appends the shared libraries that extension modules (and those libraries) reach through
  * `$ORIGIN`-relative run paths as PYR_SHARED_LIBRARY units named by their path under the root,
  * owned by the module that needs them (routing follows it). `explain`, when not NULL, gets a
@@ -182,6 +190,12 @@ int ph_debian_depends(ph_debian *debian, const char *package, ph_strlist *packag
                       ph_strlist *reasons, ph_error *err);
 /* Seconds building the index took; negative when it was never built. */
 double ph_debian_index_seconds(const ph_debian *debian);
+
+/* Is the embedded Python Debian's (its site directories are dist-packages)? Only then does a
+ * hint suggest apt-get (build_hints.c). */
+bool ph_build_python_is_debian(void);
+/* The name in `names` a misspelt `word` most likely meant, or NULL ("did you mean"). */
+const char *ph_build_closest_name(const char *word, const char *const *names, size_t n);
 
 /* Evaluates a PEP 508 marker for the embedded Python on Linux x86_64, with `extra` (normalized;
  * NULL or "" for none). On a syntax error fills `why` and returns -1. */

@@ -261,11 +261,28 @@ static int missing(resolver *r, const pending *p)
         ph_manifest_error(r->m, r->err, "resources", "distributions",
                           "distribution '%s', %s, is not installed in %s", p->asked, p->reason,
                           sites[0] ? sites : "any site directory");
+    /* a typo of an installed distribution: say which ("rihc" -> "rich") */
+    const char **names = r->found.count ? calloc(r->found.count, sizeof *names) : NULL;
+    for (size_t i = 0; names && i < r->found.count; i++)
+        names[i] = r->found.items[i].display;
+    const char *guess = names ? ph_build_closest_name(p->name, names, r->found.count) : NULL;
+    for (size_t i = 0; guess && strcmp(guess, p->name) != 0 && i < r->found.count; i++)
+        if (names[i] == guess) {
+            free(names);
+            return ph_error_hint(r->err, "did you mean '%s'? it is installed in %s", guess,
+                                 r->sites->items[r->found.items[i].site]);
+        }
+    free(names);
+    if (ph_build_python_is_debian())
+        return ph_error_hint(r->err,
+                             "install it (on Debian: apt-get install %s), or install it into a "
+                             "directory with 'pip install --target DIR %s' and add DIR to "
+                             "[resources] site_packages",
+                             debian, p->asked);
     return ph_error_hint(r->err,
-                         "install it (on Debian: apt-get install %s), or install it into a "
-                         "directory with 'pip install --target DIR %s' and add DIR to "
+                         "install it with 'pip install --target DIR %s' and add DIR to "
                          "[resources] site_packages",
-                         debian, p->asked);
+                         p->asked);
 }
 
 static ph_dist *find_dist(resolver *r, const char *name, size_t *index)

@@ -47,7 +47,7 @@ typedef struct build {
     ph_unit_list copies;    /* filesystem-relative files: path = source, name = "DIR/rel" */
     char *placed;           /* .pyhost/placed being written: "MODE SIZE XXH64 NAME" lines */
     size_t placed_len;
-    ph_file_id routed[64];  /* routing directories of a previous build, never walked */
+    ph_file_id routed[64]; /* routing directories of a previous build, never walked */
     size_t routed_count;
     struct stat out_st; /* the output as it exists before the build, never packed into itself */
     pyr_writer *writer;
@@ -1129,6 +1129,9 @@ static int check_entry(build *b)
             return 0;
         return missing_module(b, e->module);
     }
+    if (b->units.items[at].kind <= PYR_PACKAGE &&
+        ph_check_entry_function(&b->m, b->units.items[at].path, b->err) < 0)
+        return -1;
     if (e->kind == PH_ENTRY_MODULE && b->units.items[at].kind != PYR_MODULE &&
         b->units.items[at].kind != PYR_EXTENSION_MODULE) {
         /* Running a package as __main__ runs its __main__ submodule, like python -m. */
@@ -1153,7 +1156,8 @@ static int collect(build *b)
     if (find_routed_dirs(b) < 0 || collect_app(b) < 0 || analyze_app(b) < 0 ||
         collect_dists(b) < 0 || collect_wheels(b) < 0 || collect_stdlib(b) < 0)
         return -1;
-    if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0)
+    if (ph_collect_resolve(&b->units, b->o->verbose ? &b->r->notes : NULL, b->err) < 0 ||
+        ph_collect_data(&b->m, &b->units, b->o->explain ? &b->r->explain : NULL, b->err) < 0)
         return -1;
     if (ph_collect_shared_libraries(&b->units, &b->m, b->o->explain ? &b->r->explain : NULL,
                                     b->err) < 0 ||
@@ -1269,6 +1273,9 @@ static int pack_unit(build *b, const ph_unit *u)
 /* The runtime reads the manifest back from the .pyr; stored so it can be read in place. */
 static int pack_manifest(build *b)
 {
+    if (b->m.text) /* made from a pyproject.toml: the INI text it became */
+        return pyr_writer_add_blob(b->writer, MANIFEST_ENTRY, PYR_PLAIN_FILE, PYR_DATA, b->m.text,
+                                   strlen(b->m.text), PYR_IN_MEMORY, PYR_NO_COMPRESS, b->err);
     ph_unit u = {.path = b->m.path};
     return pack_file(b, &u, MANIFEST_ENTRY, PYR_PLAIN_FILE, PYR_NO_COMPRESS);
 }

@@ -1,6 +1,9 @@
 #include "args.h"
 
+#include <stdlib.h>
 #include <string.h>
+
+#include "pyhost/project.h"
 
 int ph_arg_value(int argc, char **argv, int *i, const char *opt, const char **out)
 {
@@ -15,6 +18,16 @@ int ph_arg_value(int argc, char **argv, int *i, const char *opt, const char **ou
         return -1;
     *out = argv[++*i];
     return 1;
+}
+
+const char *ph_arg_manifest(const char *given)
+{
+    static char *found;
+    if (given)
+        return given;
+    if (!found && ph_manifest_find(&found) <= 0)
+        return "pyhost.ini"; /* not found: the error names the file 'pyhost init' writes */
+    return found;
 }
 
 int ph_arg_config_output(int argc, char **argv, int *i, const char **config, const char **output)

@@ -10,4 +10,8 @@ int ph_arg_value(int argc, char **argv, int *i, const char *opt, const char **ou
  * NULL, -o/--output PATH. Same return values as ph_arg_value. */
 int ph_arg_config_output(int argc, char **argv, int *i, const char **config, const char **output);
 
+/* The manifest a command uses: `given` (-c FILE) when not NULL, else the one found in the
+ * current directory or above it (pyhost/project.h), else "pyhost.ini". */
+const char *ph_arg_manifest(const char *given);
+
 #endif

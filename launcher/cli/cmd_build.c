@@ -11,16 +11,20 @@
 #include "args.h"
 #include "cli.h"
 #include "fetch.h"
+#include "progress.h"
 
 static void print_help(void)
 {
-    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [--verbose] [--explain] "
+    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [-q | -v] [--explain] "
            "[--offline]\n\n"
            "Compiles the app's modules and the standard library and packs them, with the app's\n"
            "data files and extension modules, into one .pyr that 'pyhost run' starts.\n\n"
-           "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
+           "                     in the nearest parent directory that has one)\n"
            "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
-           "  -v, --verbose      list skipped files, shadowed modules and where the time went\n"
+           "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
+           "  -v, --verbose      name the manifest, list skipped files, shadowed modules and\n"
+           "                     where the time went\n"
            "      --explain      print why each distribution and top-level module is packed\n"
            "                     (\"packed NAME: imported by FILE:LINE (analysis)\")\n"
            "      --offline      never use the network: wheels given by URL must already be\n"
@@ -43,6 +47,10 @@ static int parse_args(int argc, char **argv, ph_build_options *o, ph_fetch_optio
             o->verbose = true;
             continue;
         }
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            ph_progress_init(PH_QUIET);
+            continue;
+        }
         if (!strcmp(a, "--explain")) {
             o->explain = true;
             continue;
@@ -61,49 +69,11 @@ static int parse_args(int argc, char **argv, ph_build_options *o, ph_fetch_optio
     return 0;
 }
 
-/* ---- Progress: one line, rewritten in place, only on a terminal ------------------------ */
-
-typedef struct progress {
-    double last;
-    bool shown;
-} progress;
-
 static double now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Redrawn at most 30 times a second: a warm build packs thousands of files in a blink, and a
- * terminal write per file would cost more than the work it reports. `what` is NULL once
- * everything is collected and the file is being compressed and written. */
-static void show_progress(void *ctx, size_t done, size_t total, const char *what)
-{
-    progress *p = ctx;
-    double t = now();
-    if (what && done != total && t - p->last < 1.0 / 30)
-        return;
-    p->last = t;
-    p->shown = true;
-    int width = snprintf(NULL, 0, "%zu", total);
-    if (!what) {
-        fprintf(stderr, "\r\033[K[%*zu/%zu] compressing and writing", width, done, total);
-        fflush(stderr);
-        return;
-    }
-    size_t len = strlen(what);
-    const char *verb = len > 3 && !strcmp(what + len - 3, ".py") ? "compiling" : "packing";
-    fprintf(stderr, "\r\033[K[%*zu/%zu] %s %s%s", width, done, total, verb, len > 56 ? "..." : "",
-            len > 56 ? what + len - 53 : what);
-    fflush(stderr);
-}
-
-static void clear_progress(progress *p)
-{
-    if (p->shown)
-        fprintf(stderr, "\r\033[K");
-    p->shown = false;
 }
 
 /* ---- Reporting ------------------------------------------------------------------------- */
@@ -173,20 +143,24 @@ int ph_cmd_build(int argc, char **argv)
     double start = now();
     ph_fetch_options fo = {0};
     ph_build_options o = {.fetch = &fo};
-    progress p = {0};
+    ph_progress_init(PH_NORMAL);
     int rc = parse_args(argc, argv, &o, &fo);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    if (isatty(STDERR_FILENO)) {
-        o.progress = show_progress;
-        o.progress_ctx = &p;
+    o.manifest_path = ph_arg_manifest(o.manifest_path);
+    if (o.verbose)
+        fprintf(stderr, "manifest: %s\n", o.manifest_path);
+    if (o.verbose && ph_progress_verbosity() == PH_QUIET)
+        return ph_usage_error("build", "-q and -v say opposite things; pass one");
+    if (ph_progress_enabled()) {
+        o.progress = ph_progress_build;
         fo.progress = ph_fetch_progress_bar;
     }
     ph_build_result r;
     ph_error err = {{0}, {0}};
     rc = ph_build(&o, &r, &err);
     ph_fetch_progress_end();
-    clear_progress(&p);
+    ph_progress_clear();
     report_cache(&r);
     for (size_t i = 0; rc == 0 && i < r.warnings.count; i++)
         fprintf(stderr, "pyhost: warning: %s\n", r.warnings.items[i]);
@@ -194,7 +168,7 @@ int ph_cmd_build(int argc, char **argv)
         report_verbose(&r);
     for (size_t i = 0; rc == 0 && i < r.explain.count; i++)
         printf("%s\n", r.explain.items[i]);
-    if (rc == 0)
+    if (rc == 0 && ph_progress_verbosity() != PH_QUIET)
         report_summary(&r, now() - start);
     ph_build_result_free(&r);
     return rc == 0 ? 0 : ph_report(&err);

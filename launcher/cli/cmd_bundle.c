@@ -8,19 +8,23 @@
 #include "bundle.h"
 #include "args.h"
 #include "cli.h"
+#include "progress.h"
 
 static void print_help(void)
 {
-    printf("usage: pyhost bundle [-c pyhost.ini] [-o DIR] [--embedded | --adjacent] [--no-strip]\n"
+    printf("usage: pyhost bundle [-c pyhost.ini] [-o DIR] [--embedded | --adjacent] [--no-strip] "
+           "[-q]\n"
            "\n"
            "Builds the app's .pyr and makes DIR/NAME/NAME, an executable that runs the app on a\n"
            "machine without Python (the interpreter is linked into it), from any directory.\n"
            "\n"
-           "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n"
+           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
+           "                     or in the nearest parent directory that has one)\n"
            "  -o, --output DIR   where NAME/ is made (default: [bundle] output, else ./dist)\n"
            "  --embedded         one file: the resources appended to the executable (default)\n"
            "  --adjacent         the resources in NAME.pyr next to the executable\n"
            "  --no-strip         keep the symbol table and debug info of the executable\n"
+           "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
            "\n"
            "Files the manifest routes to the filesystem go to DIR/NAME/lib/. An existing\n"
            "DIR/NAME is replaced only once the new bundle is complete.\n");
@@ -32,6 +36,8 @@ static bool take_flag(const char *a, ph_bundle_options *o)
         o->mode = a[2] == 'e' ? PH_BUNDLE_EMBEDDED : PH_BUNDLE_ADJACENT;
     else if (!strcmp(a, "--no-strip"))
         o->strip = false;
+    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
+        ph_progress_init(PH_QUIET);
     else
         return false;
     return true;
@@ -57,17 +63,6 @@ static int parse_args(int argc, char **argv, ph_bundle_options *o)
         return ph_usage_error("bundle", "unexpected argument '%s'", a);
     }
     return 0;
-}
-
-/* One line, rewritten in place, only on a terminal; at most 10 redraws a second. */
-static void show_progress(void *ctx, size_t done, size_t total, const char *what)
-{
-    unsigned *shown = ctx;
-    if (what && done != total && done % 64 != 1)
-        return;
-    *shown = 1;
-    fprintf(stderr, "\r\033[K[%zu/%zu] %s", done, total, what ? "building" : "writing");
-    fflush(stderr);
 }
 
 /* The path relative to the current directory when it is inside it, as the user thinks of it. */
@@ -96,20 +91,18 @@ static void report_summary(const ph_bundle_result *r)
 int ph_cmd_bundle(int argc, char **argv)
 {
     ph_bundle_options o = {.strip = true};
+    ph_progress_init(PH_NORMAL);
     int rc = parse_args(argc, argv, &o);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
-    unsigned shown = 0;
-    if (isatty(STDERR_FILENO)) {
-        o.progress = show_progress;
-        o.progress_ctx = &shown;
-    }
+    o.manifest_path = ph_arg_manifest(o.manifest_path);
+    if (ph_progress_enabled())
+        o.progress = ph_progress_build;
     ph_bundle_result r;
     ph_error err = {{0}, {0}};
     rc = ph_bundle(&o, &r, &err);
-    if (shown)
-        fprintf(stderr, "\r\033[K");
-    if (rc == 0)
+    ph_progress_clear();
+    if (rc == 0 && ph_progress_verbosity() != PH_QUIET)
         report_summary(&r);
     ph_bundle_result_free(&r);
     return rc == 0 ? 0 : ph_report(&err);

@@ -9,6 +9,7 @@
 #include "args.h"
 #include "cli.h"
 #include "fetch.h"
+#include "progress.h"
 
 static void print_help(void)
 {
@@ -17,44 +18,21 @@ static void print_help(void)
            "the cache ($PYHOST_CACHE_DIR/downloads, default ~/.cache/pyhost/downloads), checking\n"
            "each against its SHA-256. Prints one line per input. An interrupted download is\n"
            "resumed by the next run. TLS uses PYHOST_CA_BUNDLE (or SSL_CERT_FILE) when set.\n\n"
-           "  -c, --config FILE  the manifest (default: ./pyhost.ini)\n");
+           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
+           "                     or in the nearest parent directory that has one)\n");
 }
 
-/* ---- The progress bar (shared with pyhost build) --------------------------------------- */
-
-static bool bar_shown;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+/* ---- The progress bar (shared with pyhost build): the one progress line ------------- */
 
 void ph_fetch_progress_bar(void *ctx, const ph_input *in, uint64_t done, uint64_t total)
 {
-    static double last;
-    double t = now();
     (void)ctx;
-    if (t - last < 0.1 && done != total)
-        return; /* libcurl calls often; the terminal needs ten frames a second */
-    last = t;
-    bar_shown = true;
-    char bar[31] = "";
-    int pct = total ? (int)(done * 100 / total) : 0;
-    for (int i = 0; i < 30; i++)
-        bar[i] = total && i < pct * 30 / 100 ? '#' : '.';
-    bar[30] = '\0';
-    fprintf(stderr, "\r\033[K%-32.32s [%s] %3d%% %.1f/%.1f MB", in->filename, bar, pct,
-            (double)done / 1e6, (double)total / 1e6);
-    fflush(stderr);
+    ph_progress_bytes(in->filename, done, total);
 }
 
 void ph_fetch_progress_end(void)
 {
-    if (bar_shown)
-        fprintf(stderr, "\r\033[K");
-    bar_shown = false;
+    ph_progress_clear();
 }
 
 /* ---- The command ----------------------------------------------------------------------- */
@@ -95,7 +73,7 @@ static int fetch_all(const ph_input_list *inputs)
 {
     ph_fetch_options o = {0};
     int failed = 0;
-    if (isatty(STDERR_FILENO))
+    if (ph_progress_enabled())
         o.progress = ph_fetch_progress_bar;
     for (size_t i = 0; i < inputs->count; i++) {
         ph_fetch_result r;
@@ -115,10 +93,12 @@ static int fetch_all(const ph_input_list *inputs)
 
 int ph_cmd_fetch(int argc, char **argv)
 {
-    const char *path = "pyhost.ini";
+    const char *path = NULL;
+    ph_progress_init(PH_NORMAL);
     int rc = parse_args(argc, argv, &path);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
+    path = ph_arg_manifest(path);
     ph_manifest m;
     ph_input_list inputs = {0};
     ph_error err = {{0}, {0}};

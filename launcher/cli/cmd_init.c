@@ -151,26 +151,66 @@ static int write_atomically(const char *path, const char *text, bool force, ph_e
     return publish(tmp, path, force, err);
 }
 
+static int render_defaults(const struct init_options *o, char *name, char *entry, char **text,
+                           ph_error *err);
+
+/* pyproject.toml next to the manifest being written: its name, entry and every other key it
+ * gives ([project] and [tool.pyhost], as `pyhost build` would read them). Returns 1 when
+ * `from` was loaded, 0 when there is no usable pyproject.toml (the defaults then apply). */
+static int from_pyproject(const char *output, ph_manifest *from, char *entry, size_t size)
+{
+    char path[PATH_MAX];
+    const char *slash = strcmp(output, "-") ? strrchr(output, '/') : NULL;
+    snprintf(path, sizeof path, "%.*spyproject.toml", slash ? (int)(slash - output) + 1 : 0,
+             output);
+    ph_error ignored;
+    struct stat st;
+    if (stat(path, &st) != 0 || ph_manifest_load(from, path, &ignored) != 0)
+        return 0;
+    const ph_entry_point *e = &from->app.entry;
+    if (e->kind == PH_ENTRY_FUNCTION)
+        snprintf(entry, size, "%s:%s", e->module, e->function);
+    else
+        snprintf(entry, size, "%s", e->kind == PH_ENTRY_MODULE ? e->module : e->script);
+    return 1;
+}
+
 /* The file must read back through the real parser, or `pyhost build` would reject it. */
 static int render(const struct init_options *o, char **text, ph_error *err)
 {
     char name[256], entry[300];
-    ph_manifest m;
-    if (o->name)
-        snprintf(name, sizeof name, "%s", o->name);
-    else
-        name_from_directory(o->output, name, sizeof name);
-    if (o->entry)
-        snprintf(entry, sizeof entry, "%s", o->entry);
-    else
-        entry_from_name(name, entry, sizeof entry);
-    if (ph_manifest_template(name, entry, text, err) != 0)
-        return ph_error_prefix(err, "%s: ", o->name || o->entry ? "invalid option" : "pyhost init");
+    ph_manifest m, from;
+    if (!o->name && !o->entry && from_pyproject(o->output, &from, entry, sizeof entry)) {
+        snprintf(name, sizeof name, "%s", from.app.name);
+        int rc = ph_manifest_template_from(name, entry, from.text, text, err);
+        ph_manifest_free(&from);
+        if (rc != 0)
+            return ph_error_prefix(err, "pyhost init: from pyproject.toml: ");
+        fprintf(stderr, "took the name, entry and dependencies from pyproject.toml\n");
+    } else if (render_defaults(o, name, entry, text, err) != 0) {
+        return -1;
+    }
     if (ph_manifest_parse_string(&m, *text, o->output, NULL, err) != 0) {
         free(*text);
         return ph_error_prefix(err, "internal error: the starter manifest does not parse: ");
     }
     ph_manifest_free(&m);
+    return 0;
+}
+
+static int render_defaults(const struct init_options *o, char *name, char *entry, char **text,
+                           ph_error *err)
+{
+    if (o->name)
+        snprintf(name, 256, "%s", o->name);
+    else
+        name_from_directory(o->output, name, 256);
+    if (o->entry)
+        snprintf(entry, 300, "%s", o->entry);
+    else
+        entry_from_name(name, entry, 300);
+    if (ph_manifest_template(name, entry, text, err) != 0)
+        return ph_error_prefix(err, "%s: ", o->name || o->entry ? "invalid option" : "pyhost init");
     return 0;
 }
 

@@ -12,10 +12,11 @@
 #include "cli.h"
 #include "pyhost/elf.h"
 #include "pyhost/fsutil.h"
+#include "inspect_sizes.h"
 #include "pyhost/pyr.h"
 
 static const char usage[] =
-    "usage: pyhost inspect FILE [--json]\n"
+    "usage: pyhost inspect FILE [--json] [--sizes]\n"
     "\n"
     "Shows what a .pyr resources file holds: the header (format version, the Python it was\n"
     "built for, sizes), then one line per entry with its kind and, for each blob, the\n"
@@ -25,6 +26,9 @@ static const char usage[] =
     "modules it packs.\n"
     "\n"
     "  --json     print one JSON object instead (documented in docs/format.md)\n"
+    "  --sizes    what takes the room: stored and raw bytes by top-level package, by kind of\n"
+    "             entry and by blob (source, bytecode, data), instead of one line per entry\n"
+    "             (with --json: a \"sizes\" object added to it)\n"
     "  -h, --help show this help\n";
 
 /* The length of the well-formed UTF-8 sequence at s[0..n) (Unicode table 3-7: no overlong
@@ -51,7 +55,7 @@ static size_t utf8_length(const unsigned char *s, size_t n)
 }
 
 /* Writes s as a JSON string. Invalid UTF-8 becomes U+FFFD: names are bytes in the format. */
-static void json_string(FILE *out, const char *s, size_t n)
+void ph_inspect_json_string(FILE *out, const char *s, size_t n)
 {
     const unsigned char *u = (const unsigned char *)s;
     fputc('"', out);
@@ -131,7 +135,7 @@ static int print_blob(FILE *out, pyr_archive *a, uint32_t index, pyr_slot slot, 
                 (unsigned long long)b->stored_size, compression, location);
         if (path.bytes) {
             fputs(",\"path\":", out);
-            json_string(out, (const char *)path.bytes, path.size);
+            ph_inspect_json_string(out, (const char *)path.bytes, path.size);
         }
         fputc('}', out);
     } else {
@@ -153,7 +157,7 @@ static int print_entry(FILE *out, pyr_archive *a, uint32_t index, bool json, ph_
         return -1;
     if (json) {
         fputs(index ? ",{\"name\":" : "{\"name\":", out);
-        json_string(out, e.name, e.name_len);
+        ph_inspect_json_string(out, e.name, e.name_len);
         fprintf(out, ",\"kind\":\"%s\",\"blobs\":{", pyr_kind_name(e.kind));
     } else {
         text_string(out, e.name, e.name_len);
@@ -226,7 +230,7 @@ static int print_needs(FILE *out, const char *path, ph_error *err)
     return 0;
 }
 
-static int inspect(const char *path, bool json)
+static int inspect(const char *path, bool json, bool sizes)
 {
     ph_error err = {{0}, {0}};
     pyr_archive *a;
@@ -243,11 +247,15 @@ static int inspect(const char *path, bool json)
     pyr_info info;
     pyr_get_info(a, &info);
     print_header(out, a, &info, json);
-    int rc = json ? 0 : print_needs(out, path, &err);
-    for (uint32_t i = 0; rc == 0 && i < info.entry_count; i++)
+    int rc = json || sizes ? 0 : print_needs(out, path, &err);
+    for (uint32_t i = 0; rc == 0 && (json || !sizes) && i < info.entry_count; i++)
         rc = print_entry(out, a, i, json, &err);
     if (json)
-        fputs("]}\n", out);
+        fputs(sizes ? "],\"sizes\":" : "]}\n", out);
+    if (rc == 0 && sizes)
+        rc = ph_inspect_sizes(out, a, json, &err);
+    if (json && sizes)
+        fputs("}\n", out);
     fclose(out);
     pyr_close(a);
     if (rc == 0)
@@ -259,7 +267,7 @@ static int inspect(const char *path, bool json)
 int ph_cmd_inspect(int argc, char **argv)
 {
     const char *file = NULL;
-    bool json = false;
+    bool json = false, sizes = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
             fputs(usage, stdout);
@@ -267,6 +275,8 @@ int ph_cmd_inspect(int argc, char **argv)
         }
         if (!strcmp(argv[i], "--json"))
             json = true;
+        else if (!strcmp(argv[i], "--sizes"))
+            sizes = true;
         else if (argv[i][0] == '-' && argv[i][1])
             return ph_usage_error("inspect", "unknown option '%s'", argv[i]);
         else if (file)
@@ -276,5 +286,5 @@ int ph_cmd_inspect(int argc, char **argv)
     }
     if (!file)
         return ph_usage_error("inspect", "which .pyr? usage: pyhost inspect FILE [--json]");
-    return inspect(file, json);
+    return inspect(file, json, sizes);
 }

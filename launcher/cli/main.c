@@ -1,4 +1,5 @@
 /* pyhost: build, run, inspect and ship Python applications. */
+#include <signal.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "cli.h"
 #include "pyhost/app.h"
 #include "pyhost/cleanup.h"
+#include "pyhost/suggest.h"
 #include "ph_build_config.h"
 
 static const struct command {
@@ -25,12 +27,56 @@ static const struct command {
     {"pyinstaller", ph_cmd_pyinstaller, "PyInstaller's options and spec files, built by pyhost"},
 };
 
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
 static void print_help(FILE *out)
 {
     fprintf(out, "usage: pyhost COMMAND [ARGS...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(out, "\n'pyhost COMMAND --help' describes a command. pyhost %s\n", PH_VERSION);
+    fprintf(out,
+            "\n'pyhost help COMMAND' (or 'pyhost COMMAND --help') describes a command. "
+            "pyhost %s\n",
+            PH_VERSION);
+}
+
+static const struct command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (!strcmp(name, commands[i].name))
+            return &commands[i];
+    return NULL;
+}
+
+/* "pyhost: error: unknown command 'biuld'" + "hint: did you mean 'build'?" */
+static int unknown_command(const char *name)
+{
+    const char *names[N_COMMANDS];
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        names[i] = commands[i].name;
+    const char *guess = ph_suggest(name, names, N_COMMANDS);
+    ph_error err = {{0}, {0}};
+    ph_error_set(&err, "unknown command '%s'", name);
+    if (guess)
+        ph_error_hint(&err, "did you mean '%s'? 'pyhost --help' lists the commands", guess);
+    else
+        ph_error_hint(&err, "run 'pyhost --help' for the list");
+    ph_report(&err);
+    return 2;
+}
+
+/* `pyhost help build` is `pyhost build --help`. */
+static int help_command(int argc, char **argv)
+{
+    if (argc < 3) {
+        print_help(stdout);
+        return 0;
+    }
+    const struct command *c = find_command(argv[2]);
+    if (!c)
+        return unknown_command(argv[2]);
+    char *args[] = {argv[2], "--help", NULL};
+    return c->run(2, args);
 }
 
 /* `pyhost --multiprocessing-fork ...` or `pyhost -B -s -c CODE`: a child that multiprocessing
@@ -77,10 +123,12 @@ int main(int argc, char **argv)
         print_help(stderr);
         return 2;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         print_help(stdout);
         return 0;
     }
+    if (!strcmp(argv[1], "help"))
+        return help_command(argc, argv);
     if (!strcmp(argv[1], "--version")) {
         /* which Python is inside, and where `pyhost build` takes its stdlib from */
         printf("pyhost%s %s\nembeds CPython %s (%s)\nbuilt against %s\nstdlib from %s\n",
@@ -91,19 +139,17 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], PH_SPAWN_CHILD_ARG) ||
         (ph_app_python_c_index(argc, argv) && getenv(PH_ENV_RESOURCES)))
         return ph_spawn_child(argc, argv);
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (!strcmp(argv[1], commands[i].name)) {
-            /* Temporary files go with a signal; `run` leaves signals to the app (Ctrl-C is
-             * KeyboardInterrupt, as under python). */
-            if (commands[i].run != ph_cmd_run)
-                ph_cleanup_on_signals();
-            return commands[i].run(argc - 1, argv + 1);
-        }
+    const struct command *c = find_command(argv[1]);
+    if (c) {
+        /* Temporary files go with a signal, which prints "pyhost: interrupted"; `run` leaves
+         * signals to the app (Ctrl-C is KeyboardInterrupt, as under python). */
+        if (c->run != ph_cmd_run)
+            ph_cleanup_on_signals();
+        return c->run(argc - 1, argv + 1);
+    }
     /* `pyhost APP.pyr ARGS`: what an app run by `pyhost run` gets when it re-runs itself as
      * `[sys.executable, *sys.argv]` (sys.executable is pyhost), so it means `pyhost run`. */
     if (is_regular_file(argv[1]))
         return ph_cmd_run(argc, argv);
-    fprintf(stderr, "pyhost: error: unknown command '%s'\nhint: run 'pyhost --help' for the list\n",
-            argv[1]);
-    return 2;
+    return unknown_command(argv[1]);
 }

@@ -96,7 +96,7 @@ static void on_fatal_signal(int sig)
         if (atomic_load(&slots[i].state) == SLOT_READY)
             remove_at(AT_FDCWD, slots[i].path, 0);
     if (sig == SIGINT) {
-        static const char msg[] = "pyhost: interrupted\n";
+        static const char msg[] = "\npyhost: interrupted\n"; /* "\n" ends a progress line */
         ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1);
         (void)ignored;
     }

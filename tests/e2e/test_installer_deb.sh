@@ -30,6 +30,7 @@ description = Says hello from a packed Python app
     application and the Python interpreter it runs on.
 homepage = https://example.com/hello
 keywords = hello, greeting
+menu = true
 INI
 }
 
@@ -65,6 +66,24 @@ test_lintian_clean() {
     run_capture lintian -I --pedantic "$DEB"
     expect_eq "lintian status" 0 "$STATUS"
     expect_eq "lintian tags" "" "$OUT"
+}
+
+# Defaults only: no description, no menu key. The generated synopsis must not start with the
+# package name, and a command-line app gets no menu entry (or icon).
+test_lintian_clean_with_defaults() {
+    fresh
+    make_hello "$WORK/app" 1.0
+    sed -i '/^description = /,/^homepage/{/^homepage/!d}; /^menu = /d' "$WORK/app/pyhost.ini"
+    build_deb "$WORK/app" "$WORK/out" || return
+    run_capture lintian -I --pedantic "$DEB"
+    expect_eq "lintian status" 0 "$STATUS"
+    expect_eq "lintian tags" "" "$OUT"
+    local synopsis contents
+    synopsis=$(dpkg-deb -f "$DEB" Description | head -1)
+    expect_eq "synopsis" "Python application packaged with pyhost" "$synopsis"
+    contents=$(dpkg-deb -c "$DEB")
+    expect_not_contains "no menu entry for a command-line app" "$contents" "applications/"
+    expect_not_contains "no icon either" "$contents" "icons/hicolor"
 }
 
 test_control_and_contents() {

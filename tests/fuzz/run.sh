@@ -1,8 +1,8 @@
 #!/bin/sh
 # Builds the fuzzers (clang, ASan+UBSan, libFuzzer) if needed, replays their seeds, then fuzzes
 # the .pyr reader for SECONDS (default 60) and every other parser (ELF, onefile record,
-# manifest, zip, markers) for half as long. Exits non-zero
-# on any crash, leak or sanitizer report.
+# manifest, zip, markers, pyproject.toml) for half as long each. Exits non-zero on any crash,
+# leak or sanitizer report.
 # Needs clang and libclang-rt-14-dev (Debian: it ships libclang_rt.fuzzer-x86_64.a).
 # Usage: tests/fuzz/run.sh [SECONDS]
 set -eu
@@ -14,7 +14,7 @@ if [ ! -f "$build/build.ninja" ]; then
         -Db_lundef=false
 fi
 ninja -C "$build" tests/fuzz/fuzz_pyr_reader tests/fuzz/fuzz_elf tests/fuzz/fuzz_onefile \
-    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker
+    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker tests/fuzz/fuzz_toml
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # New inputs go to a scratch directory: the committed corpus stays small and reviewed.
 work=$(mktemp -d "${TMPDIR:-/tmp}/pyr-fuzz.XXXXXX")
@@ -74,3 +74,27 @@ fuzz fuzz_onefile "$((seconds / 2))" "$work/onefile-seeds"
 fuzz fuzz_manifest "$((seconds / 2))" "$work/manifest-seeds"
 fuzz fuzz_zip "$((seconds / 2))" "$work/zip-seeds"
 fuzz fuzz_marker "$((seconds / 2))" "$work/marker-seeds"
+
+# TOML seeds: the repository's own pyproject-like files and a hand-made one with every form
+mkdir -p "$work/toml-seeds"
+cat >"$work/toml-seeds/all.toml" <<'TOML'
+[project]
+name = "demo"
+version = "1.0"
+description = """multi
+line"""
+dependencies = ["a[x,y] >= 1", 'b; python_version < "3.11"', { nested = [1, 2.5, true] }]
+readme = { file = "README.md", "content-type" = "text/markdown" }
+[project.scripts]
+demo = "demo.cli:main"
+[[tool.other]]
+x = 1979-05-27T07:32:00Z
+[tool.pyhost.app]
+entry = 'demo.cli:main'
+[tool.pyhost.routing]
+"numpy.*" = "filesystem-relative:lib"
+[tool.pyhost.python]
+optimize = 2  # comment
+escaped = "\u00e9\t\"q\""
+TOML
+fuzz fuzz_toml "$((seconds / 2))" "$work/toml-seeds"

@@ -84,6 +84,9 @@ typedef struct ph_route {
 typedef struct ph_manifest {
     char *path;     /* as given to load/parse, used in messages */
     char *base_dir; /* absolute; relative paths in the manifest are relative to it */
+    /* The INI text that was parsed when it is not the file at `path` as is (a pyproject.toml,
+     * converted): what a .pyr must carry for the runtime. NULL for a pyhost.ini. */
+    char *text;
 
     struct {
         char *name;    /* [A-Za-z0-9._-]+ */
@@ -120,6 +123,9 @@ typedef struct ph_manifest {
         /* Wheels to unpack and pack, as written: "dist/x-1.0-py3-none-any.whl" (relative to
          * base_dir) or "https://host/x-1.0-py3-none-any.whl#sha256=HEX" (docs/wheels.md). */
         ph_strlist wheels;
+        /* Data files, as written: "SRC:DEST" (SRC a file, directory or glob relative to
+         * base_dir; DEST relative to the app's top), packed as plain files "DEST/NAME". */
+        ph_strlist data;
         char *requirements; /* a pip requirements file of "NAME @ URL --hash=sha256:HEX" */
         ph_routing routing; /* default policy for extension modules and data */
         /* placement = memory: nothing on disk (else auto: package data files of non-stdlib
@@ -150,6 +156,7 @@ typedef struct ph_manifest {
         ph_strlist keywords; /* .desktop Keywords; empty: the app's name */
         char *copyright;     /* "2024 Ada Lovelace"; NULL: the maintainer */
         char *license;       /* a short license name for the copyright file */
+        bool menu; /* a .desktop entry and icon; when not set: [app] gui (ph_manifest_line) */
     } deb;
 
     struct {                          /* [installer.dmg]: pyhost installer dmg */
@@ -167,8 +174,9 @@ typedef struct ph_manifest {
     int lines[PH_MANIFEST_MAX_KEYS]; /* private: line each key was set on, 0 = default */
 } ph_manifest;
 
-/* Reads and validates the manifest at `path`; relative paths in it are resolved against the
- * directory that holds it. On failure *m is left empty (ph_manifest_free is still safe). */
+/* Reads and validates the manifest at `path` (a pyhost.ini, or a pyproject.toml: see
+ * pyhost/project.h); relative paths in it are resolved against the directory that holds it. On
+ * failure *m is left empty (ph_manifest_free is still safe). */
 int ph_manifest_load(ph_manifest *m, const char *path, ph_error *err);
 
 /* Parses manifest text held in memory. `display_path` names it in messages ("app.pyr:pyhost.ini"
@@ -213,5 +221,10 @@ int ph_manifest_check_value(const char *section, const char *key, const char *va
  * default and a one-line comment, and the given name and entry (validated first). Stores a
  * malloc'd string in *out. */
 int ph_manifest_template(const char *name, const char *entry, char **out, ph_error *err);
+
+/* The same, with the other keys `from` sets (the INI text of a manifest made from a
+ * pyproject.toml, ph_manifest.text) in place of their defaults: `pyhost init` in a project. */
+int ph_manifest_template_from(const char *name, const char *entry, const char *from, char **out,
+                              ph_error *err);
 
 #endif
