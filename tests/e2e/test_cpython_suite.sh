@@ -52,7 +52,9 @@ test_cpython_tests_give_pythons_results() {
         fail "tests that pass under python fail under pyhost, and are not explained in $DIFFERENCES:
 $new"
     fi
-    grep -E '^test_' "$WORK/pyhost.out" | sed 's/^/    pyhost: /'
+    grep -E "^test_" "$WORK/pyhost.out" | sed "s/^/    pyhost: /"
+    grep -E "^test_" "$WORK/python.out" | sed "s/^/    python: /"
+    [ -n "${KEEP:-}" ] && cp "$WORK/python.out" "$WORK/pyhost.out" "$KEEP/"
     local fixed
     fixed=$(comm -23 <(echo "$known") <(failures "$WORK/pyhost.out"))
     [ -z "$fixed" ] || echo "    listed as different but now passing (remove them from the list):

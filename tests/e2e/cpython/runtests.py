@@ -10,7 +10,7 @@ def main():
         suite.run(result)
         for kind, items in (("ERROR", result.errors), ("FAIL", result.failures)):
             for test, tb in items:
-                print(kind, test.id(), tb.strip().splitlines()[-1][:200])
+                print(kind, test.id().replace(" ", ""), tb.strip().splitlines()[-1][:200])
         for test, why in result.skipped:
             print("SKIP", test.id(), why[:100])
         print(f"{name}: {result.testsRun} run, {len(result.failures)} failures, "
