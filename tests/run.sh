@@ -2,19 +2,21 @@
 # The whole test suite, as CI runs it: installs what is missing, then
 #   1. a -Werror build and every test (Criterion unit tests + end-to-end tests with real apps);
 #   2. the same tests built with AddressSanitizer + UndefinedBehaviorSanitizer;
-#   3. the .pyr and ELF reader fuzzers: seed replay + FUZZ_SECONDS (default 60) of fuzzing;
-#   4. valgrind over `pyhost run` of a real app.
+#   3. every parser's fuzzer: seed replay + FUZZ_SECONDS (default 60) of fuzzing;
+#   4. valgrind over `pyhost run` of a real app;
+#   5. pyhost embedding each other CPython (3.9, 3.10, 3.12, 3.13 from pyenv): a build plus the
+#      app-mode and bundle end-to-end tests (.ci/pyversions; SKIP when pyenv is missing).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/.ci/install-deps" --tests
 cd "$root"
 
-echo "== 1/4 build (-Werror) and test"
+echo "== 1/5 build (-Werror) and test"
 [ -f build-test/build.ninja ] || meson setup build-test -Dwerror=true -Dtests=enabled >/dev/null
 ninja -C build-test
 meson test -C build-test --print-errorlogs
 
-echo "== 2/4 AddressSanitizer + UndefinedBehaviorSanitizer"
+echo "== 2/5 AddressSanitizer + UndefinedBehaviorSanitizer"
 [ -f build-asan/build.ninja ] || meson setup build-asan -Dwerror=true -Dtests=enabled \
     -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 ninja -C build-asan
@@ -25,8 +27,15 @@ ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs e2e-test_run
 
-echo "== 3/4 fuzzing the .pyr and ELF readers"
+echo "== 3/5 fuzzing every parser of outside input"
 tests/fuzz/run.sh "${FUZZ_SECONDS:-60}"
 
-echo "== 4/4 valgrind on the runtime path"
+echo "== 4/5 valgrind on the runtime path"
 tests/valgrind.sh build-test/launcher/pyhost
+
+echo "== 5/5 the other Pythons"
+if command -v pyenv >/dev/null || [ -x "$HOME/.pyenv/bin/pyenv" ]; then
+    PATH="$HOME/.pyenv/bin:$PATH" .ci/pyversions
+else
+    echo "SKIP: pyenv is not installed, so CPython 3.9, 3.10, 3.12 and 3.13 are not tested"
+fi
