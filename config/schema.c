@@ -812,6 +812,9 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("python", "filesystem_importer", t_bool, python.filesystem_importer), .def = "true",
      .example = "true",
      .comment = "Also import from sys.path on disk when a module is not packed."},
+    {KEY("python", "fast_exit", t_bool, python.fast_exit), .def = "false", .example = "true",
+     .comment = "End without tearing the heap down: threads, atexit, finalizers and files are "
+                "still handled."},
     {KEY("python", "stdlib", t_stdlib, python.stdlib), .def = "auto", .example = "all",
      .comment = "Standard library packed: auto (what the app's imports reach), all or false."},
     {KEY("python", "stdlib_include", t_patterns, python.stdlib_include), .def = "",

@@ -264,7 +264,7 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
         : o->argc >= 2 && !strcmp(o->argv[1], PH_SPAWN_CHILD_ARG)
             ? ph_entry_spawn_child(o->argc, o->argv)
             : ph_entry_run(s.module, e->kind == PH_ENTRY_FUNCTION ? e->function : NULL);
-    if (Py_FinalizeEx() < 0 && r.status == 0)
+    if (ph_interp_finish(s.manifest.python.fast_exit) < 0 && r.status == 0)
         r.status = 120; /* python's status when flushing stdout fails at exit */
     if (r.unresolved[0]) {
         unresolved_entry(&s.manifest, r.unresolved, err);

@@ -24,4 +24,8 @@ typedef struct ph_interp_config {
  * the rest of the stdlib are imported. On failure nothing is left initialized. */
 int ph_interp_start(const ph_interp_config *config, ph_error *err);
 
+/* Ends the program's Python: Py_FinalizeEx, or with FAST only what programs rely on (finish.c).
+ * Returns what Py_FinalizeEx returns: -1 when flushing stdout failed. */
+int ph_interp_finish(bool fast);
+
 #endif

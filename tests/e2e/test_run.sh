@@ -117,6 +117,60 @@ PY
     expect_eq "as python prints them, paths aside" "$expected" "$got"
 }
 
+# [python] fast_exit skips tearing the heap down, and keeps what programs rely on: an unclosed
+# buffered file reaches the disk, atexit and weakref.finalize run, a non-daemon thread
+# finishes, a NamedTemporaryFile is removed, a generator's finally runs, the exit status stays.
+test_fast_exit_loses_nothing() {
+    mkdir -p "$WORK/fx"
+    cat >"$WORK/fx/fx.py" <<'PY'
+import atexit, os, sys, tempfile, threading, time, weakref
+class Res:
+    pass
+def gen():
+    try:
+        yield 1
+    finally:
+        print("generator finally ran")
+def main():
+    out = sys.argv[1]
+    f = open(os.path.join(out, "unclosed.txt"), "w")
+    f.write("written but never closed\n")
+    tmp = tempfile.NamedTemporaryFile(dir=out, prefix="ntf-")
+    tmp.write(b"x")
+    r = Res()
+    globals()["keep"] = (f, tmp, r)
+    atexit.register(print, "atexit ran")
+    weakref.finalize(r, print, "weakref.finalize ran")
+    def late():
+        time.sleep(0.3)
+        with open(os.path.join(out, "thread.txt"), "w") as t:
+            t.write("thread finished\n")
+    threading.Thread(target=late).start()
+    g = gen()
+    next(g)
+    globals()["g"] = g
+    print("main done", flush=True)
+    return 3
+PY
+    local mode
+    for mode in false true; do
+        printf '[app]\nname = fx\nentry = fx:main\n[resources]\npaths = .\n[python]\nfast_exit = %s\n' \
+            "$mode" >"$WORK/fx/pyhost.ini"
+        build_app "$WORK/fx" || return
+        rm -rf "$WORK/out-$mode" && mkdir "$WORK/out-$mode"
+        run_capture "$PYHOST" run "$WORK/fx/fx.pyr" "$WORK/out-$mode"
+        expect_eq "fast_exit=$mode: status" 3 "$STATUS"
+        expect_eq "fast_exit=$mode: output" "main done
+weakref.finalize ran
+atexit ran
+generator finally ran" "$OUT"
+        expect_eq "fast_exit=$mode: files" "thread.txt unclosed.txt" "$(ls "$WORK/out-$mode" | tr '\n' ' ' | sed 's/ $//')"
+        expect_eq "fast_exit=$mode: the unclosed file's writes" "written but never closed" \
+            "$(cat "$WORK/out-$mode/unclosed.txt")"
+        expect_eq "fast_exit=$mode: the thread finished" "thread finished" "$(cat "$WORK/out-$mode/thread.txt")"
+    done
+}
+
 test_script_entry() {
     mkdir -p "$WORK/s/tools"
     printf 'import sys\nprint("script", __name__, sys.argv[1:])\n' >"$WORK/s/tools/run_app.py"
