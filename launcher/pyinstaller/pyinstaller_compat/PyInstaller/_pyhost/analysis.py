@@ -489,6 +489,10 @@ class Analysis:
             if not cut:
                 break
         self.mf = a
+        # what a hook's excludedimports (or --exclude-module) cut and the analysis then did not
+        # find: build.py removes their files from the app's packages it copies whole
+        cut = {n for names in excluded_imports.values() for n in names} | set(self.excludes)
+        self.cut_modules = sorted(n for n in cut | self.hook_excludes if n not in a.modules)
         self._classify(a)
         self.binaries += scan_ctypes(a, self.pathex)
 

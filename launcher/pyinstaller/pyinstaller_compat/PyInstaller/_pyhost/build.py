@@ -6,6 +6,7 @@ WORKPATH/NAME/pyhost/: the app directory (the app's own modules, the scripts, th
 the generated start-up module), pyhost.ini, and for onedir the contents directory with the data
 files, already inside DISTPATH. pyhost's C side builds and places the executable from the plan.
 """
+import glob
 import hashlib
 import logging
 import os
@@ -113,6 +114,15 @@ def _stage_app(t, app):
         for top, srcs in sorted(a.app_tops.items()):
             for src in srcs:  # every portion of a namespace package, merged
                 _copy_top(src, app)
+    for a in analyses:  # modules cut by hooks' excludedimports are not packed
+        for name in a.cut_modules:
+            base = os.path.join(app, *name.split('.'))
+            if os.path.isdir(base):
+                shutil.rmtree(base)
+            for path in [base + '.py'] + glob.glob(glob.escape(base) + '.*.so') + \
+                    glob.glob(glob.escape(base) + '.so'):
+                if os.path.isfile(path):
+                    os.remove(path)
     scripts, rthooks = [], []
     # Scripts live in a package of their own, as PyInstaller keeps them out of the PYZ: a script
     # named like a module (httpie's `http`) must not shadow it for the app's own imports.
