@@ -253,6 +253,12 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
         .site = s.manifest.python.site,
         .filesystem_importer = s.manifest.python.filesystem_importer,
         .meipass = o->meipass,
+        .xoptions = &s.manifest.python.xoptions,
+        .warnoptions = &s.manifest.python.warnoptions,
+        .utf8_mode = s.manifest.python.utf8_mode,
+        .dev_mode = s.manifest.python.dev_mode,
+        .unbuffered = s.manifest.python.unbuffered,
+        .hash_seed = s.manifest.python.hash_seed,
     };
     if (ph_interp_start(&ic, err) < 0) {
         app_state_free(&s);

@@ -10,6 +10,8 @@
  * finder afterwards; the split is simpler and keeps every module on one code path. */
 #include "interp.h"
 
+#include <string.h>
+
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -28,6 +30,46 @@ static int set_string(PyConfig *c, wchar_t **field, const char *value, ph_error 
 {
     PyStatus s = PyConfig_SetBytesString(c, field, value);
     return PyStatus_Exception(s) ? status_error(s, "configuring Python", err) : 0;
+}
+
+static bool has_option(const ph_strlist *list, const char *name)
+{
+    for (size_t i = 0; list && i < list->count; i++)
+        if (!strcmp(list->items[i], name))
+            return true;
+    return false;
+}
+
+static int append_option(PyConfig *c, PyWideStringList *list, const char *value, ph_error *err)
+{
+    wchar_t *w = Py_DecodeLocale(value, NULL);
+    if (!w)
+        return ph_error_set(err, "cannot decode the Python option '%s'", value);
+    PyStatus s = PyWideStringList_Append(list, w);
+    PyMem_RawFree(w);
+    (void)c;
+    return PyStatus_Exception(s) ? status_error(s, "setting Python options", err) : 0;
+}
+
+/* [python] xoptions, warnoptions, dev_mode, unbuffered, hash_seed: what python's -X, -W, -X dev,
+ * -u and PYTHONHASHSEED set (utf8_mode is a pre-configuration: ph_interp_start). */
+static int set_options(PyConfig *c, const ph_interp_config *ic, ph_error *err)
+{
+    for (size_t i = 0; ic->xoptions && i < ic->xoptions->count; i++)
+        if (append_option(c, &c->xoptions, ic->xoptions->items[i], err) < 0)
+            return -1;
+    for (size_t i = 0; ic->warnoptions && i < ic->warnoptions->count; i++)
+        if (append_option(c, &c->warnoptions, ic->warnoptions->items[i], err) < 0)
+            return -1;
+    if (ic->dev_mode || has_option(ic->xoptions, "dev"))
+        c->dev_mode = 1;
+    if (ic->unbuffered)
+        c->buffered_stdio = 0;
+    if (ic->hash_seed >= 0) {
+        c->use_hash_seed = 1;
+        c->hash_seed = (unsigned long)ic->hash_seed;
+    }
+    return 0;
 }
 
 static int fill_config(PyConfig *c, const ph_interp_config *ic, ph_error *err)
@@ -57,6 +99,8 @@ static int fill_config(PyConfig *c, const ph_interp_config *ic, ph_error *err)
     for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
         if (set_string(c, prefixes[i], ic->root, err) < 0)
             return -1;
+    if (set_options(c, ic, err) < 0)
+        return -1;
     wchar_t *root = Py_DecodeLocale(ic->root, NULL);
     if (!root)
         return ph_error_set(err, "cannot decode the app directory %s", ic->root);
@@ -139,6 +183,12 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
     PyPreConfig_InitPythonConfig(&pre);
     pre.isolated = 1;
     pre.use_environment = 0;
+    if (ic->utf8_mode || has_option(ic->xoptions, "utf8") || has_option(ic->xoptions, "utf8=1"))
+        pre.utf8_mode = 1;
+    else if (has_option(ic->xoptions, "utf8=0"))
+        pre.utf8_mode = 0;
+    if (ic->dev_mode || has_option(ic->xoptions, "dev"))
+        pre.dev_mode = 1;
     PyStatus s = Py_PreInitialize(&pre);
     if (PyStatus_Exception(s))
         return status_error(s, "pre-initializing Python", err);

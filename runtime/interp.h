@@ -6,6 +6,7 @@
 
 #include "pyhost/error.h"
 #include "pyhost/pyr.h"
+#include "pyhost/manifest.h"
 
 typedef struct ph_interp_config {
     pyr_archive *archive;
@@ -18,6 +19,13 @@ typedef struct ph_interp_config {
     bool site;
     bool filesystem_importer;
     bool meipass;
+    /* run-time options, as python's command line sets them ([python] xoptions and the rest) */
+    const ph_strlist *xoptions;
+    const ph_strlist *warnoptions;
+    bool utf8_mode;
+    bool dev_mode;
+    bool unbuffered;
+    int hash_seed; /* -1: random */
 } ph_interp_config;
 
 /* Initializes CPython isolated, with pyhost's finder on sys.meta_path before `encodings` and

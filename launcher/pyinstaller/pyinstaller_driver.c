@@ -3,8 +3,9 @@
  * A child, because spec files and hooks are arbitrary Python that may import anything (and the
  * builder starts its own interpreter afterwards: CPython cannot be finalized and started again
  * reliably in one process). The child's sys.path is the compatibility package, the stdlib and
- * the build machine's site directories, so hooks see the installed packages as PyInstaller's
- * would; the plan comes back through a pipe. */
+ * the site directories of the Python environment PyInstaller would run in (the active venv's,
+ * else the build machine's), so hooks see the installed packages as PyInstaller's would; the
+ * plan comes back through a pipe. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -72,6 +74,61 @@ static PyStatus append_path(PyConfig *c, const char *dir)
     return st;
 }
 
+/* The site-packages of the Python environment PyInstaller would run in: it runs in the active
+ * venv's interpreter ($VIRTUAL_ENV, or the `python3` found first on PATH when it belongs to a
+ * venv) and sees that venv's site-packages, plus the system's only when the venv was made with
+ * --system-site-packages. A venv of another X.Y has no lib/pythonX.Y/site-packages: ignored.
+ * Returns the directory (malloc'd) or NULL; *system says whether the system's sites follow. */
+static char *venv_site(bool *system)
+{
+    char root[PATH_MAX], site[PATH_MAX + 64], cfg[PATH_MAX + 16];
+    struct stat st;
+    *system = true;
+    const char *env = getenv("VIRTUAL_ENV");
+    root[0] = '\0';
+    if (env && *env && strlen(env) < sizeof root) {
+        strcpy(root, env);
+    } else {
+        const char *path = getenv("PATH");
+        while (path && *path) {
+            size_t n = strcspn(path, ":");
+            char exe[PATH_MAX + 16];
+            if (n > 0 && n < PATH_MAX) {
+                snprintf(exe, sizeof exe, "%.*s/python3", (int)n, path);
+                if (access(exe, X_OK) == 0) {
+                    snprintf(root, sizeof root, "%.*s", (int)n, path);
+                    char *slash = strrchr(root, '/');
+                    if (slash)
+                        *slash = '\0';
+                    break;
+                }
+            }
+            path += n + (path[n] == ':');
+        }
+    }
+    if (!root[0])
+        return NULL;
+    snprintf(cfg, sizeof cfg, "%s/pyvenv.cfg", root);
+    snprintf(site, sizeof site, "%s/lib/python%d.%d/site-packages", root, PY_MAJOR_VERSION,
+             PY_MINOR_VERSION);
+    FILE *f = fopen(cfg, "r");
+    if (!f)
+        return NULL;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        char key[64], value[64];
+        if (sscanf(line, " %63[^= \t] = %63s", key, value) == 2 &&
+            !strcmp(key, "include-system-site-packages"))
+            *system = !strcasecmp(value, "true");
+    }
+    fclose(f);
+    if (stat(site, &st) != 0 || !S_ISDIR(st.st_mode)) {
+        *system = true;
+        return NULL;
+    }
+    return realpath(site, NULL);
+}
+
 static PyStatus configure(PyConfig *c, const char *compat, int argc, char **argv)
 {
     PyConfig_InitIsolatedConfig(c);
@@ -90,8 +147,15 @@ static PyStatus configure(PyConfig *c, const char *compat, int argc, char **argv
         st = PyWideStringList_Append(&c->module_search_paths, WIDEN(PH_PYTHON_STDLIB));
     if (!PyStatus_Exception(st))
         st = PyWideStringList_Append(&c->module_search_paths, WIDEN(PH_PYTHON_DYNLOAD));
+    bool system = true;
+    char *venv = venv_site(&system);
+    if (venv && !PyStatus_Exception(st)) {
+        st = append_path(c, venv);
+        setenv("PYHOST_PYI_VENV_SITE", venv, 1); /* the log names it */
+    }
+    free(venv);
     struct stat sb;
-    for (const char *const *d = site_dirs; *d && !PyStatus_Exception(st); d++)
+    for (const char *const *d = site_dirs; system && *d && !PyStatus_Exception(st); d++)
         if (stat(*d, &sb) == 0 && S_ISDIR(sb.st_mode))
             st = append_path(c, *d);
     return st;

@@ -12,6 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "bundle.h"
 #include "onefile.h"
@@ -126,6 +129,16 @@ static char *adopt_onefile(ph_error *err)
         free(path);
         path = NULL;
     }
+#ifdef __linux__
+    /* The kernel named this process after the cached runtime's file (a hash): it is the
+     * onefile's, as if it ran itself (ps, top, /proc/self/comm; the kernel keeps 15 bytes). */
+    if (path) {
+        const char *base = strrchr(path, '/');
+        char comm[16];
+        snprintf(comm, sizeof comm, "%s", base ? base + 1 : path);
+        prctl(PR_SET_NAME, comm, 0, 0, 0);
+    }
+#endif
     return path;
 }
 

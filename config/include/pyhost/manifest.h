@@ -110,6 +110,13 @@ typedef struct ph_manifest {
          * these too (what the analysis cannot see) */
         ph_strlist stdlib_include;
         ph_strlist stdlib_exclude; /* module patterns removed after stdlib_include */
+        /* run-time options, as python's command line sets them (PyInstaller's OPTION entries) */
+        ph_strlist xoptions;    /* -X NAME[=VALUE]: sys._xoptions */
+        ph_strlist warnoptions; /* -W FILTER: sys.warnoptions */
+        bool utf8_mode;         /* -X utf8: on; off leaves it to the locale (PEP 540) */
+        bool dev_mode;          /* -X dev */
+        bool unbuffered;        /* -u */
+        int hash_seed;          /* PYTHONHASHSEED: -1 random (the default), else the seed */
     } python;
 
     struct {

@@ -15,7 +15,9 @@ from PyInstaller._pyhost import cli
 def _write_plan(plan):
     text = ''.join('%s\t%s\n' % (k, v) for k, v in plan)
     fd = int(os.environ['PYHOST_PYI_PLAN_FD'])
-    with os.fdopen(fd, 'w', encoding='utf-8') as f:
+    # names arrive as the child's locale decoded them (surrogate escapes under C/POSIX):
+    # written back as the same bytes
+    with os.fdopen(fd, 'w', encoding=sys.getfilesystemencoding(), errors='surrogateescape') as f:
         f.write(text)
 
 

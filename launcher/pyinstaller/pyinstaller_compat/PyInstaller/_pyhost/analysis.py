@@ -65,7 +65,9 @@ def _stdlib_dirs():
 
 
 def site_dirs():
-    """The build Python's site directories (where distributions are looked up)."""
+    """The site directories of the environment PyInstaller would run in (the active venv's,
+    else the build Python's; the driver puts them on sys.path): where distributions are
+    looked up and packed from."""
     return [p for p in sys.path if p.endswith(('dist-packages', 'site-packages'))
             and os.path.isdir(p)]
 
@@ -118,6 +120,198 @@ def entry_point_hook_dirs():
         except Exception as e:  # a broken package must not stop the build
             logger.warning('hook directories of %s could not be loaded: %s', ep.value, e)
     return dirs
+
+
+def _available_rthooks(hook_dirs):
+    """{module: [runtime hook paths]} from the rthooks.dat of hook directories (a dict literal
+    of module name -> file names in the directory's rthooks/), earlier directories first."""
+    import ast
+    found = {}
+    for d in hook_dirs:
+        dat = os.path.join(d, 'rthooks.dat')
+        if not os.path.isfile(dat):
+            continue
+        try:
+            with open(dat, encoding='utf-8') as f:
+                table = ast.literal_eval(f.read())
+        except (OSError, ValueError, SyntaxError) as e:
+            logger.warning('%s could not be read: %s', dat, e)
+            continue
+        for module, files in table.items():
+            if module not in found:  # an earlier directory's hooks for a module win
+                found[module] = [os.path.join(d, 'rthooks', f) for f in files]
+    return found
+
+
+def _hook_pkg_resources(analysis, a):
+    """PyInstaller's standard hook for pkg_resources, equivalent: pkg_resources imports its
+    dependencies where its setuptools vendors them. setuptools >= 71 appends
+    setuptools/_vendor to sys.path and imports them top-level (jaraco.text, platformdirs,
+    packaging): that directory is searched last, as a site directory, and what is found there
+    is packed as its distributions (PyInstaller aliases the vendored packages the same way).
+    Older ones (and Debian's, which unvendors them) name them in pkg_resources.extern."""
+    import ast
+    m = a.modules.get('pkg_resources')
+    if m is None or not m.path:
+        return [], ['__main__']
+    root = os.path.dirname(os.path.dirname(m.path))
+    vendor = os.path.join(root, 'setuptools', '_vendor')
+    hidden = []
+    if os.path.isdir(vendor) and not os.path.isdir(os.path.join(root, 'pkg_resources', '_vendor')):
+        _add_search_site(a, vendor)
+        hidden += ['jaraco.text', 'jaraco.functools', 'jaraco.context', 'platformdirs']
+    extern = os.path.join(root, 'pkg_resources', 'extern', '__init__.py')
+    if os.path.isfile(extern):
+        hidden.append('pkg_resources.extern')
+        try:
+            with open(extern, encoding='utf-8') as f:
+                tree = ast.parse(f.read())
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Assign) and any(
+                        isinstance(t, ast.Name) and t.id == 'names' for t in node.targets):
+                    for name in ast.literal_eval(node.value):
+                        hidden.append(name)
+                        hidden.append('pkg_resources._vendor.' + name)
+        except (OSError, SyntaxError, ValueError):
+            pass
+        if any(h.split('.')[0] == 'jaraco' for h in hidden):
+            hidden += ['jaraco.text', 'jaraco.functools', 'jaraco.context']
+    hidden += ['packaging.' + n for n in ('markers', 'requirements', 'specifiers', 'utils',
+                                          'version')]
+    return hidden, ['__main__']
+
+
+def _add_search_site(a, site):
+    """Adds a site directory to the end of an analysis's search path (and so to the
+    manifest's site_packages, read from EXTRA_SITES)."""
+    site = os.path.abspath(site)
+    if site in a.site_dirs:
+        return
+    a.site_dirs.append(site)
+    a.path.append(site)
+    a._roots = sorted(a._roots + [(site, 'site')], key=lambda r: -len(r[0]))
+    a._finders.clear()
+    a._bad.clear()
+    if site not in EXTRA_SITES:
+        EXTRA_SITES.append(site)
+
+
+# Standard hooks: modules PyInstaller's own hooks handle and real packages depend on.
+STANDARD_HOOKS = {'pkg_resources': _hook_pkg_resources}
+EXTRA_SITES = []  # site directories standard hooks added (setuptools/_vendor)
+
+
+# ---- ctypes: libraries loaded by name (PyInstaller's scan_code_for_ctypes) -------------------
+
+_CTYPES_LOADERS = {p + ldr for p in ('', 'ctypes.') for ldr in
+                   ('CDLL', 'PyDLL', 'cdll.LoadLibrary', 'pydll.LoadLibrary')}
+_FIND_LIBRARY = {'ctypes.util.find_library', 'util.find_library', 'find_library'}
+# the C library and its companions: every system has them (PyInstaller's exclude list)
+_SYSTEM_LIBS = re.compile(r'(ld-linux.*|ld64|libc|libm|libdl|libpthread|librt|libutil|libnsl|'
+                          r'libresolv|libcrypt|libgcc_s|libstdc\+\+|libanl)(\.so.*)?$')
+_LDCONFIG = None
+
+
+def _dotted(node):
+    import ast
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return '.'.join(reversed(parts))
+    return None
+
+
+def _ctypes_names(path):
+    """Library names a module loads with a constant: CDLL('x'), cdll.LoadLibrary('x'),
+    cdll.x, ctypes.util.find_library('x') (resolved to its file name)."""
+    import ast
+    try:
+        with open(path, 'rb') as f:
+            text = f.read()
+        if b'ctypes' not in text:
+            return []
+        tree = ast.parse(text, path)
+    except (OSError, SyntaxError, ValueError):
+        return []
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and len(node.args) == 1 and not node.keywords and \
+                isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            func, arg = _dotted(node.func), node.args[0].value
+            if func in _CTYPES_LOADERS:
+                names.append(arg)
+            elif func in _FIND_LIBRARY and arg:
+                import ctypes.util
+                try:
+                    found = ctypes.util.find_library(arg)
+                except Exception:
+                    found = None
+                if found:
+                    names.append(os.path.basename(found))
+        elif isinstance(node, ast.Attribute) and _dotted(node.value) in ('cdll', 'ctypes.cdll') \
+                and not node.attr.startswith('_') and node.attr != 'LoadLibrary':
+            names.append(node.attr)
+    return names
+
+
+def _ldconfig():
+    global _LDCONFIG
+    if _LDCONFIG is None:
+        import subprocess
+        _LDCONFIG = {}
+        for exe in ('/sbin/ldconfig', '/usr/sbin/ldconfig', 'ldconfig'):
+            try:
+                out = subprocess.run([exe, '-p'], capture_output=True, text=True,
+                                     check=False).stdout
+            except OSError:
+                continue
+            for line in out.splitlines()[1:]:
+                name, _, target = line.strip().partition(' => ')
+                name = name.split(' (')[0]
+                if target and name not in _LDCONFIG:
+                    _LDCONFIG[name] = target
+            break
+    return _LDCONFIG
+
+
+def resolve_library(name, pathex=()):
+    """A ctypes library name -> its file, as PyInstaller resolves it: the pathex and
+    LD_LIBRARY_PATH directories, then the ldconfig cache."""
+    dirs = list(pathex) + [d for d in os.environ.get('LD_LIBRARY_PATH', '').split(os.pathsep)
+                           if d]
+    for d in dirs:
+        p = os.path.join(d, name)
+        if os.path.isfile(p):
+            return p
+    return _ldconfig().get(name)
+
+
+def scan_ctypes(a, pathex):
+    """BINARY TOC entries for the libraries the found modules load through ctypes by name."""
+    toc, seen = [], set()
+    for mname, m in sorted(a.modules.items()):
+        if m.origin in ('stdlib', 'builtin') or not m.path or not m.path.endswith('.py'):
+            continue
+        for name in _ctypes_names(m.path):
+            if name in seen:
+                continue
+            seen.add(name)
+            if name != os.path.basename(name):
+                logger.warning('Ignoring %s imported from %s - only basenames are supported '
+                               'with ctypes imports!', name, m.path)
+                continue
+            if _SYSTEM_LIBS.match(name):
+                continue
+            path = resolve_library(name, pathex)
+            if path is None:
+                logger.warning('Library %s required via ctypes not found', name)
+                continue
+            logger.info('ctypes library %s: %s', name, path)
+            toc.append((name, path, 'BINARY'))
+    return toc
 
 
 class _HookAPI:
@@ -178,7 +372,8 @@ class Analysis:
         self.zipfiles, self.zipped_data = [], []
         self._analyze()
         stem = lambda p: os.path.splitext(os.path.basename(p))[0]
-        self.scripts = [('pyi_rth_' + stem(p), p, 'PYSOURCE') for p in self.runtime_hooks]
+        rth = lambda p: stem(p) if stem(p).startswith('pyi_rth_') else 'pyi_rth_' + stem(p)
+        self.scripts = [(rth(p), p, 'PYSOURCE') for p in self.runtime_hooks]
         self.scripts += [(stem(p), p, 'PYSOURCE') for p in self.script_paths]
         state.ANALYSES.append(self)
         self._write_warnings()
@@ -186,12 +381,15 @@ class Analysis:
     # ---- finding modules ---------------------------------------------------------------
 
     def _app_path(self):
-        return list(dict.fromkeys([os.path.dirname(s) for s in self.script_paths] +
-                                  self.pathex))
+        # a site directory named by --paths (`--paths venv/.../site-packages`) stays a site
+        # directory: its packages are distributions, with their metadata, not the app's code
+        sites = {os.path.realpath(p) for p in site_dirs()}
+        return [p for p in dict.fromkeys([os.path.dirname(s) for s in self.script_paths] +
+                                         self.pathex) if os.path.realpath(p) not in sites]
 
     def _search_path(self):
         """Where hooks look (collect_submodules, collect_data_files): the analysis path."""
-        return self._app_path() + _stdlib_dirs() + site_dirs()
+        return self._app_path() + _stdlib_dirs() + site_dirs() + EXTRA_SITES
 
     def _hook_dirs(self):
         return self.hookspath + entry_point_hook_dirs()
@@ -206,12 +404,16 @@ class Analysis:
         saved = list(sys.path)
         sys.path[:0] = [p for p in self._app_path() if p not in sys.path]
         importlib.invalidate_caches()
+        api = _HookAPI(name, self)
         try:
             with open(path, 'rb') as f:
                 exec(compile(f.read(), path, 'exec'), ns)
-            api = _HookAPI(name, self)
             if callable(ns.get('hook')):
                 ns['hook'](api)
+        except Exception as e:  # PyInstaller would stop; a hook that needs more of
+            # PyInstaller's internals than pyhost's compatibility package has is skipped
+            logger.warning('hook %s failed, skipped: %s: %s', path, type(e).__name__, e)
+            ns, api = {}, _HookAPI(name, self)
         finally:
             sys.path[:] = saved
         base = os.path.dirname(path)
@@ -223,7 +425,7 @@ class Analysis:
         return result
 
     def _new_analysis(self, excluded_imports):
-        a = pa.Analysis(self._app_path(), site_dirs(), _stdlib_dirs(),
+        a = pa.Analysis(self._app_path(), site_dirs() + EXTRA_SITES, _stdlib_dirs(),
                         excludes=self.excludes, excluded_imports=excluded_imports)
         logger.info('Analyzing base library')
         for name in BASE_IMPORTS:
@@ -249,29 +451,50 @@ class Analysis:
         for d in reversed(self._hook_dirs()):  # earlier directories win
             for path in glob.glob(os.path.join(d, 'hook-*.py')):
                 hooks[os.path.basename(path)[5:-3]] = path
+        rthooks = _available_rthooks(self._hook_dirs())
         self._hook_results = {}
         excluded_imports = {}
+        custom_rthooks = list(self.runtime_hooks)
         while True:  # again from the start when a hook cuts imports (excludedimports)
+            self.runtime_hooks = list(custom_rthooks)
             a = self._new_analysis(excluded_imports)
             for name in self.hiddenimports:
                 self._import(a, name, True)
             done, cut = set(), False
             while True:
-                todo = sorted(n for n in a.modules if n in hooks and n not in done)
-                if not todo:
+                todo = sorted(n for n in a.modules if (n in hooks or n in STANDARD_HOOKS)
+                              and n not in done)
+                # runtime hooks that hook directories provide for the modules found (their
+                # rthooks.dat), after the --runtime-hook ones, as PyInstaller orders them
+                new_rth = [p for n in sorted(a.modules) for p in rthooks.get(n, ())
+                           if p not in self.runtime_hooks]
+                for path in new_rth:
+                    logger.info('Including run-time hook %r', os.path.basename(path))
+                    self.runtime_hooks.append(path)
+                    a.add_script(path, '__main__%d' % (len(self.script_paths) +
+                                                       len(self.runtime_hooks)))
+                if not todo and not new_rth:
                     break
                 for name in todo:
                     done.add(name)
-                    hidden, excluded = self._run_hook(hooks[name], name)
+                    if name in hooks:
+                        hidden, excluded = self._run_hook(hooks[name], name)
+                    else:
+                        hidden, excluded = STANDARD_HOOKS[name](self, a)
                     if excluded and not set(excluded) <= set(excluded_imports.get(name, ())):
                         excluded_imports[name] = tuple(excluded)
                         cut = True
                     for h in hidden:
-                        self._import(a, h, True)
+                        self._import(a, h, name not in STANDARD_HOOKS)
             if not cut:
                 break
         self.mf = a
+        # what a hook's excludedimports (or --exclude-module) cut and the analysis then did not
+        # find: build.py removes their files from the app's packages it copies whole
+        cut = {n for names in excluded_imports.values() for n in names} | set(self.excludes)
+        self.cut_modules = sorted(n for n in cut | self.hook_excludes if n not in a.modules)
         self._classify(a)
+        self.binaries += scan_ctypes(a, self.pathex)
 
     # ---- the standard library packed -----------------------------------------------------
 

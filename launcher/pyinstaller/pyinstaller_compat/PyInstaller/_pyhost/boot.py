@@ -1,8 +1,10 @@
 """The generated module every pyhost-built PyInstaller app starts in (entry _pyhost_pyi_boot:main).
 
 It does what PyInstaller's bootloader does between interpreter start-up and the script: make
-sys._MEIPASS hold the app's data files, run the runtime hooks, then run each script as __main__
-with __file__ = _MEIPASS/SCRIPT.py. Modules never leave the .pyr. A onefile app that has data
+sys._MEIPASS hold the app's data files, patch ctypes (libraries by bare name from _MEIPASS) and
+inspect when they are imported, run the runtime hooks, then run each script as __main__ with
+__file__ = _MEIPASS/SCRIPT.py, __spec__ None and its code named SCRIPT.py, as PyInstaller
+compiles it. Modules never leave the .pyr. A onefile app that has data
 files gets them written once to a content-addressed directory of pyhost's cache (never at every
 start, never deleted behind a running app), which becomes sys._MEIPASS.
 """
@@ -39,7 +41,7 @@ def _extract(loader, here):
     os.makedirs(os.path.dirname(final), mode=0o700, exist_ok=True)
     tmp = '%%s.tmp-%%d' %% (final, os.getpid())
     for rel, executable in DATA_FILES:
-        data = loader.get_data(os.path.join(here, '_pyhost_meipass', rel))
+        data = loader.get_data(os.path.join(here, '_pyhost_meipass', rel + '.pyhost-data'))
         path = os.path.join(tmp, rel)
         os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
         with open(path, 'wb') as f:
@@ -53,23 +55,172 @@ def _extract(loader, here):
     return final
 
 
+class _MainLoader:
+    """__main__'s __loader__ while a script runs: the script's source for linecache (its
+    __spec__ is None, as in PyInstaller, so linecache asks __loader__ for '__main__')."""
+
+    def __init__(self, loader, name):
+        self._loader, self._name = loader, name
+
+    def get_source(self, fullname):
+        return self._loader.get_source(self._name if fullname == '__main__' else fullname)
+
+    def __getattr__(self, attr):
+        return getattr(self._loader, attr)
+
+
+def _patch_ctypes(ctypes):
+    """PyInstaller's pyimod03_ctypes: a library loaded by a bare name that is not found
+    is looked up in sys._MEIPASS, where --add-binary and the analysis put it."""
+    import os
+
+    def frozen_name(name):
+        if name and isinstance(name, str):
+            frozen = os.path.join(sys._MEIPASS, os.path.basename(name))
+            if os.path.exists(frozen) and not os.path.exists(name):
+                return frozen
+        return name
+
+    for cls_name, loader_name in (('CDLL', 'cdll'), ('PyDLL', 'pydll')):
+        base = getattr(ctypes, cls_name)
+
+        class Frozen(base):
+            def __init__(self, name, *args, **kwargs):
+                super().__init__(frozen_name(name), *args, **kwargs)
+
+        Frozen.__name__ = Frozen.__qualname__ = cls_name
+        setattr(ctypes, cls_name, Frozen)
+        setattr(ctypes, loader_name, ctypes.LibraryLoader(Frozen))
+
+
+def _patch_inspect(inspect):
+    """PyInstaller's pyi_rth_inspect: the script's code names its file by its bare name
+    (app.py), which inspect maps back to __main__'s __file__."""
+    import os
+    original = inspect.getsourcefile
+
+    def getsourcefile(object):
+        filename = inspect.getfile(object)
+        if not os.path.isabs(filename):
+            main_file = getattr(sys.modules['__main__'], '__file__', None)
+            if main_file and filename == os.path.basename(main_file):
+                return main_file
+        return original(object)
+
+    inspect.getsourcefile = getsourcefile
+
+
+def _patch_resources(common):
+    """importlib.resources.files() of a packed package whose directory exists in _MEIPASS
+    (its data collected there, as hooks and --collect-data put it) is that directory, as
+    PyInstaller's resource reader answers; without one, pyhost's reader serves the .pyr."""
+    import os
+    original = common.from_package
+
+    def from_package(package):
+        spec = package.__spec__
+        if spec.submodule_search_locations is not None and spec.origin and \
+                not os.path.exists(spec.origin):
+            path = os.path.join(sys._MEIPASS, *spec.name.split('.'))
+            if os.path.isdir(path):
+                import pathlib
+                return pathlib.Path(path)
+        return original(package)
+
+    common.from_package = from_package
+
+
+def _patch_spawn(spawn):
+    """A multiprocessing child (spawn) imports the script by the name it is packed under:
+    its __main__ has __spec__ None and a __file__ that is not on disk (as in PyInstaller,
+    whose children skip it because they run the same __main__)."""
+    original = spawn.get_preparation_data
+
+    def get_preparation_data(name):
+        data = original(name)
+        loader = sys.modules['__main__'].__dict__.get('__loader__')
+        if isinstance(loader, _MainLoader) and 'init_main_from_path' in data:
+            del data['init_main_from_path']
+            data['init_main_from_name'] = loader._name
+        return data
+
+    spawn.get_preparation_data = get_preparation_data
+
+
+PATCHES = {'ctypes': _patch_ctypes, 'inspect': _patch_inspect,
+           'importlib.resources._common': _patch_resources,
+           'multiprocessing.spawn': _patch_spawn}
+
+
+class _Patcher:
+    """A meta path finder that patches ctypes and inspect once they are imported, as
+    PyInstaller's bootstrap and runtime hooks do, without importing them at every start."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name not in PATCHES:
+            return None
+        spec = None
+        for finder in sys.meta_path:
+            if finder is not cls and hasattr(finder, 'find_spec'):
+                spec = finder.find_spec(name, path, target)
+                if spec is not None:
+                    break
+        if spec is None or spec.loader is None:
+            return spec
+        loader, patch = spec.loader, PATCHES.pop(name)
+        if not PATCHES:
+            sys.meta_path.remove(cls)
+
+        class Loader:
+            def create_module(self, spec):
+                return loader.create_module(spec)
+
+            def exec_module(self, module):
+                module.__spec__.loader = module.__loader__ = loader
+                loader.exec_module(module)
+                patch(module)
+
+            def __getattr__(self, attr):
+                return getattr(loader, attr)
+
+        spec.loader = Loader()
+        return spec
+
+
 def main():
     loader = __loader__
     if DATA_KEY:
         sys._MEIPASS = _extract(loader, __file__.rpartition('/')[0])
     meipass = sys._MEIPASS
+    sys._stdlib_dir = meipass  # as PyInstaller's: the stdlib lives in the bundle
+    sys.meta_path.insert(0, _Patcher)
+    main_globals = sys.modules['__main__'].__dict__
+    if SCRIPTS:  # the runtime hooks see __main__ as the script will (PyInstaller sets it first)
+        main_globals.update(__file__=meipass + '/' + SCRIPTS[0] + '.py', __spec__=None)
     for name in RUNTIME_HOOKS:
         namespace = {'__name__': name, '__file__': meipass + '/' + name + '.py',
                      '__builtins__': __builtins__}
-        exec(loader.get_code('_pyhost_scripts.' + name), namespace)
-    main_globals = sys.modules['__main__'].__dict__
+        exec(_code(loader, name, name + '.py'), namespace)
     for name in SCRIPTS:
         path = meipass + '/' + name + '.py'
-        main_globals.update(__name__='__main__', __file__=path, __loader__=loader,
-                            __spec__=type(__spec__)('_pyhost_scripts.' + name, loader,
-                                                    origin=path),
-                            __package__='', __cached__=None, __builtins__=__builtins__)
-        exec(loader.get_code('_pyhost_scripts.' + name), main_globals)
+        main_globals.update(__name__='__main__', __file__=path,
+                            __loader__=_MainLoader(loader, '_pyhost_scripts.' + name),
+                            __spec__=None, __package__=None, __cached__=None,
+                            __builtins__=__builtins__)
+        exec(_code(loader, name, name + '.py'), main_globals)
+
+
+def _code(loader, name, filename):
+    """A script's code, its co_filename the bare file name as PyInstaller compiles it."""
+    code = loader.get_code('_pyhost_scripts.' + name)
+    return _rename(code, code.co_filename, filename)
+
+
+def _rename(code, old, new):
+    consts = tuple(_rename(c, old, new) if isinstance(c, type(code)) and c.co_filename == old
+                   else c for c in code.co_consts)
+    return code.replace(co_filename=new, co_consts=consts)
 '''
 
 

@@ -6,6 +6,7 @@ WORKPATH/NAME/pyhost/: the app directory (the app's own modules, the scripts, th
 the generated start-up module), pyhost.ini, and for onedir the contents directory with the data
 files, already inside DISTPATH. pyhost's C side builds and places the executable from the plan.
 """
+import glob
 import hashlib
 import logging
 import os
@@ -14,7 +15,7 @@ import shutil
 import tempfile
 
 import PyInstaller
-from PyInstaller._pyhost import boot, state
+from PyInstaller._pyhost import analysis, boot, state
 from PyInstaller.building.api import COLLECT, EXE
 
 logger = logging.getLogger('PyInstaller')
@@ -23,6 +24,10 @@ STDLIB_EXCLUDE = ('test.*, idlelib.*, tkinter.test.*, lib2to3.tests.*, ensurepip
                   'distutils.tests.*, unittest.test.*, ctypes.test.*, turtledemo.*')
 BOOT = '_pyhost_pyi_boot'
 MEIPASS_PKG = '_pyhost_meipass'
+# Every file staged for a onefile's _MEIPASS gets this suffix inside the .pyr, so that none is
+# taken for a module or an extension module (a `libx.so` or `x.abi3.so` binary, a `.py` data
+# file): they are resources, written back under their own names at the first start.
+MEIPASS_SUFFIX = '.pyhost-data'
 SCRIPTS_PKG = '_pyhost_scripts'
 
 
@@ -56,6 +61,13 @@ def run_spec(specfile, distpath, workpath, clean):
     exec(code, spec_namespace(specfile))
 
 
+def _is_executable(path):
+    try:
+        return bool(os.stat(path).st_mode & 0o111)
+    except OSError:
+        return False
+
+
 class Target:
     """What the spec built: the last COLLECT (onedir) or, without one, the last EXE."""
 
@@ -77,7 +89,10 @@ class Target:
         files = {}
         for dest, src, kind in toc:
             if kind == 'DATA' or (kind in ('BINARY', 'EXTENSION') and keep_binaries):
-                files.setdefault(os.path.normpath(dest), (src, kind != 'DATA'))
+                # binaries are executable; a data file keeps the exec bit its source has
+                # (PyInstaller copies the file's mode: an --add-data script stays runnable)
+                executable = kind != 'DATA' or _is_executable(src)
+                files.setdefault(os.path.normpath(dest), (src, executable))
         self.files = sorted(files.items())
         for name in (self.name, self.dirname):
             if not re.fullmatch(r'[A-Za-z0-9._-]+', name):
@@ -99,6 +114,15 @@ def _stage_app(t, app):
         for top, srcs in sorted(a.app_tops.items()):
             for src in srcs:  # every portion of a namespace package, merged
                 _copy_top(src, app)
+    for a in analyses:  # modules cut by hooks' excludedimports are not packed
+        for name in a.cut_modules:
+            base = os.path.join(app, *name.split('.'))
+            if os.path.isdir(base):
+                shutil.rmtree(base)
+            for path in [base + '.py'] + glob.glob(glob.escape(base) + '.*.so') + \
+                    glob.glob(glob.escape(base) + '.so'):
+                if os.path.isfile(path):
+                    os.remove(path)
     scripts, rthooks = [], []
     # Scripts live in a package of their own, as PyInstaller keeps them out of the PYZ: a script
     # named like a module (httpie's `http`) must not shadow it for the app's own imports.
@@ -115,7 +139,7 @@ def _stage_app(t, app):
     if t.onefile and t.files:
         digest = hashlib.sha256()
         for dest, (src, executable) in t.files:
-            path = os.path.join(app, MEIPASS_PKG, dest)
+            path = os.path.join(app, MEIPASS_PKG, dest + MEIPASS_SUFFIX)
             os.makedirs(os.path.dirname(path), exist_ok=True)
             shutil.copyfile(src, path)
             with open(src, 'rb') as f:
@@ -135,6 +159,37 @@ def _stdlib_include(t):
     for a in analyses[1:]:
         names |= a.stdlib_include()
     return sorted(n for n in names if re.fullmatch(r'[A-Za-z_*][A-Za-z0-9_.*]*', n))
+
+
+def python_options(options):
+    """EXE OPTION entries (--python-option) -> [python] manifest lines, parsed as PyInstaller's
+    bootloader parses them: v, u, W FILTER, X NAME[=VALUE] (utf8 and dev set those modes),
+    hash_seed=N."""
+    xoptions, warnoptions, lines = [], [], []
+    for opt in options:
+        key, _, value = opt.strip().partition(' ')
+        value = value.strip()
+        if key in ('u', 'unbuffered'):
+            lines.append('unbuffered = true')
+        elif key == 'W' and value:
+            warnoptions.append(value)
+        elif key == 'X' and value:
+            xoptions.append(value)
+            if value in ('utf8', 'utf8=1'):
+                lines.append('utf8_mode = true')
+            elif value == 'dev':
+                lines.append('dev_mode = true')
+        elif key.startswith('hash_seed='):
+            lines.append('hash_seed = %d' % int(key.partition('=')[2]))
+        elif key in ('v', 'verbose', 'O'):
+            logger.info('pyhost: python option %r is not supported; ignored', opt)
+        else:
+            raise SystemExit('pyinstaller: error: unsupported python option %r' % opt)
+    if xoptions:
+        lines.append('xoptions = %s' % ', '.join(xoptions))
+    if warnoptions:
+        lines.append('warnoptions = %s' % ',\n    '.join(warnoptions))
+    return lines
 
 
 def _manifest(t):
@@ -160,6 +215,7 @@ def _manifest(t):
              'stdlib = all',
              'stdlib_include = %s' % ',\n    '.join(_stdlib_include(t)),
              'stdlib_exclude = %s%s' % (STDLIB_EXCLUDE, ',\n    ' + patterns if patterns else ''),
+             ] + python_options(getattr(t.exe, 'options', [])) + [
              '', '[resources]', 'paths = app',
              # PyInstaller's own layout puts datas and binaries on disk (the contents
              # directory, sys._MEIPASS) and roots module paths there: pyhost's placement
@@ -170,6 +226,9 @@ def _manifest(t):
              'analysis = false']
     if dists:
         lines.append('distributions = %s' % ',\n    '.join(dists))
+    sites = analysis.site_dirs() + analysis.EXTRA_SITES
+    if sites:  # where the analysis found them: the active venv's, as PyInstaller sees
+        lines.append('site_packages = %s' % ',\n    '.join(sites))
     if patterns:
         lines.append('exclude = %s' % patterns)
     lines += ['', '[bundle]', 'resources = %s' % ('embedded' if t.onefile else 'adjacent')]

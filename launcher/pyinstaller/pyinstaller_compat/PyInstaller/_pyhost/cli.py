@@ -18,7 +18,6 @@ NOTICES = {
     'upx_exclude': '--upx-exclude: pyhost never uses UPX',
     'key': '--key: bytecode encryption was removed in PyInstaller 6.0; ignored',
     'debug': '--debug: pyhost has no debug bootloader; tracebacks are always shown',
-    'python_option': '--python-option: the embedded interpreter is configured by pyhost',
     'splash': '--splash: a pyhost app starts in milliseconds; no splash screen is shown',
     'hide_console': '--hide-console: Windows only',
     'version_file': '--version-file: Windows version resources; ignored on Linux',
@@ -175,13 +174,24 @@ def _notices(opts, defaults):
 
 def main(argv, write_plan):
     parser = generate_parser()
+    spec_args = []
+    if '--' in argv:  # the arguments after `--` are the spec file's (its sys.argv[1:])
+        pos = argv.index('--')
+        argv, spec_args = argv[:pos], argv[pos + 1:]
     opts = parser.parse_args(argv)
     defaults = vars(parser.parse_args(['x']))
     level = opts.loglevel.upper()
     if level not in log.LEVELS:
         parser.error('Unknown log level `%s`' % opts.loglevel)
     log.logger.setLevel(log.LEVELS[level])
-    logger.info('PyInstaller: %s (pyhost), contrib hooks: none', PyInstaller.__version__)
+    try:
+        import importlib.metadata
+        contrib = importlib.metadata.version('pyinstaller-hooks-contrib')
+    except Exception:
+        contrib = 'none'
+    logger.info('PyInstaller: %s (pyhost), contrib hooks: %s', PyInstaller.__version__, contrib)
+    if os.environ.get('PYHOST_PYI_VENV_SITE'):
+        logger.info('Python environment: %s', os.environ['PYHOST_PYI_VENV_SITE'])
     _notices(opts, defaults)
     spec_file = opts.filenames[0] if opts.filenames[0].endswith('.spec') else None
     if spec_file:
@@ -201,6 +211,7 @@ def main(argv, write_plan):
         with open(spec_file, 'w', encoding='utf-8') as f:
             f.write(makespec.make_spec(opts, specpath, name))
         logger.info('wrote %s', spec_file)
+    sys.argv = [spec_file] + spec_args
     build.run_spec(spec_file, opts.distpath, opts.workpath, opts.clean_build)
     target = build.Target()
     plan = build.stage(target)

@@ -100,13 +100,14 @@ def make_spec(opts, specpath, name):
         exe_tail.append('    version=%r,' % _rel(opts.version_file, specpath))
     if icon:
         exe_tail.append('    icon=%r,' % icon)
+    options = '    %r,' % [(o, None, 'OPTION') for o in opts.python_options]
     if opts.onefile:
         out += ['exe = EXE(', '    pyz,', '    a.scripts,', '    a.binaries,', '    a.datas,',
-                '    [],'] + exe_common + [
+                options] + exe_common + [
                 '    upx_exclude=%r,' % opts.upx_exclude,
                 '    runtime_tmpdir=%r,' % opts.runtime_tmpdir] + exe_tail + [')']
     else:
-        out += ['exe = EXE(', '    pyz,', '    a.scripts,', '    [],',
+        out += ['exe = EXE(', '    pyz,', '    a.scripts,', options,
                 '    exclude_binaries=True,'] + exe_common + exe_tail + [')',
                 'coll = COLLECT(', '    exe,', '    a.binaries,', '    a.datas,',
                 '    strip=%r,' % opts.strip, '    upx=%r,' % (not opts.noupx),

@@ -36,6 +36,8 @@ class EXE:
         self.contents_directory = kwargs.get('contents_directory') or '_internal'
         self.runtime_tmpdir = kwargs.get('runtime_tmpdir')
         self.kwargs = kwargs
+        # run-time options of the interpreter ((option, None, 'OPTION') entries)
+        self.options = [e[0] for e in self.toc if len(e) == 3 and e[2] == 'OPTION']
         for key in ('upx_exclude', 'debug', 'version', 'codesign_identity', 'target_arch',
                     'entitlements_file', 'uac_admin', 'manifest', 'resources'):
             if kwargs.get(key) and key not in state.NOTED:
