@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+
 #include "build.h"
 #include "ph_stdlib_identity.h"
 #include "stdlib_identity.h"
@@ -16,6 +17,7 @@
 #include "pyhost/fsutil.h"
 #include "pyhost/pyr_hash.h"
 #include "wheel.h"
+
 #include "build_pack.h"
 
 /* ---- Collecting ------------------------------------------------------------------------ */
