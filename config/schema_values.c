@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "schema_values.h"
+#include "pyhost/strutil.h"
 
 /* ---- lists ---------------------------------------------------------------------------------- */
 
@@ -264,12 +265,6 @@ int schema_parse_compress(const struct ph_key_spec *key, const char *value, void
 
 /* ---- entry point ---------------------------------------------------------------------------- */
 
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && !strcmp(s + n - k, suffix);
-}
-
 static int parse_script_entry(const char *value, ph_entry_point *e, char *why, size_t why_size)
 {
     if (value[0] == '/' || value[0] == '\\' || (value[0] && value[1] == ':')) {
@@ -317,8 +312,8 @@ int schema_parse_entry(const struct ph_key_spec *key, const char *value, void *o
 {
     ph_entry_point *e = out;
     (void)key;
-    if (strchr(value, '/') || strchr(value, '\\') || ends_with(value, ".py") ||
-        ends_with(value, ".pyw"))
+    if (strchr(value, '/') || strchr(value, '\\') || ph_str_ends_with(value, ".py") ||
+        ph_str_ends_with(value, ".pyw"))
         return parse_script_entry(value, e, why, why_size);
     if (strchr(value, ':'))
         return parse_function_entry(value, e, why, why_size);

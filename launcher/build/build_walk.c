@@ -13,14 +13,9 @@
 #include "build.h"
 #include "pyhost/elf.h"
 #include "pyhost/pyr_hash.h"
+#include "pyhost/strutil.h"
 
 /* ---- Names ----------------------------------------------------------------------------- */
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && !memcmp(s + n - m, suffix, m);
-}
 
 /* Non-ASCII bytes count as identifier characters: Python identifiers may be Unicode. */
 static bool is_identifier(const char *s)
@@ -47,7 +42,7 @@ static bool is_module_stem(const char *s, size_t len)
 static size_t extension_stem(const char *name)
 {
     for (const char *const *s = ph_extension_suffixes; s && *s; s++)
-        if (ends_with(name, *s)) {
+        if (ph_str_ends_with(name, *s)) {
             size_t len = strlen(name) - strlen(*s);
             return is_module_stem(name, len) ? len : 0;
         }
@@ -199,12 +194,12 @@ static int add_module(walker *w, const place *at, const char *stem, pyr_kind kin
 static int visit_file(walker *w, const place *at, const char *name, const char *path,
                       const char *rel, bool *found)
 {
-    if (ends_with(name, ".pyc") || is_temporary(name))
+    if (ph_str_ends_with(name, ".pyc") || is_temporary(name))
         return 0;
     if (at->mode == W_DATA)
         return add_resource(w, at, path, rel);
     size_t len = strlen(name);
-    if (ends_with(name, ".py") && is_module_stem(name, len - 3)) {
+    if (ph_str_ends_with(name, ".py") && is_module_stem(name, len - 3)) {
         *found = true;
         if (!strcmp(name, "__init__.py"))
             return 0; /* the package itself, added by its parent directory */
