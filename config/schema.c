@@ -6,762 +6,83 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include "schema_values.h"
 
 #define FIELD(member) offsetof(ph_manifest, member)
-
-/* ---- lists ---------------------------------------------------------------------------------- */
-
-void ph_strlist_free(ph_strlist *list)
-{
-    for (size_t i = 0; i < list->count; i++)
-        free(list->items[i]);
-    free(list->items);
-    list->items = NULL;
-    list->count = 0;
-}
-
-static int strlist_push(ph_strlist *list, const char *item, size_t len)
-{
-    char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    list->items = grown;
-    if (!(list->items[list->count] = strndup(item, len)))
-        return -1;
-    list->count++;
-    return 0;
-}
-
-static bool is_blank(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r';
-}
-
-int ph_schema_split(const char *value, ph_strlist *out)
-{
-    const char *p = value;
-    while (*p) {
-        size_t len = strcspn(p, ",\n");
-        const char *start = p, *end = p + len;
-        while (start < end && is_blank(*start))
-            start++;
-        while (end > start && is_blank(end[-1]))
-            end--;
-        if (end > start && strlist_push(out, start, (size_t)(end - start)) != 0) {
-            ph_strlist_free(out);
-            return -1;
-        }
-        p += len + (p[len] != '\0');
-    }
-    return 0;
-}
-
-/* ---- names ---------------------------------------------------------------------------------- */
-
-/* Non-ASCII bytes are allowed because Python identifiers may be Unicode. */
-static bool is_ident_char(unsigned char c, bool first)
-{
-    if (c >= 0x80 || c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return !first && c >= '0' && c <= '9';
-}
-
-/* A dotted name of `len` bytes; `glob` also allows '*' inside components. */
-static bool is_dotted(const char *s, size_t len, bool glob)
-{
-    bool component_start = true;
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c == '.') {
-            if (component_start)
-                return false;
-            component_start = true;
-            continue;
-        }
-        if (!(glob && c == '*') && !is_ident_char(c, component_start))
-            return false;
-        component_start = false;
-    }
-    return !component_start;
-}
-
-static bool all_chars_in(const char *s, const char *extra)
-{
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && !strchr(extra, c))
-            return false;
-    }
-    return true;
-}
-
-static int dup_into(void *out, const char *value, char *why, size_t why_size)
-{
-    if (!(*(char **)out = strdup(value))) {
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static void release_string(void *value)
-{
-    free(*(char **)value);
-    *(char **)value = NULL;
-}
-
-static int parse_name(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                      size_t why_size)
-{
-    (void)key;
-    if (!*value || !all_chars_in(value, "._-")) {
-        snprintf(why, why_size, "'%s' is not a valid name", value);
-        return -1;
-    }
-    return dup_into(out, value, why, why_size);
-}
-
-static int parse_version(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                         size_t why_size)
-{
-    (void)key;
-    if (!*value || !all_chars_in(value, ".+!_-")) {
-        snprintf(why, why_size, "'%s' is not a valid version", value);
-        return -1;
-    }
-    return dup_into(out, value, why, why_size);
-}
-
-/* [python] version: "3.12". One pyhost embeds one Python (PH_PYTHON_MINOR, from meson.build), so
- * any other version is an error that names the pyhost to use (meson -Dsuffix_version=true). */
-static int parse_python_version(const struct ph_key_spec *key, const char *value, void *out,
-                                char *why, size_t why_size)
-{
-    (void)key;
-    unsigned major, minor;
-    int end = 0;
-    if (sscanf(value, "%u.%u%n", &major, &minor, &end) != 2 || value[end] ||
-        !all_chars_in(value, ".")) {
-        snprintf(why, why_size, "'%s' is not a Python version like %s", value, PH_PYTHON_MINOR);
-        return -1;
-    }
-    char wanted[32];
-    snprintf(wanted, sizeof wanted, "%u.%u", major, minor);
-    if (strcmp(wanted, PH_PYTHON_MINOR)) {
-        snprintf(why, why_size,
-                 "the app is for Python %s, but this pyhost embeds Python %s: use pyhost%s", wanted,
-                 PH_PYTHON_MINOR, wanted);
-        return -1;
-    }
-    return dup_into(out, wanted, why, why_size);
-}
-
-static int parse_path(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                      size_t why_size)
-{
-    (void)key;
-    if (!*value) {
-        snprintf(why, why_size, "the path is empty");
-        return -1;
-    }
-    return dup_into(out, value, why, why_size);
-}
-
-/* ---- scalars -------------------------------------------------------------------------------- */
-
-static int parse_bool(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                      size_t why_size)
-{
-    static const char *const truthy[] = {"true", "yes", "on", "1"};
-    static const char *const falsy[] = {"false", "no", "off", "0"};
-    (void)key;
-    for (size_t i = 0; i < sizeof truthy / sizeof truthy[0]; i++) {
-        if (!strcasecmp(value, truthy[i]) || !strcasecmp(value, falsy[i])) {
-            *(bool *)out = !strcasecmp(value, truthy[i]);
-            return 0;
-        }
-    }
-    snprintf(why, why_size, "'%s' is not a boolean", value);
-    return -1;
-}
-
-/* include_source: a boolean (every module's source, or none) or 'app'. */
-static int parse_source(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                        size_t why_size)
-{
-    bool all;
-    if (!strcasecmp(value, "app")) {
-        *(ph_source_policy *)out = PH_SOURCE_APP;
-        return 0;
-    }
-    if (parse_bool(key, value, &all, why, why_size) < 0) {
-        snprintf(why, why_size, "'%s' is not a boolean or 'app'", value);
-        return -1;
-    }
-    *(ph_source_policy *)out = all ? PH_SOURCE_ALL : PH_SOURCE_NONE;
-    return 0;
-}
-
-/* stdlib: 'auto', 'all', or a boolean (true: all, false: none). */
-static int parse_stdlib(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                        size_t why_size)
-{
-    bool all;
-    if (!strcasecmp(value, "auto") || !strcasecmp(value, "all")) {
-        *(ph_stdlib_policy *)out = !strcasecmp(value, "auto") ? PH_STDLIB_AUTO : PH_STDLIB_ALL;
-        return 0;
-    }
-    if (parse_bool(key, value, &all, why, why_size) < 0) {
-        snprintf(why, why_size, "'%s' is not auto, all or false", value);
-        return -1;
-    }
-    *(ph_stdlib_policy *)out = all ? PH_STDLIB_ALL : PH_STDLIB_NONE;
-    return 0;
-}
-
-static int parse_int(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                     size_t why_size)
-{
-    char *end;
-    long n = strtol(value, &end, 10);
-    if (!*value || *end || n < key->min || n > key->max) {
-        snprintf(why, why_size, "'%s' is not %s", value, ph_schema_accepted(key));
-        return -1;
-    }
-    *(int *)out = (int)n;
-    return 0;
-}
-
-static int parse_compress(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                          size_t why_size)
-{
-    ph_compress *c = out;
-    (void)key;
-    if (!strcmp(value, "none")) {
-        *c = (ph_compress){PH_COMPRESSION_NONE, 0};
-        return 0;
-    }
-    if (!strcmp(value, "zstd")) {
-        *c = (ph_compress){PH_COMPRESSION_ZSTD, 3};
-        return 0;
-    }
-    if (!strncmp(value, "zstd:", 5)) {
-        char *end;
-        long level = strtol(value + 5, &end, 10);
-        if (value[5] >= '0' && value[5] <= '9' && !*end && level >= 1 && level <= 22) {
-            *c = (ph_compress){PH_COMPRESSION_ZSTD, (int)level};
-            return 0;
-        }
-        snprintf(why, why_size, "'%s': the zstd level must be a number from 1 to 22", value);
-        return -1;
-    }
-    snprintf(why, why_size, "'%s' is not a compression method", value);
-    return -1;
-}
-
-/* ---- entry point ---------------------------------------------------------------------------- */
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && !strcmp(s + n - k, suffix);
-}
-
-static int parse_script_entry(const char *value, ph_entry_point *e, char *why, size_t why_size)
-{
-    if (value[0] == '/' || value[0] == '\\' || (value[0] && value[1] == ':')) {
-        snprintf(why, why_size, "'%s': the script path must be relative to the manifest", value);
-        return -1;
-    }
-    const char *colon = strrchr(value, ':');
-    if (colon && colon > value + 1) { /* "src/x.py:main": a path and a function in one */
-        const char *slash = colon;
-        while (slash > value && slash[-1] != '/' && slash[-1] != '\\')
-            slash--;
-        int stem = (int)strcspn(slash, ".:");
-        snprintf(why, why_size,
-                 "'%s' is a script path and a function at once: write module:function "
-                 "('%.*s:%s', its directory in [resources] paths) or a script path ('%.*s'), "
-                 "not both",
-                 value, stem, slash, colon + 1, (int)(colon - value), value);
-        return -1;
-    }
-    e->kind = PH_ENTRY_SCRIPT;
-    return dup_into(&e->script, value, why, why_size);
-}
-
-static int parse_function_entry(const char *value, ph_entry_point *e, char *why, size_t why_size)
-{
-    const char *colon = strchr(value, ':');
-    size_t module_len = (size_t)(colon - value);
-    if (!is_dotted(value, module_len, false) || !is_dotted(colon + 1, strlen(colon + 1), false)) {
-        snprintf(why, why_size, "'%s' is not module:function", value);
-        return -1;
-    }
-    e->kind = PH_ENTRY_FUNCTION;
-    if (!(e->module = strndup(value, module_len)) || !(e->function = strdup(colon + 1))) {
-        free(e->module);
-        e->module = NULL;
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    return 0;
-}
-
-static int parse_entry(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                       size_t why_size)
-{
-    ph_entry_point *e = out;
-    (void)key;
-    if (strchr(value, '/') || strchr(value, '\\') || ends_with(value, ".py") ||
-        ends_with(value, ".pyw"))
-        return parse_script_entry(value, e, why, why_size);
-    if (strchr(value, ':'))
-        return parse_function_entry(value, e, why, why_size);
-    if (!is_dotted(value, strlen(value), false)) {
-        snprintf(why, why_size, "'%s' is not a module name, module:function or a .py script",
-                 value);
-        return -1;
-    }
-    e->kind = PH_ENTRY_MODULE;
-    return dup_into(&e->module, value, why, why_size);
-}
-
-static void release_entry(void *value)
-{
-    ph_entry_point *e = value;
-    free(e->module);
-    free(e->function);
-    free(e->script);
-    *e = (ph_entry_point){0};
-}
-
-/* ---- lists of things ------------------------------------------------------------------------ */
-
-static int parse_list(const char *value, ph_strlist *out, bool (*valid)(const char *),
-                      const char *what, char *why, size_t why_size)
-{
-    ph_strlist list = {0};
-    if (ph_schema_split(value, &list) != 0) {
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < list.count; i++) {
-        if (!valid(list.items[i])) {
-            snprintf(why, why_size, "'%s' is not %s", list.items[i], what);
-            ph_strlist_free(&list);
-            return -1;
-        }
-    }
-    *out = list;
-    return 0;
-}
-
-static bool is_pattern(const char *s)
-{
-    return is_dotted(s, strlen(s), true);
-}
-
-static bool is_path(const char *s)
-{
-    return *s != '\0';
-}
-
-bool ph_schema_is_pattern(const char *s)
-{
-    return is_pattern(s);
-}
-
-/* ---- distributions -------------------------------------------------------------------------- */
-
-/* "name" or "name[extra, extra]": a PEP 508 name (letters, digits, '.', '_', '-', starting and
- * ending with a letter or digit) with optional extras of the same form. */
-static bool is_dist_name(const char *s, size_t len)
-{
-    if (len == 0)
-        return false;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-        if (!alnum && ((i == 0 || i == len - 1) || !strchr("._-", c)))
-            return false;
-    }
-    return true;
-}
-
-static bool is_requirement(const char *s)
-{
-    const char *open = strchr(s, '[');
-    if (!open)
-        return is_dist_name(s, strlen(s));
-    size_t n = strlen(s);
-    if (!is_dist_name(s, (size_t)(open - s)) || s[n - 1] != ']')
-        return false;
-    for (const char *p = open + 1; p < s + n - 1;) {
-        size_t len = strcspn(p, ",]");
-        const char *a = p, *b = p + len;
-        while (a < b && is_blank(*a))
-            a++;
-        while (b > a && is_blank(b[-1]))
-            b--;
-        if (!is_dist_name(a, (size_t)(b - a)))
-            return false;
-        p += len + 1;
-    }
-    return true;
-}
-
-/* Like ph_schema_split, but a comma inside "[...]" separates extras, not items. */
-static int split_requirements(const char *value, ph_strlist *out)
-{
-    char *copy = strdup(value);
-    if (!copy)
-        return -1;
-    int depth = 0;
-    for (char *p = copy; *p; p++) {
-        depth += (*p == '[') - (*p == ']');
-        if (depth > 0 && *p == ',')
-            *p = '\x1f'; /* restored below; no manifest value holds this byte */
-    }
-    int rc = ph_schema_split(copy, out);
-    for (size_t i = 0; rc == 0 && i < out->count; i++)
-        for (char *p = out->items[i]; *p; p++)
-            if (*p == '\x1f')
-                *p = ',';
-    free(copy);
-    return rc;
-}
-
-static int parse_requirements(const struct ph_key_spec *key, const char *value, void *out,
-                              char *why, size_t why_size)
-{
-    ph_strlist list = {0};
-    (void)key;
-    if (split_requirements(value, &list) != 0) {
-        snprintf(why, why_size, "out of memory");
-        return -1;
-    }
-    for (size_t i = 0; i < list.count; i++) {
-        if (!is_requirement(list.items[i])) {
-            snprintf(why, why_size, "'%s' is not a distribution name", list.items[i]);
-            ph_strlist_free(&list);
-            return -1;
-        }
-    }
-    *(ph_strlist *)out = list;
-    return 0;
-}
-
-/* ---- routing -------------------------------------------------------------------------------- */
-
-const char ph_schema_routing_accepted[] =
-    "in-memory, prefer-in-memory or filesystem-relative:DIR with DIR a relative directory "
-    "without '..' (e.g. filesystem-relative:lib)";
-
-/* DIR ends up in paths written next to the .pyr and read back at run time: keep it inside. */
-static bool is_relative_dir(const char *dir)
-{
-    if (!*dir || dir[0] == '/' || strchr(dir, '\\') || strchr(dir, ':'))
-        return false;
-    for (const char *p = dir; *p;) {
-        size_t len = strcspn(p, "/");
-        if (len == 0 && p[len] == '/')
-            return false; /* "a//b" */
-        if ((len == 2 && !strncmp(p, "..", 2)) || (len == 1 && *p == '.'))
-            return false;
-        p += len + (p[len] == '/');
-    }
-    return true;
-}
-
-int ph_schema_parse_routing(const char *value, ph_routing *out, char *why, size_t why_size)
-{
-    static const char fs[] = "filesystem-relative:";
-    *out = (ph_routing){PH_ROUTE_IN_MEMORY, NULL};
-    if (!strcmp(value, "in-memory"))
-        return 0;
-    if (!strcmp(value, "prefer-in-memory")) {
-        out->kind = PH_ROUTE_PREFER_IN_MEMORY;
-        return 0;
-    }
-    if (strncmp(value, fs, sizeof fs - 1) != 0) {
-        snprintf(why, why_size, "'%s' is not a routing policy", value);
-        return -1;
-    }
-    const char *dir = value + sizeof fs - 1;
-    size_t len = strlen(dir);
-    while (len > 1 && dir[len - 1] == '/')
-        len--;
-    char *copy = strndup(dir, len);
-    /* "." is the app directory itself: files land where their virtual paths point. */
-    if (!copy || (strcmp(copy, ".") != 0 && !is_relative_dir(copy))) {
-        snprintf(why, why_size,
-                 copy ? "'%s': the directory must be relative to the app's directory, "
-                        "without '.' or '..' components"
-                      : "out of memory",
-                 dir);
-        free(copy);
-        return -1;
-    }
-    out->kind = PH_ROUTE_FILESYSTEM;
-    out->dir = copy;
-    return 0;
-}
-
-void ph_schema_release_routing(ph_routing *routing)
-{
-    free(routing->dir);
-    *routing = (ph_routing){PH_ROUTE_IN_MEMORY, NULL};
-}
-
-static int parse_routing(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                         size_t why_size)
-{
-    (void)key;
-    return ph_schema_parse_routing(value, out, why, why_size);
-}
-
-static void release_routing(void *value)
-{
-    ph_schema_release_routing(value);
-}
-
-static int parse_patterns(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                          size_t why_size)
-{
-    (void)key;
-    return parse_list(value, out, is_pattern, "a module name pattern", why, why_size);
-}
-
-static int parse_paths(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                       size_t why_size)
-{
-    (void)key;
-    return parse_list(value, out, is_path, "a path", why, why_size);
-}
-
-/* [resources] data: "SRC:DEST" (PyInstaller's --add-data): SRC a file, directory or glob
- * relative to the manifest; DEST a relative directory in the app ("." = its top), no "..". */
-static bool is_data_spec(const char *s)
-{
-    const char *colon = strrchr(s, ':');
-    if (!colon || colon == s || !colon[1] || colon[1] == '/')
-        return false;
-    for (const char *c = colon + 1; *c;) {
-        size_t n = strcspn(c, "/");
-        if (n == 2 && !strncmp(c, "..", 2))
-            return false;
-        c += n + (c[n] == '/');
-    }
-    return true;
-}
-
-static int parse_data(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                      size_t why_size)
-{
-    (void)key;
-    return parse_list(value, out, is_data_spec,
-                      "SRC:DEST (a file, directory or glob, then a relative directory)", why,
-                      why_size);
-}
-
-/* [resources] wheels: a local .whl path, or an http(s)/file URL that must carry its SHA-256
- * as "#sha256=HEX", so a download is always checked (docs/wheels.md). */
-static bool is_hex64(const char *s)
-{
-    size_t n = strspn(s, "0123456789abcdefABCDEF");
-    return n == 64 && !s[n];
-}
-
-static bool is_wheel_ref(const char *s)
-{
-    const char *hash = strchr(s, '#');
-    size_t len = hash ? (size_t)(hash - s) : strlen(s);
-    if (hash && (strncmp(hash, "#sha256=", 8) != 0 || !is_hex64(hash + 8)))
-        return false;
-    if (!strstr(s, "://"))
-        return len > 4 && !strncmp(s + len - 4, ".whl", 4);
-    bool scheme = !strncasecmp(s, "https://", 8) || !strncasecmp(s, "http://", 7) ||
-                  !strncasecmp(s, "file://", 7);
-    return scheme && hash;
-}
-
-static int parse_wheels(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                        size_t why_size)
-{
-    (void)key;
-    return parse_list(value, out, is_wheel_ref,
-                      "a .whl path or an https://, http:// or file:// URL ending in "
-                      "#sha256=HEX (64 hex digits: the SHA-256 is mandatory for URLs)",
-                      why, why_size);
-}
-
-static void release_list(void *value)
-{
-    ph_strlist_free(value);
-}
-
-static void release_nothing(void *value)
-{
-    (void)value;
-}
-
-/* [bundle] resources: stored as `adjacent`, so the zeroed default is the single file. */
-static int parse_bundle_resources(const struct ph_key_spec *key, const char *value, void *out,
-                                  char *why, size_t why_size)
-{
-    (void)key;
-    if (strcmp(value, "embedded") != 0 && strcmp(value, "adjacent") != 0) {
-        snprintf(why, why_size, "'%s' is not embedded or adjacent", value);
-        return -1;
-    }
-    *(bool *)out = value[0] == 'a';
-    return 0;
-}
-
-/* placement: auto (files code opens by path become real files) or memory (nothing on disk). */
-static int parse_placement(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                           size_t why_size)
-{
-    (void)key;
-    if (strcmp(value, "auto") != 0 && strcmp(value, "memory") != 0) {
-        snprintf(why, why_size, "'%s' is not auto or memory", value);
-        return -1;
-    }
-    *(bool *)out = value[0] == 'm';
-    return 0;
-}
-
-/* ---- free text ([installer.*]) ------------------------------------------------------------- */
-
-/* A single line of any text (a maintainer, a signing identity). */
-static int parse_string(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                        size_t why_size)
-{
-    (void)key;
-    return dup_into(out, value, why, why_size);
-}
-
-/* Text that may continue on indented lines, kept with its line breaks (a package
- * description); a line holding only "." is an empty line, as in Debian control files. */
-static int parse_text(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                      size_t why_size)
-{
-    (void)key;
-    if (!*value) {
-        snprintf(why, why_size, "the text is empty");
-        return -1;
-    }
-    return dup_into(out, value, why, why_size);
-}
-
-static bool is_nonempty(const char *s)
-{
-    return *s != '\0';
-}
-
-static int parse_strings(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                         size_t why_size)
-{
-    (void)key;
-    return parse_list(value, out, is_nonempty, "a value", why, why_size);
-}
-
-/* [installer.msi] upgrade_code: 8-4-4-4-12 hex digits, braces optional, as GUIDs are written
- * on Windows. */
-static int parse_guid(const struct ph_key_spec *key, const char *value, void *out, char *why,
-                      size_t why_size)
-{
-    (void)key;
-    size_t n = strlen(value);
-    bool braces = n == 38 && value[0] == '{' && value[37] == '}';
-    const char *g = value + braces;
-    bool ok = n == (braces ? 38u : 36u);
-    for (size_t i = 0; ok && i < 36; i++)
-        ok = (i == 8 || i == 13 || i == 18 || i == 23)
-                 ? g[i] == '-'
-                 : strchr("0123456789abcdefABCDEF", g[i]) != NULL;
-    if (!ok) {
-        snprintf(why, why_size, "'%s' is not a GUID", value);
-        return -1;
-    }
-    return dup_into(out, value, why, why_size);
-}
 
 /* ---- the schema ----------------------------------------------------------------------------- */
 
 static const struct ph_value_type t_bool = {"true, false, yes, no, on, off, 1 or 0", sizeof(bool),
-                                            false, parse_bool, release_nothing};
+                                            false, schema_parse_bool, schema_release_nothing};
 static const struct ph_value_type t_source = {
     "true (every module's source), false (none) or app (only the app's own modules: "
     "[resources] paths and a script entry)",
-    sizeof(ph_source_policy), false, parse_source, release_nothing};
+    sizeof(ph_source_policy), false, schema_parse_source, schema_release_nothing};
 static const struct ph_value_type t_stdlib = {
     "auto (what the import analysis reaches), all (every module) or false (none)",
-    sizeof(ph_stdlib_policy), false, parse_stdlib, release_nothing};
-static const struct ph_value_type t_int = {"a number", sizeof(int), false, parse_int,
-                                           release_nothing};
+    sizeof(ph_stdlib_policy), false, schema_parse_stdlib, schema_release_nothing};
+static const struct ph_value_type t_int = {"a number", sizeof(int), false, schema_parse_int,
+                                           schema_release_nothing};
 static const struct ph_value_type t_name = {"letters, digits, '.', '_' and '-' (e.g. my-app)",
-                                            sizeof(char *), false, parse_name, release_string};
+                                            sizeof(char *), false, schema_parse_name,
+                                            schema_release_string};
 static const struct ph_value_type t_version = {"letters, digits and '.+!_-' (e.g. 1.2.0)",
-                                               sizeof(char *), false, parse_version,
-                                               release_string};
+                                               sizeof(char *), false, schema_parse_version,
+                                               schema_release_string};
 static const struct ph_value_type t_python_version = {
     "the Python this pyhost embeds, " PH_PYTHON_MINOR " (pyhostX.Y, built with meson "
     "-Dpython=/path/to/pythonX.Y -Dsuffix_version=true, packs for X.Y: docs/python-versions.md)",
-    sizeof(char *), false, parse_python_version, release_string};
+    sizeof(char *), false, schema_parse_python_version, schema_release_string};
 static const struct ph_value_type t_path = {"a path, relative to the manifest's directory",
-                                            sizeof(char *), false, parse_path, release_string};
+                                            sizeof(char *), false, schema_parse_path,
+                                            schema_release_string};
 static const struct ph_value_type t_entry = {
     "pkg.module:function (call it), pkg.module (run it like python -m) or path/to/script.py "
     "(relative to the manifest's directory)",
-    sizeof(ph_entry_point), false, parse_entry, release_entry};
+    sizeof(ph_entry_point), false, schema_parse_entry, schema_release_entry};
 static const struct ph_value_type t_compress = {
     "none, zstd (level 3) or zstd:LEVEL with LEVEL from 1 to 22", sizeof(ph_compress), false,
-    parse_compress, release_nothing};
+    schema_parse_compress, schema_release_nothing};
 static const struct ph_value_type t_patterns = {
     "dotted module names with '*' globs, separated by commas or newlines; 'pkg.*' means pkg and "
     "everything under it",
-    sizeof(ph_strlist), true, parse_patterns, release_list};
+    sizeof(ph_strlist), true, schema_parse_patterns, schema_release_list};
 static const struct ph_value_type t_paths = {
     "directories relative to the manifest's directory, separated by commas or newlines",
-    sizeof(ph_strlist), true, parse_paths, release_list};
+    sizeof(ph_strlist), true, schema_parse_paths, schema_release_list};
 
 static const struct ph_value_type t_requirements = {
     "installed distribution names (e.g. requests, PyYAML, requests[socks]), separated by commas "
     "or newlines",
-    sizeof(ph_strlist), true, parse_requirements, release_list};
+    sizeof(ph_strlist), true, schema_parse_requirements, schema_release_list};
 static const struct ph_value_type t_wheels = {
     "local .whl paths (relative to the manifest's directory) or URL#sha256=HEX, separated by "
     "commas or newlines",
-    sizeof(ph_strlist), true, parse_wheels, release_list};
+    sizeof(ph_strlist), true, schema_parse_wheels, schema_release_list};
 static const struct ph_value_type t_routing = {ph_schema_routing_accepted, sizeof(ph_routing),
-                                               false, parse_routing, release_routing};
+                                               false, schema_parse_routing, schema_release_routing};
 static const struct ph_value_type t_bundle_resources = {
     "embedded (appended to the executable) or adjacent (NAME.pyr next to it)", sizeof(bool), false,
-    parse_bundle_resources, release_nothing};
+    schema_parse_bundle_resources, schema_release_nothing};
 static const struct ph_value_type t_placement = {
     "auto (package data and ctypes libraries become real files beside __file__) or memory "
     "(nothing on disk)",
-    sizeof(bool), false, parse_placement, release_nothing};
+    sizeof(bool), false, schema_parse_placement, schema_release_nothing};
 static const struct ph_value_type t_guid = {
     "a GUID: 32 hex digits as 8-4-4-4-12, braces optional (e.g. from uuidgen)", sizeof(char *),
-    false, parse_guid, release_string};
+    false, schema_parse_guid, schema_release_string};
 static const struct ph_value_type t_string = {"one line of text", sizeof(char *), false,
-                                              parse_string, release_string};
+                                              schema_parse_string, schema_release_string};
 static const struct ph_value_type t_text = {
     "text; it may continue on indented lines (a line holding only '.' is an empty line)",
-    sizeof(char *), true, parse_text, release_string};
+    sizeof(char *), true, schema_parse_text, schema_release_string};
 static const struct ph_value_type t_data = {
     "SRC:DEST items separated by commas or newlines: SRC a file, directory or glob relative to "
     "the manifest, DEST a directory relative to the app's top ('.' for the top itself)",
-    sizeof(ph_strlist), true, parse_data, release_list};
+    sizeof(ph_strlist), true, schema_parse_data, schema_release_list};
 static const struct ph_value_type t_strings = {"values separated by commas or newlines",
-                                               sizeof(ph_strlist), true, parse_strings,
-                                               release_list};
+                                               sizeof(ph_strlist), true, schema_parse_strings,
+                                               schema_release_list};
 
 const struct ph_section_spec ph_schema_sections[] = {
     {"app", "The application: its name and how it starts.", false, NULL},

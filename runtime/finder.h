@@ -31,6 +31,13 @@ extern PyTypeObject PhResourcePath_Type;
  * pyhost run). */
 PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize);
 
+/* True for the entry kinds a module can be imported from. */
+bool ph_finder_importable(pyr_kind kind);
+/* Finds an importable entry by module name: 1 and *entry when found, else 0; sets no
+ * exception. */
+int ph_finder_find_module(PhFinder *f, PyObject *fullname, pyr_entry *entry);
+/* The loader's get_data(path): the bytes of a file under the root or on disk. */
+PyObject *ph_finder_get_data(PhFinder *f, PyObject *path);
 /* Looks up a name; returns the entry index or PYR_NOT_FOUND. Raises nothing. */
 uint32_t ph_finder_lookup(PhFinder *f, const char *name, Py_ssize_t len);
 /* Reads a blob as bytes; sets a Python exception (ImportError / OSError) and returns NULL on
@@ -46,7 +53,7 @@ PyObject *ph_finder_filesystem_path(PhFinder *f, uint32_t index);
  * plain file (filesystem-relative ones read from disk), or a module's source ("pkg/m.py").
  * NULL with no exception when nothing is packed there. */
 PyObject *ph_finder_read_path(PhFinder *f, PyObject *rel);
-/* Wraps io.open so that the C traceback printer reads packed sources (finder.c says why). */
+/* Wraps io.open so that the C traceback printer reads packed sources (finder_data.c says why). */
 int ph_finder_serve_io_open(PhFinder *f);
 /* Lists the direct children (modules) of the package prefix ("" or "pkg.") into a list of
  * (name, ispkg) tuples with names prefixed by `prefix_out`; namespace packages only when

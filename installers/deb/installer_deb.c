@@ -26,23 +26,7 @@
 #include "ph_build_config.h"
 #include "pyhost/fsutil.h"
 #include "report.h"
-
-typedef struct deb {
-    ph_inst_args a;
-    ph_manifest m;
-    int64_t epoch;
-    char package[128]; /* the Debian package name */
-    char *arch;        /* dpkg --print-architecture */
-    char *work;        /* OUT/.PACKAGE-deb.XXXXXX */
-    char *root;        /* work/root */
-    char *summary;     /* first line of the description */
-    char *long_desc;   /* the control file's continuation lines */
-    char *depends;
-    char *recommends;
-    ph_bundle_needs needs; /* the glibc floor, the system libraries of packed extension modules */
-    char *deb;             /* the result */
-    ph_error *err;
-} deb;
+#include "installer_deb.h"
 
 static const char help[] =
     "usage: pyhost installer deb [-c pyhost.ini] [-o DIR]\n"
@@ -167,7 +151,7 @@ static char *man_text(const char *text, bool one_line)
 }
 
 /* "a, b, c" from a list, joined by `sep` and ended by `end`. */
-static char *join_list(const ph_strlist *l, const char *fallback, const char *sep, const char *end)
+char *deb_join_list(const ph_strlist *l, const char *fallback, const char *sep, const char *end)
 {
     char *out = NULL;
     size_t size = 0;
@@ -186,7 +170,7 @@ static char *join_list(const ph_strlist *l, const char *fallback, const char *se
 /* ---- Writing the staged files ----------------------------------------------------------- */
 
 /* root/REL, with its directory made. */
-static char *staged(deb *d, const char *fmt, const char *a, const char *b)
+char *deb_staged(deb *d, const char *fmt, const char *a, const char *b)
 {
     char rel[512], *path = NULL;
     snprintf(rel, sizeof rel, fmt, a, b);
@@ -205,8 +189,7 @@ static char *staged(deb *d, const char *fmt, const char *a, const char *b)
     return NULL;
 }
 
-static int write_rendered(deb *d, const char *template, const ph_inst_var *vars, char *path,
-                          bool gzip)
+int deb_write_rendered(deb *d, const char *template, const ph_inst_var *vars, char *path, bool gzip)
 {
     char *text = NULL, *packed = NULL;
     size_t size = 0;
@@ -229,8 +212,9 @@ static int stage_icon(deb *d)
     int rc = fallback ? ph_inst_icon(&d->m, fallback, &icon, &w, &h, d->err)
                       : ph_error_set(d->err, "out of memory");
     snprintf(size, sizeof size, "%ux%u", w, h);
-    char *to =
-        rc == 0 ? staged(d, "usr/share/icons/hicolor/%s/apps/%s.png", size, d->m.app.name) : NULL;
+    char *to = rc == 0
+                   ? deb_staged(d, "usr/share/icons/hicolor/%s/apps/%s.png", size, d->m.app.name)
+                   : NULL;
     rc = to ? ph_inst_copy(icon, to, 0644, d->err) : -1;
     free(fallback);
     free(icon);
@@ -240,7 +224,7 @@ static int stage_icon(deb *d)
 
 static int stage_desktop(deb *d)
 {
-    char *keywords = join_list(&d->m.deb.keywords, d->m.app.name, ";", ";");
+    char *keywords = deb_join_list(&d->m.deb.keywords, d->m.app.name, ";", ";");
     char categories[128];
     snprintf(categories, sizeof categories, "%s;", d->m.deb.category);
     ph_inst_var vars[] = {{"NAME", d->m.app.name},
@@ -249,11 +233,11 @@ static int stage_desktop(deb *d)
                           {"CATEGORIES", categories},
                           {"KEYWORDS", keywords},
                           {NULL, NULL}};
-    int rc = keywords
-                 ? write_rendered(
-                       d, "deb/app.desktop", vars,
-                       staged(d, "usr/share/applications/%s%s.desktop", d->m.app.name, ""), false)
-                 : ph_error_set(d->err, "out of memory");
+    int rc = keywords ? deb_write_rendered(
+                            d, "deb/app.desktop", vars,
+                            deb_staged(d, "usr/share/applications/%s%s.desktop", d->m.app.name, ""),
+                            false)
+                      : ph_error_set(d->err, "out of memory");
     free(keywords);
     return rc;
 }
@@ -294,14 +278,17 @@ static int stage_docs(deb *d)
     };
     int rc = lic ? 0 : ph_error_set(d->err, "out of memory");
     if (rc == 0)
-        rc = write_rendered(d, "deb/copyright", vars,
-                            staged(d, "usr/share/doc/%s/copyright%s", d->package, ""), false);
+        rc = deb_write_rendered(d, "deb/copyright", vars,
+                                deb_staged(d, "usr/share/doc/%s/copyright%s", d->package, ""),
+                                false);
     if (rc == 0)
-        rc = write_rendered(d, "deb/lintian-overrides", vars,
-                            staged(d, "usr/share/lintian/overrides/%s%s", d->package, ""), false);
+        rc = deb_write_rendered(d, "deb/lintian-overrides", vars,
+                                deb_staged(d, "usr/share/lintian/overrides/%s%s", d->package, ""),
+                                false);
     if (rc == 0)
-        rc = write_rendered(d, "deb/changelog", vars,
-                            staged(d, "usr/share/doc/%s/changelog.gz%s", d->package, ""), true);
+        rc = deb_write_rendered(d, "deb/changelog", vars,
+                                deb_staged(d, "usr/share/doc/%s/changelog.gz%s", d->package, ""),
+                                true);
     free(lic);
     return rc;
 }
@@ -320,11 +307,11 @@ static int stage_man(deb *d)
                           {"NAME", d->m.app.name},    {"VERSION", d->m.app.version},
                           {"MAN_SUMMARY", summary},   {"MAN_DESCRIPTION", text},
                           {"MAN_SEE_ALSO", see_also}, {NULL, NULL}};
-    int rc =
-        name && summary && text
-            ? write_rendered(d, "deb/app.1", vars,
-                             staged(d, "usr/share/man/man1/%s.1.gz%s", d->m.app.name, ""), true)
-            : ph_error_set(d->err, "out of memory");
+    int rc = name && summary && text
+                 ? deb_write_rendered(
+                       d, "deb/app.1", vars,
+                       deb_staged(d, "usr/share/man/man1/%s.1.gz%s", d->m.app.name, ""), true)
+                 : ph_error_set(d->err, "out of memory");
     free(name);
     free(summary);
     free(text);
@@ -336,229 +323,13 @@ static int stage_link(deb *d)
 {
     char target[512];
     snprintf(target, sizeof target, "../lib/%s/%s", d->m.app.name, d->m.app.name);
-    char *link = staged(d, "usr/bin/%s%s", d->m.app.name, "");
+    char *link = deb_staged(d, "usr/bin/%s%s", d->m.app.name, "");
     int rc = link && symlink(target, link) < 0
                  ? ph_error_errno(d->err, errno, "cannot create the link %s", link)
              : link ? 0
                     : -1;
     free(link);
     return rc;
-}
-
-/* ---- DEBIAN/ ---------------------------------------------------------------------------- */
-
-static bool is_elf(const char *path)
-{
-    char magic[4] = {0};
-    FILE *f = fopen(path, "rb");
-    size_t n = f ? fread(magic, 1, 4, f) : 0;
-    if (f)
-        fclose(f);
-    return n == 4 && !memcmp(magic,
-                             "\x7f"
-                             "ELF",
-                             4);
-}
-
-/* A stdlib extension module (lib-dynload/NAME.cpython-311-...so) packed only because the whole
- * stdlib is ([python] stdlib_include empty): the app may never import it. */
-static bool default_stdlib_module(const deb *d, const char *module)
-{
-    char path[1024];
-    struct stat st;
-    return d->m.python.stdlib_include.count == 0 && !strchr(module, '/') &&
-           (size_t)snprintf(path, sizeof path, "%s/%s%s", PH_PYTHON_DYNLOAD, module,
-                            PH_PYTHON_EXT_SUFFIX) < sizeof path &&
-           stat(path, &st) == 0;
-}
-
-/* dpkg-shlibdeps finds the packages of the shared libraries every ELF file in the bundle needs:
- * the stub, extension modules routed to the filesystem, and those packed in the .pyr (written
- * to work/packed/ for it, bundle_needs.c). The system libraries of the stdlib's extension
- * modules that come with the default whole stdlib go to Recommends: apt installs them, and
- * without one only that module's import fails; everything else is Depends. It insists on a
- * debian/control next to the tree, so a minimal one is written. */
-static int shlib_depends(deb *d, char **out)
-{
-    char *dir = ph_inst_join(d->work, "debian"), *control = dir ? ph_inst_join(dir, "control") : 0;
-    char text[512];
-    snprintf(text, sizeof text, "Source: %s\n\nPackage: %s\nArchitecture: any\n", d->package,
-             d->package);
-    int rc = control && mkdir(dir, 0755) == 0
-                 ? ph_inst_write(control, text, strlen(text), 0644, d->err)
-                 : ph_error_errno(d->err, errno, "cannot create %s", dir ? dir : "debian/");
-    char lib[512], exe[1024];
-    snprintf(lib, sizeof lib, "root/usr/lib/%s", d->m.app.name);
-    snprintf(exe, sizeof exe, "%s/%s/%s", d->work, lib, d->m.app.name);
-    char *packed = ph_inst_join(d->work, "packed"), *self = NULL, *stub = NULL;
-    if (rc == 0 && (!packed || mkdir(packed, 0755) < 0))
-        rc = ph_error_errno(d->err, errno, "cannot create %s", packed ? packed : "packed/");
-    if (rc == 0 && (self = ph_self_path(d->err)) && strrchr(self, '/') &&
-        asprintf(&stub, "%.*s/%s", (int)(strrchr(self, '/') - self), self, PH_STUB_NAME) < 0)
-        stub = NULL;
-    if (rc == 0)
-        rc = ph_bundle_needs_read(exe, stub, packed, &d->needs, d->err);
-    ph_inst_list files = {0};
-    char *libdir = ph_inst_join(d->work, lib);
-    if (rc == 0)
-        rc = libdir ? ph_inst_list_files(libdir, &files, d->err) : ph_error_set(d->err, "oom");
-    size_t slots = files.count + d->needs.extracted_count + 7;
-    const char **argv = rc == 0 ? calloc(slots, sizeof *argv) : NULL;
-    char **paths =
-        rc == 0 ? calloc(files.count + d->needs.extracted_count + 1, sizeof *paths) : NULL;
-    size_t n = 0, np = 0;
-    if (rc == 0 && argv && paths) {
-        argv[n++] = "dpkg-shlibdeps";
-        argv[n++] = "-O";
-        argv[n++] = "--ignore-missing-info";
-        argv[n++] = "-dDepends";
-        for (size_t i = 0; i < files.count; i++) {
-            paths[np] = ph_inst_join(lib, files.items[i]);
-            char *abs = paths[np] ? ph_inst_join(d->work, paths[np]) : NULL;
-            if (abs && is_elf(abs))
-                argv[n++] = paths[np];
-            np++;
-            free(abs);
-        }
-        for (int pass = 0; pass < 2; pass++) {
-            if (pass == 1)
-                argv[n++] = "-dRecommends";
-            for (size_t i = 0; i < d->needs.extracted_count; i++)
-                if (default_stdlib_module(d, d->needs.extracted_module[i]) == (pass == 1))
-                    argv[n++] = d->needs.extracted[i] + strlen(d->work) + 1;
-        }
-        rc = ph_inst_run(argv, d->work, out, "dpkg-dev", d->err);
-    } else if (rc == 0) {
-        rc = ph_error_set(d->err, "out of memory");
-    }
-    for (size_t i = 0; paths && i < np; i++)
-        free(paths[i]);
-    free(paths);
-    free(argv);
-    ph_inst_list_free(&files);
-    free(libdir);
-    free(packed);
-    free(self);
-    free(stub);
-    free(control);
-    free(dir);
-    return rc;
-}
-
-/* The value of "shlibs:FIELD=" in what dpkg-shlibdeps printed, malloc'd ("" when absent). */
-static char *shlibs_field(const char *printed, const char *field)
-{
-    char key[64];
-    snprintf(key, sizeof key, "shlibs:%s=", field);
-    const char *found = strstr(printed, key);
-    found = found ? found + strlen(key) : "";
-    return strndup(found, strcspn(found, "\n"));
-}
-
-/* dpkg-shlibdeps knows libc6's symbols, not what the linker asked for beyond them: a DT_RELR
- * stub needs glibc 2.36 (GLIBC_ABI_DT_RELR) where its symbols say 2.35. The floor read from the
- * version needs of the stub and every packed ELF file (bundle_needs.c) is the one stated:
- * "libc6 (>= 2.X)" is raised to it, or added. */
-static char *with_glibc_floor(const char *depends, unsigned minor)
-{
-    char *out = NULL;
-    if (!minor)
-        return strdup(depends);
-    const char *at = strstr(depends, "libc6 (>= ");
-    unsigned major = 0, have = 0;
-    if (at && sscanf(at, "libc6 (>= %u.%u", &major, &have) == 2 && major == 2) {
-        const char *end = strchr(at, ')');
-        if (have >= minor || !end)
-            return strdup(depends);
-        if (asprintf(&out, "%.*slibc6 (>= 2.%u)%s", (int)(at - depends), depends, minor, end + 1) <
-            0)
-            out = NULL;
-        return out;
-    }
-    if (asprintf(&out, "libc6 (>= 2.%u)%s%s", minor, *depends ? ", " : "", depends) < 0)
-        out = NULL;
-    return out;
-}
-
-/* Depends: what dpkg-shlibdeps printed ("shlibs:Depends=libc6 (>= 2.34), ...") with the glibc
- * floor checked, plus [installer.deb] depends; Recommends: the libraries of the default
- * stdlib's extension modules. */
-static int compute_depends(deb *d)
-{
-    char *printed = NULL;
-    if (shlib_depends(d, &printed) < 0)
-        return ph_error_prefix(d->err, "computing Depends: ");
-    char *shlibs = shlibs_field(printed, "Depends");
-    char *floored = shlibs ? with_glibc_floor(shlibs, d->needs.glibc_minor) : NULL;
-    d->recommends = shlibs_field(printed, "Recommends");
-    char *extra = join_list(&d->m.deb.depends, NULL, ", ", "");
-    int rc =
-        extra && floored && d->recommends &&
-                asprintf(&d->depends, "%s%s%s", floored, *floored && *extra ? ", " : "", extra) >= 0
-            ? 0
-            : ph_error_set(d->err, "out of memory");
-    free(extra);
-    free(floored);
-    free(shlibs);
-    free(printed);
-    if (rc == 0 && !*d->depends) {
-        free(d->depends);
-        d->depends = NULL; /* no Depends field at all */
-    }
-    if (rc == 0 && !*d->recommends) {
-        free(d->recommends);
-        d->recommends = NULL;
-    }
-    return rc;
-}
-
-/* md5sums lists every regular file outside DEBIAN/, as dpkg --verify and debsums read it. */
-static int write_md5sums(deb *d)
-{
-    ph_inst_list files = {0};
-    if (ph_inst_list_files(d->root, &files, d->err) < 0)
-        return -1;
-    const char **argv = calloc(files.count + 2, sizeof *argv);
-    size_t n = 0;
-    if (argv) {
-        argv[n++] = "md5sum";
-        for (size_t i = 0; i < files.count; i++)
-            if (strncmp(files.items[i], "DEBIAN/", 7) != 0)
-                argv[n++] = files.items[i];
-    }
-    char *sums = NULL, *path = staged(d, "DEBIAN/md5sums%s%s", "", "");
-    int rc = argv && path ? ph_inst_run(argv, d->root, &sums, "coreutils", d->err)
-                          : ph_error_set(d->err, "out of memory");
-    if (rc == 0)
-        rc = ph_inst_write(path, sums, strlen(sums), 0644, d->err);
-    free(sums);
-    free(path);
-    free(argv);
-    ph_inst_list_free(&files);
-    return rc;
-}
-
-static int write_control(deb *d)
-{
-    uint64_t kib = 0;
-    char size[32];
-    if (ph_inst_installed_kib(d->root, "DEBIAN", &kib, d->err) < 0)
-        return -1;
-    snprintf(size, sizeof size, "%" PRIu64, kib);
-    ph_inst_var vars[] = {{"PACKAGE", d->package},
-                          {"VERSION", d->m.app.version},
-                          {"ARCH", d->arch},
-                          {"MAINTAINER", d->m.deb.maintainer},
-                          {"INSTALLED_SIZE", size},
-                          {"DEPENDS", d->depends},
-                          {"RECOMMENDS", d->recommends},
-                          {"SECTION", d->m.deb.section},
-                          {"PRIORITY", d->m.deb.priority},
-                          {"HOMEPAGE", d->m.deb.homepage},
-                          {"SUMMARY", d->summary},
-                          {"LONG_DESCRIPTION", d->long_desc},
-                          {NULL, NULL}};
-    return write_rendered(d, "deb/control", vars, staged(d, "DEBIAN/control%s%s", "", ""), false);
 }
 
 /* ---- The whole package ------------------------------------------------------------------ */
@@ -622,8 +393,9 @@ static int run(deb *d)
      * command-line tool in the menu opens a terminal that closes at once */
     bool menu = ph_manifest_line(&d->m, "installer.deb", "menu") ? d->m.deb.menu : d->m.app.gui;
     if (rc < 0 || stage_link(d) < 0 || (menu && (stage_icon(d) < 0 || stage_desktop(d) < 0)) ||
-        stage_docs(d) < 0 || stage_man(d) < 0 || compute_depends(d) < 0 || write_md5sums(d) < 0 ||
-        write_control(d) < 0 || ph_inst_normalize_tree(d->root, d->epoch, d->err) < 0)
+        stage_docs(d) < 0 || stage_man(d) < 0 || deb_compute_depends(d) < 0 ||
+        deb_write_md5sums(d) < 0 || deb_write_control(d) < 0 ||
+        ph_inst_normalize_tree(d->root, d->epoch, d->err) < 0)
         return -1;
     return build(d);
 }

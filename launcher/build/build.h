@@ -118,6 +118,8 @@ int ph_unit_push(ph_unit_list *list, const char *name, pyr_kind kind, const char
 /* Index of the unit called `name`, or (size_t)-1. Linear: only for a handful of look-ups. */
 size_t ph_unit_find(const ph_unit_list *list, const char *name);
 void ph_unit_list_free(ph_unit_list *list);
+/* Frees the units after the first `count`, keeping those. */
+void ph_unit_list_truncate(ph_unit_list *list, size_t count);
 
 /* [app] entry = module:function: -1 with a manifest error when the function's name appears
  * nowhere in the module's source at `source_path` (build_entry.c); 0 when it may exist. */

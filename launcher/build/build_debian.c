@@ -21,6 +21,7 @@
 
 #include "build.h"
 #include "pyhost/fsutil.h"
+#include "pyhost/strutil.h"
 
 #define DPKG_DIR "/var/lib/dpkg"
 
@@ -39,12 +40,6 @@ struct ph_debian {
     char *status;        /* the whole status file, read once; NULL: none */
     double seconds;      /* what building the index cost */
 };
-
-static bool ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && !strcmp(s + n - k, suffix);
-}
 
 ph_debian *ph_debian_new(const char *dpkg_dir)
 {
@@ -158,7 +153,7 @@ static int build_index(ph_debian *d, ph_error *err)
         return 0; /* not a dpkg system: nothing is owned */
     int rc = 0;
     for (struct dirent *e; rc == 0 && (e = readdir(dir));)
-        if (e->d_name[0] != '.' && ends_with(e->d_name, ".list"))
+        if (e->d_name[0] != '.' && ph_str_ends_with(e->d_name, ".list"))
             rc = index_list(d, e->d_name, err);
     closedir(dir);
     if (rc == 0)

@@ -62,21 +62,6 @@ void dist_list_free(ph_strlist *l)
     *l = (ph_strlist){0};
 }
 
-char *dist_path_join(const char *a, const char *b)
-{
-    size_t n = strlen(a) + 1 + strlen(b) + 1;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", a, b);
-    return s;
-}
-
-bool dist_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), k = strlen(suffix);
-    return n > k && !strcmp(s + n - k, suffix);
-}
-
 size_t dist_name_len(const char *s)
 {
     return strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-");
@@ -105,7 +90,7 @@ static void candidates_free(candidates *c)
 
 static int add_candidate(candidates *c, const char *site, const char *entry, unsigned index)
 {
-    char *path = dist_path_join(site, entry);
+    char *path = ph_path_join(site, entry, "");
     struct stat st;
     bool ok = path && stat(path, &st) == 0 && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode));
     free(path);
@@ -122,7 +107,7 @@ static int add_candidate(candidates *c, const char *site, const char *entry, uns
     *d = (candidate){dist_meta_name(site, entry, S_ISREG(st.st_mode)), NULL, strdup(entry),
                      S_ISREG(st.st_mode), index};
     if ((d->display = strndup(entry, strcspn(entry, "-"))) &&
-        dist_ends_with(d->display, ".egg-info"))
+        ph_str_ends_with(d->display, ".egg-info"))
         d->display[strlen(d->display) - 9] = '\0';
     if (!d->name && d->display)
         d->name = strdup(d->display);
@@ -143,8 +128,8 @@ static int scan_sites(const ph_strlist *sites, candidates *out, ph_error *err)
             return ph_error_errno(err, errno, "cannot read directory %s", sites->items[i]);
         int rc = 0;
         for (struct dirent *e; rc == 0 && (e = readdir(d));)
-            if (e->d_name[0] != '.' &&
-                (dist_ends_with(e->d_name, ".dist-info") || dist_ends_with(e->d_name, ".egg-info")))
+            if (e->d_name[0] != '.' && (ph_str_ends_with(e->d_name, ".dist-info") ||
+                                        ph_str_ends_with(e->d_name, ".egg-info")))
                 rc = add_candidate(out, sites->items[i], e->d_name, (unsigned)i);
         closedir(d);
         if (rc < 0)

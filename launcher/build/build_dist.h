@@ -3,6 +3,8 @@
 #define PH_BUILD_DIST_H
 
 #include "build.h"
+#include "pyhost/fsutil.h"
+#include "pyhost/strutil.h"
 
 /* A distribution's metadata found in a site directory. */
 typedef struct candidate {
@@ -37,8 +39,6 @@ char *dist_next_line(char **cursor);
 bool dist_list_has(const ph_strlist *l, const char *s);
 int dist_list_add(ph_strlist *l, const char *s, size_t len);
 void dist_list_free(ph_strlist *l);
-char *dist_path_join(const char *a, const char *b);
-bool dist_ends_with(const char *s, const char *suffix);
 size_t dist_name_len(const char *s);
 char *dist_trimmed(const char *s, size_t len);
 

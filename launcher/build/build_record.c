@@ -28,7 +28,7 @@ int dist_read_meta(const char *site, const candidate *c, const char *file, char 
 {
     char rel[1024];
     snprintf(rel, sizeof rel, "%s%s%s", c->meta, file ? "/" : "", file ? file : "");
-    char *path = dist_path_join(site, rel);
+    char *path = ph_path_join(site, rel, "");
     struct stat st;
     size_t size;
     *text = NULL;
@@ -61,9 +61,9 @@ static int add_top_of_path(ph_strlist *tops, const char *path)
 {
     size_t first = strcspn(path, "/");
     size_t len = path[first] ? first : strcspn(path, ".");
-    bool module_file = dist_ends_with(path, ".py");
+    bool module_file = ph_str_ends_with(path, ".py");
     for (const char *const *s = ph_extension_suffixes; !path[first] && s && *s; s++)
-        module_file = module_file || dist_ends_with(path, *s);
+        module_file = module_file || ph_str_ends_with(path, *s);
     if ((!path[first] && !module_file) || !is_identifier(path, len) ||
         !strncmp(path, "__pycache__", len))
         return 0;
@@ -88,7 +88,7 @@ static int add_meta_dir(const char *abs, const char *rel, ph_unit_list *out, uns
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
             !strcmp(e->d_name, "__pycache__"))
             continue;
-        char *path = dist_path_join(abs, e->d_name), *name = dist_path_join(rel, e->d_name);
+        char *path = ph_path_join(abs, e->d_name, ""), *name = ph_path_join(rel, e->d_name, "");
         struct stat st;
         bool exists = path && stat(path, &st) == 0;
         if (!path || !name)
@@ -109,7 +109,7 @@ int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out
 {
     if (!d->meta)
         return 0; /* a Debian package unit: no metadata */
-    char *path = dist_path_join(site, d->meta);
+    char *path = ph_path_join(site, d->meta, "");
     if (!path)
         return ph_error_set(err, "out of memory");
     int rc = d->meta_is_file
@@ -337,8 +337,8 @@ static bool name_matches(const char *dist, const char *top)
 /* The top-level name a site directory entry is, or nothing ("yaml", "six" for "six.py"). */
 static int entry_top(const char *site, const char *entry, ph_strlist *out)
 {
-    if (entry[0] == '.' || !strcmp(entry, "__pycache__") || dist_ends_with(entry, ".dist-info") ||
-        dist_ends_with(entry, ".egg-info"))
+    if (entry[0] == '.' || !strcmp(entry, "__pycache__") || ph_str_ends_with(entry, ".dist-info") ||
+        ph_str_ends_with(entry, ".egg-info"))
         return 0;
     if (is_identifier(entry, strlen(entry)))
         return top_exists(site, entry) && !dist_list_has(out, entry)
@@ -359,12 +359,12 @@ static int tops_from_tree(const char *site, const candidate *c, ph_strlist *tops
     bool alone = true;
     for (struct dirent *e; rc == 0 && (e = readdir(d));) {
         const char *n = e->d_name;
-        bool meta = dist_ends_with(n, ".dist-info") || dist_ends_with(n, ".egg-info");
+        bool meta = ph_str_ends_with(n, ".dist-info") || ph_str_ends_with(n, ".egg-info");
         if (meta && strcmp(n, c->meta) != 0) {
             alone = false;
             candidate other = {.name = NULL, .meta = (char *)n};
             struct stat st;
-            char *path = dist_path_join(site, n);
+            char *path = ph_path_join(site, n, "");
             other.is_file = path && stat(path, &st) == 0 && S_ISREG(st.st_mode);
             free(path);
             claimed cl = {0};
@@ -437,7 +437,7 @@ int dist_find_tops(const char *site, const candidate *c, ph_debian *debian, ph_s
 char *dist_meta_name(const char *site, const char *meta, bool is_file)
 {
     char path[4096], line[512];
-    bool egg = dist_ends_with(meta, ".egg-info");
+    bool egg = ph_str_ends_with(meta, ".egg-info");
     snprintf(path, sizeof path, "%s/%s%s", site, meta,
              is_file ? ""
              : egg   ? "/PKG-INFO"

@@ -166,7 +166,7 @@ static int requires_from_requires_txt(char *text, requirements *out)
 
 int dist_load_requirements(const char *site, const candidate *c, requirements *out, ph_error *err)
 {
-    bool egg = dist_ends_with(c->meta, ".egg-info");
+    bool egg = ph_str_ends_with(c->meta, ".egg-info");
     const char *file = c->is_file ? NULL : egg ? "requires.txt" : "METADATA";
     char *text;
     if (dist_read_meta(site, c, file, &text, err) < 0)
