@@ -158,6 +158,74 @@ static int python_error(const char *what, ph_error *err)
     return -1;
 }
 
+#if PH_PY_HAS_USE_FROZEN_MODULES
+/* sys._stdlib_dir is where the stdlib's modules say they are: the app root, which serves them.
+ * Python's path computation leaves it None (no os.py lies there on disk), so it is set once the
+ * main phase is done; the frozen modules imported before that get the __file__ (and package
+ * __path__) python's own start-up gives them, and later ones get it from FrozenImporter. */
+/* One frozen module imported before sys._stdlib_dir was set: its file name and package
+ * directory from FrozenImporter._resolve_filename, as python's start-up gives them. */
+static int fix_up_frozen(PyObject *importer, PyObject *name, PyObject *module)
+{
+    PyObject *spec = PyObject_GetAttrString(module, "__spec__");
+    PyObject *loader = spec && spec != Py_None ? PyObject_GetAttrString(spec, "loader") : NULL;
+    PyObject *state = loader == importer ? PyObject_GetAttrString(spec, "loader_state") : NULL;
+    PyObject *filename =
+        state && state != Py_None ? PyObject_GetAttrString(state, "filename") : NULL;
+    PyObject *origname = filename == Py_None ? PyObject_GetAttrString(state, "origname") : NULL;
+    int pkg = origname ? PyObject_HasAttrString(module, "__path__") : 0;
+    PyObject *r =
+        origname ? PyObject_CallMethod(importer, "_resolve_filename", "OOi", origname, name, pkg)
+                 : NULL;
+    int rc = 0;
+    if (r && PyTuple_Check(r) && PyTuple_GET_SIZE(r) == 2) {
+        PyObject *file = PyTuple_GET_ITEM(r, 0), *dir = PyTuple_GET_ITEM(r, 1);
+        rc = PyObject_SetAttrString(state, "filename", file);
+        if (rc == 0 && file != Py_None && !PyObject_HasAttrString(module, "__file__"))
+            rc = PyObject_SetAttrString(module, "__file__", file);
+        PyObject *locations = rc == 0 && pkg && dir != Py_None
+                                  ? PyObject_GetAttrString(spec, "submodule_search_locations")
+                                  : NULL;
+        if (locations && PyList_Check(locations))
+            rc = PyList_Insert(locations, 0, dir);
+        Py_XDECREF(locations);
+    }
+    PyErr_Clear(); /* a module that is not as expected keeps what it has */
+    Py_XDECREF(r);
+    Py_XDECREF(origname);
+    Py_XDECREF(filename);
+    Py_XDECREF(state);
+    Py_XDECREF(loader);
+    Py_XDECREF(spec);
+    return rc;
+}
+
+static int set_stdlib_dir(const char *root)
+{
+    PyObject *dir = PyUnicode_DecodeFSDefault(root);
+    int rc = dir ? PySys_SetObject("_stdlib_dir", dir) : -1;
+    Py_XDECREF(dir);
+    PyObject *bootstrap = rc == 0 ? PyImport_ImportModule("_frozen_importlib") : NULL;
+    PyObject *importer = bootstrap ? PyObject_GetAttrString(bootstrap, "FrozenImporter") : NULL;
+    PyObject *modules = importer ? PyDict_Copy(PyImport_GetModuleDict()) : NULL;
+    Py_ssize_t pos = 0;
+    PyObject *name, *module;
+    while (modules && PyDict_Next(modules, &pos, &name, &module))
+        fix_up_frozen(importer, name, module);
+    rc = modules ? 0 : -1;
+    Py_XDECREF(modules);
+    Py_XDECREF(importer);
+    Py_XDECREF(bootstrap);
+    return rc;
+}
+#else
+static int set_stdlib_dir(const char *root)
+{
+    (void)root; /* 3.9 and 3.10 have no sys._stdlib_dir */
+    return 0;
+}
+#endif
+
 static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_error *err)
 {
     *finder = (PyObject *)ph_finder_new(ic->archive, ic->root, ic->app_dir, ic->optimize);
@@ -165,6 +233,7 @@ static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_erro
         return python_error("installing the pyhost finder", err);
     if (PySys_SetObject("frozen", Py_True) < 0)
         return python_error("setting sys.frozen", err);
+
     if (ic->meipass) {
         PyObject *root = PyUnicode_DecodeFSDefault(ic->app_dir);
         int rc = root ? PySys_SetObject("_MEIPASS", root) : -1;
@@ -216,6 +285,8 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
     int rc = finish_import_system(finder, ic->filesystem_importer);
     if (rc == 0)
         rc = ph_finder_serve_io_open((PhFinder *)finder);
+    if (rc == 0) /* after the main phase, which sets it from the config (None) */
+        rc = set_stdlib_dir(ic->root);
     Py_DECREF(finder);
     if (rc < 0) {
         python_error("installing the pyhost path hook", err);

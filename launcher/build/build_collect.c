@@ -185,8 +185,12 @@ static bool keep_unit(const ph_unit *u, const ph_walk_rules *rules, const strmap
 {
     if (u->root != rules->root)
         return true;
-    if (u->kind == PYR_NAMESPACE_PACKAGE)
-        return strmap_get(needed, u->name, strlen(u->name), NULL);
+    if (u->kind == PYR_NAMESPACE_PACKAGE) { /* kept with what lies below it, or its package */
+        const char *dot = strrchr(u->name, '.');
+        return strmap_get(needed, u->name, strlen(u->name), NULL) ||
+               (dot && strmap_get(needed, u->name, (size_t)(dot - u->name), NULL) &&
+                wanted(rules, u->name));
+    }
     return wanted(rules, filter_name(u));
 }
 

@@ -272,7 +272,10 @@ static int visit_namespace(walker *w, const place *at, const place *sub, bool *f
         free(w->out->items[i].owner);
         w->out->items[i].owner = owner;
     }
-    return 0;
+    /* and, as under python, a namespace package of its own: importlib.resources.files(
+     * "pkg.data") imports it */
+    return w->out->count > mark ? push(w, sub->pkg, PYR_NAMESPACE_PACKAGE, NULL, sub->rel, NULL)
+                                : 0;
 }
 
 static int visit_dir(walker *w, const place *at, const char *name, const char *path,

@@ -95,6 +95,7 @@ package notes bytecode-opt0 source
 module notes.cli bytecode-opt0 source
 namespace-package notes.sub
 module notes.sub.m bytecode-opt0 source
+namespace-package notes.data
 package-resource notes/data/b.json data
 package-resource notes/data/templates/a.txt data
 namespace-package ns

@@ -171,6 +171,35 @@ generator finally ran" "$OUT"
     done
 }
 
+# Python's behaviour at the edges of the stdlib and of packages: sys._stdlib_dir is set, frozen
+# stdlib modules have a __file__ under it, and a data-only directory inside a package imports
+# as a namespace package (importlib.resources.files("pkg.data")).
+test_stdlib_dir_frozen_files_and_data_directories() {
+    mkdir -p "$WORK/sd/pkg/data"
+    echo "packed data" >"$WORK/sd/pkg/data/file.txt"
+    : >"$WORK/sd/pkg/__init__.py"
+    cat >"$WORK/sd/sd.py" <<'PY'
+import codecs, os, sys
+import importlib.resources as resources
+def main():
+    d = sys._stdlib_dir
+    print(d is not None, os.__file__ == os.path.join(d, "os.py"),
+          codecs.__file__ == os.path.join(d, "codecs.py"), os.__spec__.origin)
+    print(resources.files("pkg.data").joinpath("file.txt").read_text().strip())
+    import pkg.data
+    print(pkg.data.__spec__.origin, pkg.data.__file__ if hasattr(pkg.data, "__file__") else None)
+if __name__ == "__main__":
+    main()
+PY
+    make_app "$WORK/sd" sd sd:main
+    build_app "$WORK/sd" || return
+    local expected
+    expected=$(cd "$WORK/sd" && "$PYTHON" -E -s sd.py)
+    run_capture "$PYHOST" run "$WORK/sd/sd.pyr"
+    expect_eq "status" 0 "$STATUS"
+    expect_eq "as under python" "$expected" "$OUT"
+}
+
 test_script_entry() {
     mkdir -p "$WORK/s/tools"
     printf 'import sys\nprint("script", __name__, sys.argv[1:])\n' >"$WORK/s/tools/run_app.py"
