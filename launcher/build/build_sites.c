@@ -180,9 +180,8 @@ static int make_wheel_dir(build *b)
     char templ[PATH_MAX];
     ph_sweep_stale(tmp && *tmp ? tmp : "/tmp", "pyhost-wheels.", 3600); /* left by a kill -9 */
     snprintf(templ, sizeof templ, "%s/pyhost-wheels.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(templ))
+    if (!ph_cleanup_mkdtemp(templ, &b->wheel_cleanup)) /* removed if a signal ends pyhost */
         return ph_error_errno(b->err, errno, "cannot create a directory like %s", templ);
-    b->wheel_cleanup = ph_cleanup_push(templ); /* removed if a signal ends pyhost */
     b->wheel_dir = strdup(templ);
     return b->wheel_dir ? 0 : ph_error_set(b->err, "out of memory");
 }

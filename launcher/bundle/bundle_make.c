@@ -99,9 +99,7 @@ static int make_dirs(bundle *b)
     b->tmp = ph_path_join(b->out, pattern, "");
     if (!b->tmp)
         return ph_error_set(b->err, "out of memory");
-    if (mkdtemp(b->tmp))
-        tmp_cleanup = ph_cleanup_push(b->tmp); /* removed if a signal ends pyhost */
-    else {
+    if (!ph_cleanup_mkdtemp(b->tmp, &tmp_cleanup)) { /* removed if a signal ends pyhost */
         ph_error_errno(b->err, errno, "cannot create a directory in %s", b->out);
         free(b->tmp);
         b->tmp = NULL;

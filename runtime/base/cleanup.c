@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -22,6 +24,40 @@ static struct {
     _Atomic int state;
     char path[PATH_MAX];
 } slots[16];
+
+static void hold_signals(sigset_t *old)
+{
+    sigset_t fatal;
+    sigemptyset(&fatal);
+    sigaddset(&fatal, SIGINT);
+    sigaddset(&fatal, SIGTERM);
+    sigaddset(&fatal, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &fatal, old);
+}
+
+char *ph_cleanup_mkdtemp(char *templ, int *handle)
+{
+    sigset_t old;
+    hold_signals(&old);
+    char *dir = mkdtemp(templ);
+    int e = errno;
+    *handle = dir ? ph_cleanup_push(dir) : -1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL); /* a signal held meanwhile is delivered here */
+    errno = e;
+    return dir;
+}
+
+int ph_cleanup_mkostemp(char *templ, int flags, int *handle)
+{
+    sigset_t old;
+    hold_signals(&old);
+    int fd = mkostemp(templ, flags);
+    int e = errno;
+    *handle = fd >= 0 ? ph_cleanup_push(templ) : -1;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = e;
+    return fd;
+}
 
 int ph_cleanup_push(const char *path)
 {

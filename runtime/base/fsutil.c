@@ -35,14 +35,14 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
     if (!tmp)
         return ph_error_set(err, "out of memory");
     snprintf(tmp, len + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkostemp(tmp, O_CLOEXEC);
+    int cleanup; /* removed if a signal ends the process meanwhile */
+    int fd = ph_cleanup_mkostemp(tmp, O_CLOEXEC, &cleanup);
     if (fd < 0) {
         ph_error_errno(err, errno, "cannot create %s", tmp);
         ph_error_hint(err, "check that the directory exists and is writable");
         free(tmp);
         return -1;
     }
-    int cleanup = ph_cleanup_push(tmp); /* removed if a signal ends the process meanwhile */
     int rc = 0;
     if (ph_write_all(fd, data, size) < 0 || fchmod(fd, mode) < 0 || fsync(fd) < 0)
         rc = ph_error_errno(err, errno, "cannot write %s", tmp);

@@ -13,6 +13,11 @@
  * not change meanwhile). Returns a handle for ph_cleanup_pop, or -1 when the table is full (the
  * path is then only swept later). Thread-safe. */
 int ph_cleanup_push(const char *path);
+/* mkdtemp(3) and mkostemp(3) that also register what they create, with the fatal signals held
+ * meanwhile, so that no signal lands between the creation and the registration. *handle is
+ * ph_cleanup_push's. */
+char *ph_cleanup_mkdtemp(char *templ, int *handle);
+int ph_cleanup_mkostemp(char *templ, int flags, int *handle);
 /* Forgets a path registered by ph_cleanup_push (-1: nothing). */
 void ph_cleanup_pop(int handle);
 /* Installs the handler for SIGINT, SIGTERM and SIGHUP (not for a signal that is ignored, as
