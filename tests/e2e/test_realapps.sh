@@ -10,7 +10,8 @@
 # What the apps cover (issue 15): a Debian package not named python3-* (yamllint, gcovr,
 # httpie), dotted distribution names and a namespace package spread over several distributions
 # (python3-zope.testrunner + zope.interface + zope.exceptions), a single-file NAME.egg-info
-# whose module is not named like the distribution (python3-lzo), a library loaded with ctypes
+# whose module is not named like the distribution (python3-lzo) or that has two top-level names
+# (python3-selinux), a library loaded with ctypes
 # (pycryptodomex from PyPI), Jinja2's PackageLoader (gcovr, and a small app of our own), data
 # read beside __file__ (yamllint's conf/, pdoc's templates/), an app re-running sys.executable
 # (zope-testrunner runs a layer that cannot be torn down in `sys.executable ARGV0 --resume-layer`).
@@ -272,6 +273,24 @@ PY
 }
 test_lzo_single_file_egg_info_run() { lzo_app && check_run; }
 test_lzo_single_file_egg_info_bundle() { lzo_app && check_bundle; }
+
+# ---- python3-selinux: metadata is one file, selinux-3.4.egg-info, and the distribution has
+# two top-level names: the package selinux and the extension module _selinux beside it, which
+# selinux/__init__.py imports; losing either breaks `import selinux`.
+selinux_app() {
+    need_debs python3-selinux
+    new_app seapp seapp:main selinux
+    cat >"$APP/seapp.py" <<'PY'
+import selinux
+from importlib import metadata
+
+def main():
+    print(metadata.version("selinux"), selinux.is_selinux_enabled(), selinux.is_selinux_mls_enabled())
+    print(sorted(n for n in ("selinux", "_selinux") if n in __import__("sys").modules))
+PY
+}
+test_selinux_single_file_egg_info_two_tops_run() { selinux_app && check_run; }
+test_selinux_single_file_egg_info_two_tops_bundle() { selinux_app && check_bundle; }
 
 # ---- our own package app over Jinja2's PackageLoader (Debian's python3-jinja2): the loader
 # wants the package's templates/ as a real directory beside its __file__.
