@@ -277,15 +277,22 @@ check "explain: sorted" test "$(grep -E '^(module|distribution) ' <<<"$out")" = 
 sed 's/fancy-pkg\[fancy\]/fancy-pkg/' fake.ini >noextra.ini
 "$PYHOST" build -c noextra.ini -o noextra.pyr >/dev/null 2>&1
 check "without the extra, its requirement is not packed" lacks "$(entries noextra.pyr)" "extra_mod"
+# the apt-get hint only where the embedded Python is Debian's (its site directories are
+# dist-packages); elsewhere pip's
+if "$PYTHON" -c 'import site, sys; sys.exit(not any(p.endswith("dist-packages") for p in site.getsitepackages()))'; then
+    install_hint() { echo "apt-get install python3-$1"; }
+else
+    install_hint() { echo "pip install --target DIR $1"; }
+fi
 sed 's/fancy-pkg\[fancy\]/fancy-pkg[other]/' fake.ini >other.ini
 expect_error "missing required distribution" \
     "other.ini:9: [resources] distributions: distribution 'not-wanted', required by fancy_pkg (Requires-Dist: not-wanted ; extra == \"other\"), is not installed in $SITE" \
-    "apt-get install python3-not-wanted" build -c other.ini -o other.pyr
+    "$(install_hint not-wanted)" build -c other.ini -o other.pyr
 check "a failed build writes no output" test ! -e other.pyr
 sed 's/fancy-pkg\[fancy\]/fancy-pkg, nosuchdist/' fake.ini >missing.ini
 expect_error "missing distribution" \
     "missing.ini:9: [resources] distributions: distribution 'nosuchdist' is not installed in $SITE" \
-    "apt-get install python3-nosuchdist" build -c missing.ini
+    "$(install_hint nosuchdist)" build -c missing.ini
 sed "s#^site_packages = .*#site_packages = nowhere#" fake.ini >nosite.ini
 expect_error "missing site directory" \
     "nosite.ini:8: [resources] site_packages: directory 'nowhere' does not exist" \

@@ -111,10 +111,14 @@ PY
     run_capture "$PYHOST" run "$WORK/ct/ct.pyr"
     got=$(printf '%s\n' "$ERR" | grep -v '^  File ')
     expect_contains "source line of the raise" "$ERR" "    return 1 / 0"
-    expect_contains "the caret line" "$ERR" "           ~~^~~"
     expect_eq "the thread's traceback shows threading's source lines too" 2 \
         "$(grep -c -e '^    self.run()$' -e '^    self._target(\*self._args, \*\*self._kwargs)$' <<<"$ERR")"
-    expect_eq "as python prints them, paths aside" "$expected" "$got"
+    # 3.13 prints these in Python (traceback._print_exception_bltin), which under python omits
+    # the carets of a call that spans its whole line and under pyhost shows them, as
+    # traceback.print_exc does under both (docs/python-versions.md); before 3.13 it is C
+    if "$PYTHON" -c 'import sys; sys.exit(sys.version_info >= (3, 13))'; then
+        expect_eq "as python prints them, paths aside" "$expected" "$got"
+    fi
 }
 
 # [python] fast_exit skips tearing the heap down, and keeps what programs rely on: an unclosed
@@ -182,10 +186,13 @@ test_stdlib_dir_frozen_files_and_data_directories() {
 import codecs, os, sys
 import importlib.resources as resources
 def main():
-    d = sys._stdlib_dir
-    print(d is not None, os.__file__ == os.path.join(d, "os.py"),
-          codecs.__file__ == os.path.join(d, "codecs.py"), os.__spec__.origin)
-    print(resources.files("pkg.data").joinpath("file.txt").read_text().strip())
+    d = getattr(sys, "_stdlib_dir", None)  # 3.11 and later
+    if d is not None:
+        print(os.__file__ == os.path.join(d, "os.py"),
+              codecs.__file__ == os.path.join(d, "codecs.py"), os.__spec__.origin)
+    print(os.path.basename(os.__file__), os.path.basename(codecs.__file__))
+    if sys.version_info >= (3, 10):  # 3.9's files() cannot take a namespace package
+        print(resources.files("pkg.data").joinpath("file.txt").read_text().strip())
     import pkg.data
     print(pkg.data.__spec__.origin, pkg.data.__file__ if hasattr(pkg.data, "__file__") else None)
 if __name__ == "__main__":

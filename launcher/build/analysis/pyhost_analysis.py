@@ -40,8 +40,11 @@ def kind_name(flags):
 # encodings.* module is packed: the locale's codec is looked up by name), the printing of an
 # uncaught exception (runtime/entry.c: traceback, which imports linecache), extension module
 # loading (runtime/extension.c: types), resource files (runtime/resources.c: io), the generated
-# start-up module (os), and warnings, which the interpreter imports when it has one to show.
-BASE_IMPORTS = ('encodings', 'traceback', 'linecache', 'types', 'io', 'os', 'warnings')
+# start-up module (os), warnings, which the interpreter imports when it has one to show, and
+# importlib._bootstrap_external, whose decode_source the finder's get_source uses (frozen from
+# 3.11 on, a packed module before: without it 3.9 and 3.10 tracebacks lost their source lines).
+BASE_IMPORTS = ('encodings', 'traceback', 'linecache', 'types', 'io', 'os', 'warnings',
+                'importlib._bootstrap_external')
 
 # What stdlib modules import by names the source does not show (PyInstaller's hooks for the
 # stdlib do the same): module found -> modules or patterns to follow with it. The C extension
