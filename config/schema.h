@@ -66,6 +66,5 @@ extern const char ph_schema_routing_accepted[];
 
 /* Splits a list value on commas and newlines, trimming blanks and dropping empty items. */
 int ph_schema_split(const char *value, ph_strlist *out);
-void ph_strlist_free(ph_strlist *list);
 
 #endif

@@ -21,6 +21,18 @@ void ph_strlist_free(ph_strlist *list)
     list->count = 0;
 }
 
+int ph_strlist_append(ph_strlist *list, const char *s)
+{
+    char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
+    if (!grown)
+        return -1;
+    list->items = grown;
+    if (!(list->items[list->count] = strdup(s)))
+        return -1;
+    list->count++;
+    return 0;
+}
+
 static int strlist_push(ph_strlist *list, const char *item, size_t len)
 {
     char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);

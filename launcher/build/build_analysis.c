@@ -66,18 +66,6 @@ static PyObject *to_str(const char *s)
     return PyUnicode_DecodeFSDefault(s);
 }
 
-static int push(ph_strlist *out, const char *s)
-{
-    char **grown = realloc(out->items, (out->count + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    out->items = grown;
-    if (!(out->items[out->count] = strdup(s)))
-        return -1;
-    out->count++;
-    return 0;
-}
-
 /* Calls pyhost_analysis.FN(*args) and appends the strings of the list it returns to `out`. */
 static int call(const char *fn, PyObject *args, ph_strlist *out, ph_error *err)
 {
@@ -96,7 +84,7 @@ static int call(const char *fn, PyObject *args, ph_strlist *out, ph_error *err)
     for (Py_ssize_t i = 0; rc == 0 && i < n; i++) {
         PyObject *b = PyUnicode_EncodeFSDefault(PyList_GetItem(r, i));
         const char *s = b ? PyBytes_AsString(b) : NULL;
-        rc = s && push(out, s) == 0 ? 0 : -1;
+        rc = s && ph_strlist_append(out, s) == 0 ? 0 : -1;
         Py_XDECREF(b);
     }
     Py_DECREF(r);

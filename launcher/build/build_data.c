@@ -40,18 +40,6 @@ typedef struct data_ctx {
     size_t added;
 } data_ctx;
 
-static int add_explain(ph_strlist *list, const char *line)
-{
-    char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    list->items = grown;
-    if (!(list->items[list->count] = strdup(line)))
-        return -1;
-    list->count++;
-    return 0;
-}
-
 static int add_file(data_ctx *c, const char *path, const char *name)
 {
     if (ph_unit_find(c->units, name) != (size_t)-1)
@@ -65,7 +53,7 @@ static int add_file(data_ctx *c, const char *path, const char *name)
     if (c->explain) {
         char line[4096];
         snprintf(line, sizeof line, "data %s: [resources] data %s", name, c->item);
-        if (add_explain(c->explain, line) < 0)
+        if (ph_strlist_append(c->explain, line) < 0)
             return ph_error_set(c->err, "out of memory");
     }
     return 0;

@@ -280,7 +280,8 @@ static ph_dist *find_dist(resolver *r, const char *name, size_t *index)
     return NULL;
 }
 
-static int add_dist(resolver *r, const pending *p, const candidate *c, size_t *index)
+/* One more distribution and its requirements slot; *index is the new one's. */
+static int grow_dists(resolver *r, size_t *index)
 {
     ph_dist *grown = realloc(r->out->items, (r->out->count + 1) * sizeof *grown);
     requirements *rg = grown ? realloc(r->reqs, (r->out->count + 1) * sizeof *rg) : NULL;
@@ -291,6 +292,13 @@ static int add_dist(resolver *r, const pending *p, const candidate *c, size_t *i
     if (!grown || !rg)
         return ph_error_set(r->err, "out of memory");
     *index = r->out->count++;
+    return 0;
+}
+
+static int add_dist(resolver *r, const pending *p, const candidate *c, size_t *index)
+{
+    if (grow_dists(r, index) < 0)
+        return -1;
     ph_dist *d = &r->out->items[*index];
     *d = (ph_dist){strdup(c->name),
                    strdup(c->display),
@@ -430,15 +438,8 @@ static int follow_debian(resolver *r, size_t index)
 /* A Debian package with no metadata, packed as one unit: "debian:python3-pkg-resources". */
 static int add_debian_unit(resolver *r, const pending *p, size_t *index)
 {
-    ph_dist *grown = realloc(r->out->items, (r->out->count + 1) * sizeof *grown);
-    requirements *rg = grown ? realloc(r->reqs, (r->out->count + 1) * sizeof *rg) : NULL;
-    if (grown)
-        r->out->items = grown;
-    if (rg)
-        r->reqs = rg;
-    if (!grown || !rg)
-        return ph_error_set(r->err, "out of memory");
-    *index = r->out->count++;
+    if (grow_dists(r, index) < 0)
+        return -1;
     ph_dist *d = &r->out->items[*index];
     char display[600], real[PATH_MAX];
     snprintf(display, sizeof display, "%s (Debian package, no Python metadata)", p->debian);

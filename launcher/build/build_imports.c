@@ -75,9 +75,9 @@ static int found_dist(build *b, char **f)
         return 0;
     }
     snprintf(where, sizeof where, "%s:%s", f[2][0] ? shown_path(b, f[2]) : "?", f[3]);
-    int rc = build_add_note_list(&b->found_dists, normalized) < 0 ||
-                     build_add_note_list(&b->found_where, where) < 0 ||
-                     build_add_note_list(&b->m.resources.distributions, f[1]) < 0
+    int rc = ph_strlist_append(&b->found_dists, normalized) < 0 ||
+                     ph_strlist_append(&b->found_where, where) < 0 ||
+                     ph_strlist_append(&b->m.resources.distributions, f[1]) < 0
                  ? ph_error_set(b->err, "out of memory")
                  : 0;
     free(normalized);
@@ -96,8 +96,8 @@ static int analysis_line(build *b, char *line)
             return 0;
         snprintf(msg, sizeof msg, "%s:%s: cannot resolve import %s%s%s%s", shown_path(b, f[1]),
                  f[2], f[3], top ? "" : " (", top ? "" : f[4], top ? "" : ")");
-        return build_add_note_list(&b->r->warnings, msg) < 0 ? ph_error_set(b->err, "out of memory")
-                                                             : 0;
+        return ph_strlist_append(&b->r->warnings, msg) < 0 ? ph_error_set(b->err, "out of memory")
+                                                           : 0;
     }
     if (n == 4 && !strcmp(f[0], "dist"))
         return found_dist(b, f);
@@ -112,15 +112,14 @@ static int app_roots(build *b, ph_strlist *dirs, ph_strlist *modules)
         char *dir;
         if (build_resolve_dir(b, "paths", paths->items[i], &dir) < 0)
             return -1;
-        int rc = build_add_note_list(dirs, dir);
+        int rc = ph_strlist_append(dirs, dir);
         free(dir);
         if (rc < 0)
             return ph_error_set(b->err, "out of memory");
     }
     for (size_t i = 0; i < b->units.count; i++) {
         const ph_unit *u = &b->units.items[i];
-        if (u->root < b->stdlib_root && is_code(u->kind) &&
-            build_add_note_list(modules, u->name) < 0)
+        if (u->root < b->stdlib_root && is_code(u->kind) && ph_strlist_append(modules, u->name) < 0)
             return ph_error_set(b->err, "out of memory");
     }
     return 0;
@@ -148,9 +147,9 @@ int build_analyze_app(build *b)
     for (size_t i = 0; rc == 0 && i < lines.count; i++)
         rc = analysis_line(b, lines.items[i]);
     free(script);
-    ph_strlist_clear(&dirs);
-    ph_strlist_clear(&modules);
-    ph_strlist_clear(&lines);
+    ph_strlist_free(&dirs);
+    ph_strlist_free(&modules);
+    ph_strlist_free(&lines);
     return rc;
 }
 
@@ -163,8 +162,8 @@ int build_stdlib_reached(build *b, ph_strlist *names)
     for (size_t i = 0; rc == 0 && i < b->units.count; i++) {
         const ph_unit *u = &b->units.items[i];
         if (u->root > b->stdlib_root && u->root != SCRIPT_ROOT && is_code(u->kind))
-            rc = build_add_note_list(&modules, u->name) < 0 ? ph_error_set(b->err, "out of memory")
-                                                            : 0;
+            rc = ph_strlist_append(&modules, u->name) < 0 ? ph_error_set(b->err, "out of memory")
+                                                          : 0;
     }
     if (rc == 0 && !b->analyzed)
         rc = ph_error_set(b->err, "[python] stdlib = auto needs the import analysis");
@@ -172,8 +171,8 @@ int build_stdlib_reached(build *b, ph_strlist *names)
         rc = ph_analysis_stdlib(&b->sites, &modules, names, b->err);
     const ph_strlist *extra = &b->m.python.stdlib_include;
     for (size_t i = 0; rc == 0 && i < extra->count; i++)
-        rc = build_add_note_list(names, extra->items[i]) < 0 ? ph_error_set(b->err, "out of memory")
-                                                             : 0;
-    ph_strlist_clear(&modules);
+        rc = ph_strlist_append(names, extra->items[i]) < 0 ? ph_error_set(b->err, "out of memory")
+                                                           : 0;
+    ph_strlist_free(&modules);
     return rc;
 }

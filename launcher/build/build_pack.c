@@ -48,18 +48,6 @@ static int add_note(build *b, const char *fmt, const char *a, const char *c)
     return 0;
 }
 
-int build_add_note_list(ph_strlist *list, const char *line)
-{
-    char **grown = realloc(list->items, (list->count + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    list->items = grown;
-    if (!(list->items[list->count] = strdup(line)))
-        return -1;
-    list->count++;
-    return 0;
-}
-
 /* ---- Manifest and output --------------------------------------------------------------- */
 
 static int load(build *b)
@@ -321,8 +309,8 @@ int ph_build(const ph_build_options *options, ph_build_result *result, ph_error 
     ph_unit_list_free(&b.copies);
     free(b.placed);
     ph_dist_set_free(&b.dists);
-    ph_strlist_clear(&b.found_dists);
-    ph_strlist_clear(&b.found_where);
+    ph_strlist_free(&b.found_dists);
+    ph_strlist_free(&b.found_where);
     if (b.wheel_dir)
         ph_remove_tree(b.wheel_dir);
     ph_cleanup_pop(b.wheel_cleanup);

@@ -58,7 +58,7 @@ typedef enum placement {
 } placement;
 
 unsigned build_site_root(const build *b, unsigned site);
-int build_add_note_list(ph_strlist *list, const char *line);
+int ph_strlist_append(ph_strlist *list, const char *line);
 int build_analyze_app(build *b);
 int build_stdlib_reached(build *b, ph_strlist *names);
 int build_find_routed_dirs(build *b);
@@ -74,7 +74,6 @@ int build_collect_dists(build *b);
 int build_collect_wheels(build *b);
 int build_resolve_dir(build *b, const char *key, const char *item, char **out);
 int build_collect_app(build *b);
-void ph_strlist_clear(ph_strlist *l);
 int build_collect_stdlib(build *b);
 
 #endif

@@ -263,7 +263,7 @@ static int explain_placement(build *b, ph_strlist *out)
                      "placement %s: on disk, a shared object that exports no PyInit_ (loaded by "
                      "path, e.g. with ctypes)",
                      u->name);
-            if (build_add_note_list(out, line) < 0)
+            if (ph_strlist_append(out, line) < 0)
                 rc = ph_error_set(b->err, "out of memory");
             continue;
         }
@@ -304,7 +304,7 @@ static int explain_placement(build *b, ph_strlist *out)
     for (size_t k = 0; rc == 0 && k < n; k++) {
         snprintf(line, sizeof line, "placement %s: %zu file%s %s", counts[k].top, counts[k].count,
                  counts[k].count == 1 ? "" : "s", counts[k].why);
-        if (build_add_note_list(out, line) < 0)
+        if (ph_strlist_append(out, line) < 0)
             rc = ph_error_set(b->err, "out of memory");
     }
     free(counts);
@@ -347,11 +347,11 @@ int build_explain(build *b)
     for (size_t i = 0; i < b->dists.count; i++) {
         const ph_dist *d = &b->dists.items[i];
         snprintf(line, sizeof line, "distribution %s: %s", d->display, d->reason);
-        if (build_add_note_list(out, line) < 0)
+        if (ph_strlist_append(out, line) < 0)
             return ph_error_set(b->err, "out of memory");
         if (!strncmp(d->reason, "imported by ", 12)) {
             snprintf(line, sizeof line, "packed %s: %s", d->display, d->reason);
-            if (build_add_note_list(out, line) < 0)
+            if (ph_strlist_append(out, line) < 0)
                 return ph_error_set(b->err, "out of memory");
         }
     }
@@ -361,7 +361,7 @@ int build_explain(build *b)
             continue; /* only top-level modules and packages */
         why_module(b, u, why, sizeof why);
         snprintf(line, sizeof line, "module %s: %s", u->name, why);
-        if (build_add_note_list(out, line) < 0)
+        if (ph_strlist_append(out, line) < 0)
             return ph_error_set(b->err, "out of memory");
     }
     if (explain_placement(b, out) < 0)

@@ -74,7 +74,7 @@ static int collect_site(build *b, unsigned site)
         const ph_dist *d = &b->dists.items[i];
         for (size_t t = 0; rc == 0 && d->site == site && t < d->tops.count; t++)
             if (!ph_manifest_matches_any(&tops, d->tops.items[t]) && /* identifiers: exact */
-                build_add_note_list(&tops, d->tops.items[t]) < 0)
+                ph_strlist_append(&tops, d->tops.items[t]) < 0)
                 rc = ph_error_set(b->err, "out of memory");
         if (rc == 0 && d->site == site)
             rc = ph_dist_metadata_units(d, b->sites.items[site], &b->units,
@@ -149,7 +149,7 @@ static int resolve_dists(build *b)
         snprintf(msg, sizeof msg, "%s: imports %s, which cannot be packed: %s",
                  b->found_where.items[j], added[j], e.message);
         free(names->items[--names->count]);
-        if (build_add_note_list(&b->r->warnings, msg) < 0)
+        if (ph_strlist_append(&b->r->warnings, msg) < 0)
             rc = ph_error_set(b->err, "out of memory");
     }
     free(added);

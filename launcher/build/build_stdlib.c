@@ -107,14 +107,6 @@ static int check_stdlib_identity(ph_error *err)
                               "reinstall pyhost), then build the app again");
 }
 
-void ph_strlist_clear(ph_strlist *l)
-{
-    for (size_t i = 0; i < l->count; i++)
-        free(l->items[i]);
-    free(l->items);
-    *l = (ph_strlist){0};
-}
-
 static int collect_stdlib_with(build *b, const ph_strlist *include);
 
 int build_collect_stdlib(build *b)
@@ -126,13 +118,13 @@ int build_collect_stdlib(build *b)
     const ph_strlist *include = &b->m.python.stdlib_include;
     if (b->m.python.stdlib == PH_STDLIB_AUTO) {
         if (build_stdlib_reached(b, &auto_names) < 0) {
-            ph_strlist_clear(&auto_names);
+            ph_strlist_free(&auto_names);
             return -1;
         }
         include = &auto_names;
     }
     int rc = collect_stdlib_with(b, include);
-    ph_strlist_clear(&auto_names);
+    ph_strlist_free(&auto_names);
     return rc;
 }
 

@@ -21,6 +21,11 @@ typedef struct ph_strlist {
     size_t count;
 } ph_strlist;
 
+/* Appends a copy of S; -1 when out of memory (the list is unchanged). */
+int ph_strlist_append(ph_strlist *list, const char *s);
+/* Frees the items and empties the list. */
+void ph_strlist_free(ph_strlist *list);
+
 /* [python] stdlib: none of it, all of it, or what the import analysis reaches. */
 typedef enum ph_stdlib_policy {
     PH_STDLIB_NONE = 0, /* false */
