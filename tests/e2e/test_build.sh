@@ -8,6 +8,7 @@ set -u
 
 PYHOST=${1:-${PYHOST:-build/launcher/pyhost}}
 PYHOST=$(cd "$(dirname "$PYHOST")" && pwd)/$(basename "$PYHOST")
+PYTHON=${PYTHON:-/usr/bin/python3.11} # meson passes the embedded one
 PY=${PYTHON:-/usr/bin/python3.11} # the embedded Python's interpreter (meson passes it); never a pyenv shim
 [ -x "$PYHOST" ] || { echo "no pyhost at $PYHOST (pass its path)"; exit 2; }
 CACHE_TAG=$("$PY" -c 'import sys; print(sys.implementation.cache_tag)') # cpython-312
