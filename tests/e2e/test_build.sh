@@ -8,7 +8,6 @@ set -u
 
 PYHOST=${1:-${PYHOST:-build/launcher/pyhost}}
 PYHOST=$(cd "$(dirname "$PYHOST")" && pwd)/$(basename "$PYHOST")
-PYTHON=${PYTHON:-/usr/bin/python3.11} # meson passes the embedded one
 PY=${PYTHON:-/usr/bin/python3.11} # the embedded Python's interpreter (meson passes it); never a pyenv shim
 [ -x "$PYHOST" ] || { echo "no pyhost at $PYHOST (pass its path)"; exit 2; }
 CACHE_TAG=$("$PY" -c 'import sys; print(sys.implementation.cache_tag)') # cpython-312
@@ -280,7 +279,7 @@ sed 's/fancy-pkg\[fancy\]/fancy-pkg/' fake.ini >noextra.ini
 check "without the extra, its requirement is not packed" lacks "$(entries noextra.pyr)" "extra_mod"
 # the apt-get hint only where the embedded Python is Debian's (its site directories are
 # dist-packages); elsewhere pip's
-if "$PYTHON" -c 'import site, sys; sys.exit(not any(p.endswith("dist-packages") for p in site.getsitepackages()))'; then
+if "$PY" -c 'import site, sys; sys.exit(not any(p.endswith("dist-packages") for p in site.getsitepackages()))'; then
     install_hint() { echo "apt-get install python3-$1"; }
 else
     install_hint() { echo "pip install --target DIR $1"; }
