@@ -133,7 +133,7 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("python", "filesystem_importer", t_bool, python.filesystem_importer), .def = "true",
      .example = "true",
      .comment = "Also import from sys.path on disk when a module is not packed."},
-    {KEY("python", "fast_exit", t_bool, python.fast_exit), .def = "false", .example = "true",
+    {KEY("python", "fast_exit", t_bool, python.fast_exit), .def = "true", .example = "false",
      .comment = "End without tearing the heap down: threads, atexit, finalizers and files are "
                 "still handled."},
     {KEY("python", "xoptions", t_strings, python.xoptions), .def = "", .example = "utf8, dev",

@@ -87,6 +87,10 @@ static void finalize_live_objects(void)
         Py_ssize_t n = PyList_GET_SIZE(objects);
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *o = PyList_GET_ITEM(objects, i);
+            /* most objects (dicts, tuples, functions) have no finalizer: one pointer test; io
+             * objects inherit _IOBase's */
+            if (!Py_TYPE(o)->tp_finalize)
+                continue;
             int is_io = PyObject_IsInstance(o, iobase) == 1;
             int layer = !is_io                                  ? 0
                         : PyObject_IsInstance(o, text) == 1     ? 1

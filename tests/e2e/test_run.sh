@@ -175,6 +175,68 @@ generator finally ran" "$OUT"
     done
 }
 
+# The other ways programs end, each under both exits: a logging FileHandler (flushed by
+# logging's atexit), a multiprocessing child and a thread pool's work finished, a large buffered
+# stdout through a pipe, sys.exit with a message, an uncaught exception, an os.fork child that
+# exits through the interpreter.
+test_fast_exit_endings_match_a_normal_exit() {
+    mkdir -p "$WORK/fe"
+    cat >"$WORK/fe/fe.py" <<'PY'
+import concurrent.futures, logging, multiprocessing, os, sys
+def child(path):
+    with open(path, "w") as f:
+        f.write("child ran\n")
+def slow(path):
+    import time
+    time.sleep(0.2)
+    with open(path, "a") as f:
+        f.write("pool task\n")
+def main():
+    how, out = sys.argv[1], sys.argv[2]
+    log = logging.getLogger("fe")
+    log.addHandler(logging.FileHandler(os.path.join(out, "log.txt")))
+    log.warning("logged")
+    if how == "mp":
+        multiprocessing.set_start_method("fork")
+        multiprocessing.Process(target=child, args=(os.path.join(out, "child.txt"),)).start()
+    elif how == "pool":
+        pool = concurrent.futures.ThreadPoolExecutor(1)
+        pool.submit(slow, os.path.join(out, "pool.txt"))
+    elif how == "big":
+        sys.stdout.write("x" * 200000 + "\n")
+    elif how == "msg":
+        sys.exit("stopped with a message")
+    elif how == "raise":
+        raise RuntimeError("uncaught")
+    elif how == "fork":
+        pid = os.fork()
+        if pid == 0:
+            print("in the child")
+            return 5
+        print("child status", os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    return 0
+PY
+    local mode how
+    for how in mp pool big msg raise fork; do
+        for mode in false true; do
+            printf '[app]\nname = fe\nentry = fe:main\n[resources]\npaths = .\n[python]\nfast_exit = %s\n' \
+                "$mode" >"$WORK/fe/pyhost.ini"
+            build_app "$WORK/fe" || return
+            rm -rf "$WORK/fe-$mode" && mkdir "$WORK/fe-$mode"
+            "$PYHOST" run "$WORK/fe/fe.pyr" "$how" "$WORK/fe-$mode" >"$WORK/fe-$mode.out" 2>"$WORK/fe-$mode.err"
+            echo "status $?" >>"$WORK/fe-$mode.out"
+            for f in "$WORK/fe-$mode"/*; do
+                echo "== ${f##*/}: $(cat "$f")" >>"$WORK/fe-$mode.out"
+            done
+        done
+        expect_eq "$how: stdout, status and files, fast_exit against a normal exit" \
+            "$(cat "$WORK/fe-false.out")" "$(cat "$WORK/fe-true.out")"
+        expect_eq "$how: stderr, fast_exit against a normal exit" \
+            "$(cat "$WORK/fe-false.err")" "$(cat "$WORK/fe-true.err")"
+    done
+    expect_eq "fork: the child's status" "child status 5" "$(grep 'child status' "$WORK/fe-true.out")"
+}
+
 # Python's behaviour at the edges of the stdlib and of packages: sys._stdlib_dir is set, frozen
 # stdlib modules have a __file__ under it, and a data-only directory inside a package imports
 # as a namespace package (importlib.resources.files("pkg.data")).
