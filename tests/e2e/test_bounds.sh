@@ -194,6 +194,53 @@ PY
         "$(cd "$dir" && ls -A | grep -v probe.py | sort | tr '\n' ' ' | sed 's/ $//')"
 }
 
+# The installers' own work directories (OUT/.NAME-deb.XXXXXX, -dmg, -msi): a signal while
+# they bundle, or while a tool they run (dpkg-deb, wixl) writes into them, leaves nothing.
+installer_app() {
+    simple_app "$1"
+    sed -i 's/^name = .*/&\nversion = 1.0/' "$1/pyhost.ini"
+    printf '\n[installer.deb]\nmaintainer = Ada <ada@example.com>\ndescription = probe\n' >>"$1/pyhost.ini"
+}
+
+# interrupted_installer KIND SIGNAL STATUS GLOB: interrupt `pyhost installer KIND` once GLOB
+# (under its output directory) exists; nothing may be left there.
+interrupted_installer() {
+    local kind=$1 sig=$2 want=$3 out=$WORK/inst-$1-$2
+    interrupt_when "$sig" "$out/$4" "$PYHOST" installer "$kind" -c "$WORK/inst/pyhost.ini" -o "$out"
+    expect_eq "$kind, SIG$sig at $4: status" "$want" "$STATUS"
+    expect_eq "$kind, SIG$sig at $4: nothing left in the output directory" "" "$(ls -A "$out")"
+}
+
+test_interrupted_installers_leave_no_work_directory() {
+    installer_app "$WORK/inst"
+    # while the bundle is made in the work directory
+    interrupted_installer deb INT 130 ".probe-deb.*/root"
+    expect_contains "deb: says so" "$ERR" "pyhost: interrupted"
+    interrupted_installer deb TERM 143 ".probe-deb.*/root"
+    # while dpkg-deb runs: the staged tree is complete once DEBIAN/control exists
+    interrupted_installer deb TERM 143 ".probe-deb.*/root/DEBIAN/control"
+    interrupted_installer dmg INT 130 ".probe-dmg.*/stage"
+    if command -v wixl >/dev/null && command -v msibuild >/dev/null; then
+        interrupted_installer msi TERM 143 ".probe-msi.*/payload"
+        interrupted_installer msi INT 130 ".probe-msi.*/probe.wxs"
+    else
+        echo "    (msi not interrupted: wixl or msibuild missing)"
+    fi
+}
+
+# What a killed installer left an hour ago is swept by the next run; a recent one (maybe a run
+# in progress) and a directory kept with --keep are not.
+test_installer_sweeps_what_a_killed_run_left() {
+    installer_app "$WORK/inst2"
+    local out=$WORK/inst2-out
+    mkdir -p "$out/.probe-deb.OLD123/root" "$out/.probe-deb.NEW123"
+    touch -d '2 hours ago' "$out/.probe-deb.OLD123"
+    run_capture "$PYHOST" installer deb -c "$WORK/inst2/pyhost.ini" -o "$out"
+    expect_eq "deb: status" 0 "$STATUS"
+    expect_eq "old swept, recent kept" ".probe-deb.NEW123 probe_1.0_$(dpkg --print-architecture).deb" \
+        "$(ls -A "$out" | tr '\n' ' ' | sed 's/ $//')"
+}
+
 # What SIGKILL leaves is swept by the next writer: the user's, older than an hour.
 test_stale_temporaries_are_swept_by_the_next_writer() {
     local dir=$WORK/sweep
