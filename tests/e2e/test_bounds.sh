@@ -101,6 +101,62 @@ PY
     expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
 }
 
+# zip64_wheel PATH [broken]: a real zip64 wheel made by Python's zipfile with its limits
+# lowered to 0, so every member has zip64 local and central records (sizes and offsets
+# 0xffffffff, the values in the 0x0001 extra field) and the archive a zip64 end record and
+# locator. "broken" drops the extra fields from the central directory: saturated fields left
+# without their values.
+zip64_wheel() {
+    "$PYTHON" - "$@" <<'PY' || fail "making the zip64 wheel"
+import struct, sys, zipfile
+zipfile.ZIP64_LIMIT = 0
+zipfile.ZIP_FILECOUNT_LIMIT = 0
+path = sys.argv[1]
+with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+    for name, text in (("zsixf/__init__.py", "VALUE = 'from a zip64 wheel'\n"),
+                       ("zsixf/data.txt", "x" * 100000),
+                       ("zsixf-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zsixf\nVersion: 1.0\n"),
+                       ("zsixf-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+                       ("zsixf-1.0.dist-info/RECORD", "")):
+        with z.open(name, "w", force_zip64=True) as f:
+            f.write(text.encode())
+data = open(path, "rb").read()
+assert b"PK\x06\x06" in data and b"PK\x06\x07" in data, "no zip64 end record"
+if len(sys.argv) > 2:  # the zip64 extra id 0x0001 renamed to an unknown 0x0099 in every entry
+    cd = data.index(b"PK\x01\x02")
+    data = data[:cd] + data[cd:].replace(b"\x01\x00\x18\x00", b"\x99\x00\x18\x00")
+    open(path, "wb").write(data)
+PY
+}
+
+test_zip64_wheel_is_read() {
+    local dir=$WORK/zip64
+    mkdir -p "$dir"
+    zip64_wheel "$dir/zsixf-1.0-py3-none-any.whl"
+    "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).testzip()' "$dir/zsixf-1.0-py3-none-any.whl" ||
+        fail "Python cannot read its own zip64 wheel"
+    printf 'import zsixf\n' >"$dir/probe.py"
+    printf 'def main():\n    print(zsixf.VALUE)\n' >>"$dir/probe.py"
+    make_app "$dir" probe probe:main "wheels = zsixf-1.0-py3-none-any.whl"
+    build_app "$dir" || return
+    run_capture "$PYHOST" run "$dir/probe.pyr"
+    expect_eq "the wheel's module runs" "from a zip64 wheel" "$OUT"
+    expect_eq "status" 0 "$STATUS"
+}
+
+test_zip64_fields_without_values_are_refused() {
+    local dir=$WORK/zip64bad
+    mkdir -p "$dir"
+    zip64_wheel "$dir/zsixf-1.0-py3-none-any.whl" broken
+    simple_app "$dir" "wheels = zsixf-1.0-py3-none-any.whl"
+    within 60 "$PYHOST" build -c "$dir/pyhost.ini"
+    expect_eq "fails" 1 "$STATUS"
+    expect_contains "names the wheel and the problem" "$ERR" \
+        "zsixf-1.0-py3-none-any.whl: not a valid zip file (zsixf/data.txt: bad zip64 extra field)"
+    expect_contains "hint" "$ERR" "hint: "
+    expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
+}
+
 # The app's .pyr truncated while it runs: the next read of a lost page is SIGBUS, which must
 # end the app with a message naming the file, not a bare "Bus error".
 test_pyr_truncated_while_running_is_a_clear_error() {
