@@ -1,8 +1,10 @@
 """Rewrites fields of a .pyr header and its checksum, for tests of the reader's refusals.
 
-usage: pyr_patch.py IN OUT [magic=N] [version=X.Y]
+usage: pyr_patch.py IN OUT [magic=N] [version=X.Y] [corrupt=NAME]
   magic=N      importlib's bytecode magic number (the low 16 bits; 3413 is Python 3.8's)
   version=X.Y  the Python version the file says it was built for
+  corrupt=NAME flips one byte in the middle of every blob of entry NAME (its blob checksums,
+               which are outside the header and index, now fail)
 
 Pure Python (any 3.9+, no xxhash module): the header checksum is the low 32 bits of XXH64 of
 header bytes [0, 124) (runtime/pyr_format.h).
@@ -50,6 +52,21 @@ def xxh64(data, seed=0):
     return h ^ (h >> 32)
 
 
+def corrupt(data, name):
+    """Flips a stored byte of each of NAME's blobs (docs/format.md: entries, blob records)."""
+    count, = struct.unpack_from("<I", data, 32)
+    entries, blobs, names = struct.unpack_from("<QQQ", data, 56)
+    for i in range(count):
+        off, length, kind, mask, first, _ = struct.unpack_from("<IHBBII", data, entries + 16 * i)
+        if bytes(data[names + off:names + off + length]) != name.encode():
+            continue
+        for b in range(bin(mask).count("1")):
+            start, stored = struct.unpack_from("<QQ", data, blobs + 32 * (first + b))
+            data[start + stored // 2] ^= 0xFF
+        return
+    raise SystemExit("pyr_patch.py: no entry " + name)
+
+
 def main(args):
     data = bytearray(open(args[0], "rb").read())
     for arg in args[2:]:
@@ -59,6 +76,8 @@ def main(args):
         elif key == "version":
             major, minor = map(int, value.split("."))
             struct.pack_into("<I", data, 20, (major << 24) | (minor << 16))
+        elif key == "corrupt":
+            corrupt(data, value)
         else:
             raise SystemExit("pyr_patch.py: unknown field " + key)
     struct.pack_into("<I", data, 124, xxh64(bytes(data[:124])) & 0xFFFFFFFF)
