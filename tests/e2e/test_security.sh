@@ -162,4 +162,111 @@ test_stale_temporary_files_are_swept() {
         "$(ls -A "$cache/runtime" | sort | tr '\n' ' ' | sed 's/ $//')"
 }
 
+# ---- Placed files (CACHE/apps/HASH): checked at every start, not only when extracted ----------
+
+# The app reads pk/data/msg.txt beside its __file__, so pyhost places it (and 20 others) as
+# real files under CACHE/apps/HASH. Built once, into a directory without the sources, so a
+# file not placed cannot be read from the project instead.
+PLACED=""
+build_placed() {
+    [ -n "$PLACED" ] && return 0
+    local src=$SHARED/psrc
+    mkdir -p "$src/pk/data" "$SHARED/papp"
+    : >"$src/pk/__init__.py"
+    echo "packed text" >"$src/pk/data/msg.txt"
+    for i in $(seq 20); do echo "other $i" >"$src/pk/data/f$i.txt"; done
+    printf 'import os\ndef main():\n    with open(os.path.join(os.path.dirname(__file__), "data", "msg.txt")) as f:\n        print(f.read().strip())\n' \
+        >"$src/pk/main.py"
+    make_app "$src" pk pk.main:main
+    build_app "$src" || return
+    cp "$src/pk.pyr" "$SHARED/papp/" && chmod -R a+rX "$SHARED/papp"
+    PLACED=$SHARED/papp/pk.pyr
+}
+
+# placed_run CACHE [USER]: runs the app with that cache (as USER); sets OUT, ERR, STATUS and
+# DIR, the extracted directory.
+placed_run() {
+    if [ -n "${2:-}" ]; then
+        run_capture runuser -u "$2" -- env -i PATH=/usr/bin:/bin HOME=/nonexistent \
+            PYHOST_CACHE_DIR="$1" "$PYHOST" run "$PLACED"
+    else
+        run_capture env PYHOST_CACHE_DIR="$1" "$PYHOST" run "$PLACED"
+    fi
+    DIR=$(ls -d "$1"/apps/[0-9a-f]* 2>/dev/null | head -1)
+}
+
+# expect_reextracted WHAT: the warning names the file and why, the packed text is what ran,
+# and the next start is silent.
+expect_reextracted() {
+    expect_contains "$1: the warning says what changed" "$ERR" \
+        "pyhost: warning: the app's files in $DIR changed since they were written ($2): extracting them again"
+    expect_eq "$1: the packed text, not the changed one" "packed text" "$OUT"
+    expect_eq "$1: status" 0 "$STATUS"
+    expect_eq "$1: written again" "packed text" "$(cat "$DIR/pk/data/msg.txt")"
+}
+
+# The same user's files changed behind pyhost's back (a stray edit, a half-restored backup): the
+# start notices and extracts again; a mere touch or chmod (same bytes) is stamped again silently.
+test_changed_placed_files_are_extracted_again() {
+    build_placed || return
+    local cache=$WORK/pcache
+    placed_run "$cache"
+    expect_eq "first start" "packed text" "$OUT"
+    expect_eq "first start: silent" "" "$ERR"
+    echo "an edited text" >"$DIR/pk/data/msg.txt"
+    placed_run "$cache"
+    expect_reextracted "other size" "pk/data/msg.txt has changed size"
+    echo "PACKED TEXT" >"$DIR/pk/data/msg.txt" # same size, other bytes
+    placed_run "$cache"
+    expect_reextracted "same size" "pk/data/msg.txt has changed content"
+    echo "evil text!!" >"$WORK/evil.txt"
+    ln -sf "$WORK/evil.txt" "$DIR/pk/data/msg.txt"
+    placed_run "$cache"
+    expect_reextracted "a symlink" "pk/data/msg.txt is a symbolic link"
+    mv "$DIR/pk/data" "$WORK/evil-data" && ln -s "$WORK/evil-data" "$DIR/pk/data"
+    placed_run "$cache"
+    expect_reextracted "a symlinked directory" "pk/data is not a directory (or a symbolic link)"
+    rm "$DIR/pk/data/f3.txt"
+    placed_run "$cache"
+    expect_reextracted "a missing file" "pk/data/f3.txt is missing"
+    touch "$DIR/pk/data/msg.txt" && chmod 0400 "$DIR/pk/data/f1.txt" && chmod 0600 "$DIR/pk/data/f1.txt"
+    placed_run "$cache"
+    expect_eq "touched, same bytes: silent" "" "$ERR"
+    expect_eq "touched, same bytes: runs" "packed text" "$OUT"
+}
+
+# A directory of the extraction left writable by others (a careless chmod): another user
+# replaces a file in it. The next start refuses what it finds and writes its own again.
+test_placed_file_replaced_by_another_user() {
+    have_users || return 0
+    build_placed || return
+    local cache=$SHARED/pvictim
+    mkdir -p "$cache" && chown $VICTIM "$cache" && chmod 0700 "$cache"
+    placed_run "$cache" $VICTIM
+    expect_eq "first start" "packed text" "$OUT"
+    chmod 0777 "$DIR/pk/data" && chmod 0711 "$cache" "$cache/apps" "$DIR" "$DIR/pk"
+    runuser -u $ATTACKER -- sh -c "rm -f '$DIR/pk/data/msg.txt' && echo 'PWNED text' >'$DIR/pk/data/msg.txt'" ||
+        fail "the attacker could not replace the file"
+    placed_run "$cache" $VICTIM
+    expect_reextracted "writable by others" "pk/data is writable by other users"
+    expect_eq "the attacker's file is gone" "$VICTIM" "$(stat -c %U "$DIR/pk/data/msg.txt")"
+}
+
+# A cache another user owns, with the extraction already "there": never used.
+test_placed_files_in_a_cache_another_user_owns() {
+    have_users || return 0
+    build_placed || return
+    local cache=$SHARED/pattacker
+    placed_run "$WORK/plearn" # the directory's name, as anyone can learn it
+    local name
+    name=$(basename "$DIR")
+    mkdir -p "$cache/apps" && cp -a "$DIR" "$cache/apps/$name"
+    echo "PWNED text" >"$cache/apps/$name/pk/data/msg.txt"
+    chown -R $ATTACKER "$cache" && chmod -R a+rwX "$cache"
+    placed_run "$cache" $VICTIM
+    expect_not_contains "the planted text is not read" "$OUT" "PWNED"
+    expect_contains "the warning names the directory and why" "$ERR" \
+        "pyhost: warning: files the app reads by path stay in memory: cache directory $cache belongs to another user"
+}
+
 run_tests "$@"
