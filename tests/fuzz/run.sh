@@ -1,7 +1,7 @@
 #!/bin/sh
 # Builds the fuzzers (clang, ASan+UBSan, libFuzzer) if needed, replays their seeds, then fuzzes
 # the .pyr reader for SECONDS (default 60) and every other parser (ELF, onefile record,
-# manifest, zip, markers, pyproject.toml) for half as long each. Exits non-zero on any crash,
+# manifest, zip, markers, pyproject.toml, distribution metadata) for half as long each. Exits non-zero on any crash,
 # leak or sanitizer report.
 # Needs clang and libclang-rt-14-dev (Debian: it ships libclang_rt.fuzzer-x86_64.a).
 # Usage: tests/fuzz/run.sh [SECONDS]
@@ -14,7 +14,8 @@ if [ ! -f "$build/build.ninja" ]; then
         -Db_lundef=false
 fi
 ninja -C "$build" tests/fuzz/fuzz_pyr_reader tests/fuzz/fuzz_elf tests/fuzz/fuzz_onefile \
-    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker tests/fuzz/fuzz_toml
+    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker tests/fuzz/fuzz_toml \
+    tests/fuzz/fuzz_metadata
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # New inputs go to a scratch directory: the committed corpus stays small and reviewed.
 work=$(mktemp -d "${TMPDIR:-/tmp}/pyr-fuzz.XXXXXX")
@@ -98,3 +99,18 @@ optimize = 2  # comment
 escaped = "\u00e9\t\"q\""
 TOML
 fuzz fuzz_toml "$((seconds / 2))" "$work/toml-seeds"
+
+# Metadata seeds: the committed hand-made ones (every form the parsers know: quoted RECORD rows,
+# .data schemes, ../ paths, CRLF headers, requires.txt sections), and the small RECORD,
+# METADATA, top_level.txt and requires.txt files of this machine's installed distributions.
+mkdir -p "$work/metadata-seeds"
+cp "$root"/tests/fuzz/corpus-metadata/* "$work/metadata-seeds/"
+i=0
+for f in /usr/lib/python3/dist-packages/*.*-info/RECORD /usr/lib/python3/dist-packages/*.*-info/METADATA \
+    /usr/lib/python3/dist-packages/*.*-info/PKG-INFO /usr/lib/python3/dist-packages/*.egg-info/requires.txt \
+    /usr/lib/python3/dist-packages/*.*-info/top_level.txt; do
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 16384 ] || continue
+    i=$((i + 1)) && cp "$f" "$work/metadata-seeds/$i-$(basename "$f")"
+    if [ $i -ge 200 ]; then break; fi
+done
+fuzz fuzz_metadata "$((seconds / 2))" "$work/metadata-seeds"
