@@ -199,12 +199,12 @@ static int check_members(const ph_zip *z, uint64_t directory, ph_error *err)
             rc = -1;
             break;
         }
-        total += m->usize;
-        if (total > MAX_TOTAL) {
+        if (m->usize > MAX_TOTAL - total) { /* zip64 sizes: no sum that could wrap */
             rc = ph_error_set(err, "%s: unpacks to more than %llu GiB; refused as a zip bomb",
                               z->display, (unsigned long long)(MAX_TOTAL >> 30));
             break;
         }
+        total += m->usize;
         spans[i] = (span){m->local_offset, (uint64_t)(data - z->data) + m->csize, i};
     }
     if (rc == 0 && z->count)
@@ -261,7 +261,7 @@ void ph_zip_close(ph_zip *z)
 static int data_span(const ph_zip *z, const ph_zip_member *m, const uint8_t **data, ph_error *err)
 {
     uint64_t at = m->local_offset;
-    if (at + LOCAL_SIZE > z->size || u32(z->data + at) != LOCAL_SIG)
+    if (at > z->size || z->size - at < LOCAL_SIZE || u32(z->data + at) != LOCAL_SIG)
         return ph_error_set(err, "%s: %s: bad local header", z->display, m->name);
     uint64_t start = at + LOCAL_SIZE + u16(z->data + at + 26) + u16(z->data + at + 28);
     if (start > z->size || m->csize > z->size - start)

@@ -1,8 +1,8 @@
 #!/bin/sh
-# Builds the fuzzers (clang, ASan+UBSan, libFuzzer) if needed, replays their seeds, then fuzzes
-# the .pyr reader for SECONDS (default 60) and every other parser (ELF, onefile record,
-# manifest, zip, markers, pyproject.toml, distribution metadata) for half as long each. Exits non-zero on any crash,
-# leak or sanitizer report.
+# Builds the fuzzers (clang, ASan+UBSan, libFuzzer, the whole project instrumented for coverage)
+# if needed, replays their seeds, then fuzzes the .pyr reader for SECONDS (default 60) and every
+# other parser (ELF, onefile record, manifest, zip, markers, pyproject.toml, distribution
+# metadata) for half as long each. Exits non-zero on any crash, leak or sanitizer report.
 # Needs clang and libclang-rt-14-dev (Debian: it ships libclang_rt.fuzzer-x86_64.a).
 # Usage: tests/fuzz/run.sh [SECONDS]
 set -eu
@@ -62,6 +62,12 @@ for name, method in (("stored", zipfile.ZIP_STORED), ("deflated", zipfile.ZIP_DE
         z.writestr("pkg/__init__.py", "x = 1\n" * 20)
         z.writestr("pkg-1.0.dist-info/RECORD", "pkg/__init__.py,,\n")
         z.writestr("pkg/data/", "")
+# zip64: Python's zipfile with its limits lowered writes zip64 records for every member
+zipfile.ZIP64_LIMIT = zipfile.ZIP_FILECOUNT_LIMIT = 0
+with zipfile.ZipFile(f"{work}/zip-seeds/zip64.whl", "w", zipfile.ZIP_DEFLATED) as z:
+    for n in ("pkg/__init__.py", "pkg-1.0.dist-info/RECORD"):
+        with z.open(n, "w", force_zip64=True) as f:
+            f.write(b"x = 1\n" * 20)
 markers = ['python_version < "3.12"', 'extra == "security" and sys_platform == "linux"',
            'os_name == "nt" or (platform_machine == "x86_64" and python_full_version >= "3.9.1")',
            '"linux" in sys_platform', 'implementation_name == "cpython" and extra != "x"']
@@ -73,6 +79,7 @@ open(f"{work}/onefile-seeds/valid", "wb").write(rec + struct.pack("<Q", 1100))
 PY
 fuzz fuzz_onefile "$((seconds / 2))" "$work/onefile-seeds"
 fuzz fuzz_manifest "$((seconds / 2))" "$work/manifest-seeds"
+cp "$root"/tests/fuzz/corpus-zip/* "$work/zip-seeds/" # inputs that once crashed the reader
 fuzz fuzz_zip "$((seconds / 2))" "$work/zip-seeds"
 fuzz fuzz_marker "$((seconds / 2))" "$work/marker-seeds"
 
