@@ -5,6 +5,9 @@ usage: pyr_patch.py IN OUT [magic=N] [version=X.Y] [corrupt=NAME]
   version=X.Y  the Python version the file says it was built for
   corrupt=NAME flips one byte in the middle of every blob of entry NAME (its blob checksums,
                which are outside the header and index, now fail)
+  forge=NAME   points entry NAME's name outside the names section and recomputes every index
+               checksum: a forged index that passes its checksums, which only the reader's
+               bounds checks can catch
 
 Pure Python (any 3.9+, no xxhash module): the header checksum is the low 32 bits of XXH64 of
 header bytes [0, 124) (runtime/pyr_format.h).
@@ -67,6 +70,27 @@ def corrupt(data, name):
     raise SystemExit("pyr_patch.py: no entry " + name)
 
 
+def find_entry(data, name):
+    """Byte offset of entry NAME's 16-byte record."""
+    count, = struct.unpack_from("<I", data, 32)
+    entries, _, names = struct.unpack_from("<QQQ", data, 56)
+    for i in range(count):
+        off, length = struct.unpack_from("<IH", data, entries + 16 * i)
+        if bytes(data[names + off:names + off + length]) == name.encode():
+            return entries + 16 * i
+    raise SystemExit("pyr_patch.py: no entry " + name)
+
+
+def resum(data):
+    """Recomputes the index chunk checksums and their array's (docs/format.md, Chunk checksums)."""
+    index_size, chunks = struct.unpack_from("<QQ", data, 88)
+    count = (index_size + 4095) // 4096
+    for c in range(count):
+        chunk = bytes(data[128 + 4096 * c:128 + min(4096 * (c + 1), index_size)])
+        struct.pack_into("<I", data, chunks + 4 * c, xxh64(chunk) & 0xFFFFFFFF)
+    struct.pack_into("<I", data, 120, xxh64(bytes(data[chunks:chunks + 4 * count])) & 0xFFFFFFFF)
+
+
 def main(args):
     data = bytearray(open(args[0], "rb").read())
     for arg in args[2:]:
@@ -78,6 +102,9 @@ def main(args):
             struct.pack_into("<I", data, 20, (major << 24) | (minor << 16))
         elif key == "corrupt":
             corrupt(data, value)
+        elif key == "forge":
+            struct.pack_into("<I", data, find_entry(data, value), 0xFFFFFFF0)
+            resum(data)
         else:
             raise SystemExit("pyr_patch.py: unknown field " + key)
     struct.pack_into("<I", data, 124, xxh64(bytes(data[:124])) & 0xFFFFFFFF)

@@ -408,6 +408,14 @@ test_bad_inputs_fail_clearly() {
 hint: the file is damaged or not a .pyr; rebuild it with 'pyhost build'" "$ERR"
         expect_eq "corrupt $m: no output" "" "$OUT"
     done
+
+    # a forged index that passes every checksum (the entry module's name points outside the
+    # names section): reported as damage, never as "not packed"
+    "$PYTHON" "$REPO/tests/e2e/pyr_patch.py" "$pyr" "$WORK/forged.pyr" forge=hello
+    run_capture "$PYHOST" run "$WORK/forged.pyr"
+    expect_eq "forged entry: status" 1 "$STATUS"
+    expect_contains "forged entry: corrupt" "$ERR" "$WORK/forged.pyr: corrupt .pyr: index entry"
+    expect_not_contains "forged entry: not 'not packed'" "$ERR" "not packed"
 }
 
 test_bad_manifest_and_missing_entry_fail_at_build() {
