@@ -246,6 +246,20 @@ test_damaged_extracted_library_is_replaced() {
     expect_eq "replaced by the packed bytes" "" "$(cmp "$cache/extracted/$XNAME" "$WORK/xlearn/extracted/$XNAME")"
 }
 
+# What an extraction killed mid-write left (.NAME.tmp-PID) is swept by the next one there.
+test_stale_extraction_temporaries_are_swept() {
+    build_xc || return
+    local cache=$WORK/xsweep dir
+    dir=$cache/extracted/$(dirname "$XNAME")
+    mkdir -p "$dir" && chmod -R 0700 "$cache"
+    : >"$dir/.$(basename "$XNAME").tmp-99999" && touch -d '2 hours ago' "$dir/.$(basename "$XNAME").tmp-99999"
+    : >"$dir/.$(basename "$XNAME").tmp-99998"
+    xc_run "$cache"
+    expect_eq "ran" "app ran" "$OUT"
+    expect_eq "old temporary removed, recent one kept" ".$(basename "$XNAME").tmp-99998 $(basename "$XNAME")" \
+        "$(ls -A "$dir" | sort | tr '\n' ' ' | sed 's/ $//')"
+}
+
 # The bytecode cache of `pyhost build` in a cache another user owns, holding entries of a real
 # build swapped between files (each one valid, for another module): refused with one warning,
 # and the .pyr is the one a cold build makes.
