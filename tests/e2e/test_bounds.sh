@@ -157,6 +157,30 @@ test_zip64_fields_without_values_are_refused() {
     expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
 }
 
+# A single-file bundle whose onefile record (just before the .pyr) claims a 2^62-byte runtime:
+# refused before anything is allocated or unpacked, with a message, not an abort.
+test_onefile_record_claiming_a_huge_runtime_is_refused() {
+    local dir=$WORK/hugert
+    simple_app "$dir" && printf '\n[bundle]\ncompress_runtime = true\n' >>"$dir/pyhost.ini"
+    run_capture "$PYHOST" bundle -c "$dir/pyhost.ini" -o "$dir/dist"
+    expect_eq "bundle" 0 "$STATUS"
+    "$PYTHON" - "$dir/dist/probe/probe" "$dir/huge" <<'PY' || fail "patching the record"
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+assert data[-32:-24] == b"PYRTRAIL"
+record = struct.unpack_from("<Q", data, len(data) - 24)[0] - 72  # docs/bundle.md: 72 bytes
+assert data[record:record + 8] == b"PHRUNZS2"
+struct.pack_into("<Q", data, record + 24, 1 << 62)  # runtime_size
+open(sys.argv[2], "wb").write(data)
+PY
+    chmod +x "$dir/huge"
+    within 20 env PYHOST_CACHE_DIR="$WORK/hugecache" "$dir/huge"
+    expect_eq "status 1, not an abort (134)" 1 "$STATUS"
+    expect_eq "stderr" "huge: error: the compressed runtime cannot be found in this executable
+hint: the executable is damaged or incomplete: reinstall the app, or rebuild it" "$ERR"
+    expect_eq "nothing unpacked" "" "$(ls -A "$WORK/hugecache/runtime" 2>/dev/null)"
+}
+
 # The app's .pyr truncated while it runs: the next read of a lost page is SIGBUS, which must
 # end the app with a message naming the file, not a bare "Bus error".
 test_pyr_truncated_while_running_is_a_clear_error() {
