@@ -8,6 +8,9 @@ usage: pyr_patch.py IN OUT [magic=N] [version=X.Y] [corrupt=NAME]
   forge=NAME   points entry NAME's name outside the names section and recomputes every index
                checksum: a forged index that passes its checksums, which only the reader's
                bounds checks can catch
+  escape=NAME  rewrites the first 4 bytes of entry NAME's filesystem-relative path ("lib/...")
+               to "../_", with its blob checksum and the index checksums recomputed: a path that
+               leaves the app directory in a file that passes every checksum
 
 Pure Python (any 3.9+, no xxhash module): the header checksum is the low 32 bits of XXH64 of
 header bytes [0, 124) (runtime/pyr_format.h).
@@ -91,6 +94,18 @@ def resum(data):
     struct.pack_into("<I", data, 120, xxh64(bytes(data[chunks:chunks + 4 * count])) & 0xFFFFFFFF)
 
 
+def escape(data, name):
+    at = find_entry(data, name)
+    _, _, _, mask, first, _ = struct.unpack_from("<IHBBII", data, at)
+    blobs, = struct.unpack_from("<Q", data, 64)
+    record = blobs + 32 * (first + bin(mask & 0xF).count("1"))  # the data slot (4)
+    start, stored, _, flags = struct.unpack_from("<QQQI", data, record)
+    assert mask & 0x10 and flags >> 8 & 0xFF == 1, "not a filesystem-relative data blob"
+    data[start:start + 4] = b"../_"
+    struct.pack_into("<I", data, record + 28, xxh64(bytes(data[start:start + stored])) & 0xFFFFFFFF)
+    resum(data)
+
+
 def main(args):
     data = bytearray(open(args[0], "rb").read())
     for arg in args[2:]:
@@ -102,6 +117,8 @@ def main(args):
             struct.pack_into("<I", data, 20, (major << 24) | (minor << 16))
         elif key == "corrupt":
             corrupt(data, value)
+        elif key == "escape":
+            escape(data, value)
         elif key == "forge":
             struct.pack_into("<I", data, find_entry(data, value), 0xFFFFFFF0)
             resum(data)

@@ -181,6 +181,28 @@ hint: the executable is damaged or incomplete: reinstall the app, or rebuild it"
     expect_eq "nothing unpacked" "" "$(ls -A "$WORK/hugecache/runtime" 2>/dev/null)"
 }
 
+# A filesystem-relative path that leaves the app directory ("../_json...so"), in a .pyr whose
+# checksums all pass: refused when the module is imported; the library there never loads.
+test_filesystem_path_leaving_the_app_directory_is_refused() {
+    local dir=$WORK/esc/app so
+    mkdir -p "$dir"
+    printf 'import _json\nprint("app ran")\n' >"$dir/xc.py"
+    make_app "$dir" xc xc "
+[routing]
+_json = filesystem-relative:lib"
+    build_app "$dir" || return
+    so=$(cd "$dir/lib" && ls _json*.so) || { fail "_json was not routed to lib/"; return; }
+    "$PYTHON" "$REPO/tests/e2e/pyr_patch.py" "$dir/xc.pyr" "$dir/esc.pyr" escape=_json
+    printf '#include <fcntl.h>\n__attribute__((constructor)) static void pwn(void) { creat("%s/PWNED", 0644); }\n' \
+        "$WORK" >"$WORK/pwn.c"
+    cc -shared -fPIC -o "$WORK/esc/_${so#_}" "$WORK/pwn.c" || fail "cc" # where ../_ leads
+    run_capture "$PYHOST" run "$dir/esc.pyr"
+    expect_eq "fails" 1 "$STATUS"
+    expect_contains "says corrupt, names the entry and the path" "$ERR" \
+        "esc.pyr: corrupt .pyr: the filesystem path of '_json' leaves the app directory (b'../_$so')"
+    expect_eq "the library outside was not loaded" no "$([ -e "$WORK/PWNED" ] && echo yes || echo no)"
+}
+
 # The app's .pyr truncated while it runs: the next read of a lost page is SIGBUS, which must
 # end the app with a message naming the file, not a bare "Bus error".
 test_pyr_truncated_while_running_is_a_clear_error() {
