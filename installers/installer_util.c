@@ -18,6 +18,7 @@
 #include "bundle.h"
 #include "progress.h"
 #include "report.h"
+#include "pyhost/cleanup.h"
 #include "pyhost/fsutil.h"
 
 /* ---- Templates -------------------------------------------------------------------------- */
@@ -180,16 +181,15 @@ static int spawn_wait(const char *const *argv, const char *cwd, FILE *out, FILE 
     posix_spawn_file_actions_adddup2(&fa, fileno(errf), STDERR_FILENO);
     if (cwd)
         posix_spawn_file_actions_addchdir_np(&fa, cwd);
-    extern char **environ;
     pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, (char *const *)argv, environ);
+    int child; /* a signal ending pyhost ends the tool first: it writes into the work directory */
+    int rc = ph_cleanup_spawnp(&pid, argv[0], &fa, (char *const *)argv, &child);
     posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
-        return rc;
-    while (waitpid(pid, status, 0) < 0)
+    while (rc == 0 && waitpid(pid, status, 0) < 0)
         if (errno != EINTR)
-            return errno;
-    return 0;
+            rc = errno;
+    ph_cleanup_pop_child(child);
+    return rc;
 }
 
 int ph_inst_run(const char *const *argv, const char *cwd, char **out, const char *package,
@@ -219,6 +219,36 @@ int ph_inst_run(const char *const *argv, const char *cwd, char **out, const char
 }
 
 /* ---- Files and trees -------------------------------------------------------------------- */
+
+int ph_inst_work_dir(const char *output, const char *stem, ph_inst_work *w, ph_error *err)
+{
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, ".%.200s.", stem);
+    *w = (ph_inst_work){.handle = -1};
+    if (ph_mkdirs(output, 0755, err) < 0)
+        return -1;
+    ph_sweep_stale(output, prefix, 3600); /* what a run killed an hour ago or more left */
+    if (asprintf(&w->path, "%s/%sXXXXXX", output, prefix) < 0) {
+        w->path = NULL;
+        return ph_error_set(err, "out of memory");
+    }
+    if (!ph_cleanup_mkdtemp(w->path, &w->handle)) { /* removed if a signal ends pyhost */
+        ph_error_errno(err, errno, "cannot create a directory in %s", output);
+        free(w->path);
+        w->path = NULL;
+        return ph_error_hint(err, "choose another output directory with -o");
+    }
+    return 0;
+}
+
+void ph_inst_work_done(ph_inst_work *w)
+{
+    if (w->path && w->path[0])
+        ph_remove_tree(w->path);
+    ph_cleanup_pop(w->handle);
+    free(w->path);
+    *w = (ph_inst_work){.handle = -1};
+}
 
 char *ph_inst_join(const char *a, const char *b)
 {

@@ -53,6 +53,17 @@ int ph_inst_run(const char *const *argv, const char *cwd, char **out, const char
 
 /* ---- Files and trees -------------------------------------------------------------------- */
 
+/* A driver's work directory, OUTPUT/.STEM.XXXXXX (hidden: a build walking the app's directory
+ * never packs it), mode 0700. It is registered for removal if a signal ends pyhost, and what a
+ * run killed by SIGKILL left there an hour ago or more is swept first. */
+typedef struct ph_inst_work {
+    char *path;
+    int handle; /* ph_cleanup_push's */
+} ph_inst_work;
+int ph_inst_work_dir(const char *output, const char *stem, ph_inst_work *w, ph_error *err);
+/* Removes the directory (unless path was emptied, to keep it) and forgets it. */
+void ph_inst_work_done(ph_inst_work *w);
+
 char *ph_inst_join(const char *a, const char *b); /* "a/b", malloc'd; NULL when out of memory */
 int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode, ph_error *err);
 int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err);

@@ -10,6 +10,7 @@
  * finder afterwards; the split is simpler and keeps every module on one code path. */
 #include "interp.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define PY_SSIZE_T_CLEAN
@@ -244,8 +245,57 @@ static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_erro
     return 0;
 }
 
+/* The packed modules CPython imports while it initializes, before any Python code could report
+ * a failure: `encodings` and what it needs for the file system and stdio codecs (and, where
+ * they are not frozen, what io and os need). A damaged blob there ends in CPython's "Fatal
+ * Python error: init_fs_encoding" and a dump of its path configuration, which names neither
+ * the file nor the module; checked here first, it is one line saying both. Each is read
+ * whole (checksum, and zstd's content checksum), as the finder will read it; absent ones are
+ * not this check's business. */
+static int check_startup_modules(pyr_archive *archive, ph_error *err)
+{
+    static const char *const names[] = {
+        "encodings",
+        "encodings.aliases",
+        "encodings.utf_8",
+        "encodings.latin_1",
+        "encodings.ascii",
+#if !PH_PY_HAS_USE_FROZEN_MODULES
+        "codecs",
+        "io",
+        "abc",
+        "os",
+        "stat",
+        "posixpath",
+        "genericpath",
+        "_collections_abc",
+#endif
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        uint32_t index;
+        pyr_entry entry;
+        if (pyr_find_checked(archive, names[i], strlen(names[i]), &index, err) < 0 ||
+            (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, err) < 0))
+            return -1;
+        for (unsigned slot = 0; index != PYR_NOT_FOUND && slot < PYR_SLOTS; slot++) {
+            pyr_data data;
+            if (!(entry.slot_mask & (1u << slot)))
+                continue;
+            if (pyr_read(archive, index, (pyr_slot)slot, &data, err) < 0) {
+                ph_error why = *err; /* ph_error_set writes over what it formats from */
+                ph_error_set(err, "%.900s (a module Python needs to start)", why.message);
+                return ph_error_hint(err, "%s", why.hint);
+            }
+            pyr_data_release(&data);
+        }
+    }
+    return 0;
+}
+
 int ph_interp_start(const ph_interp_config *ic, ph_error *err)
 {
+    if (check_startup_modules(ic->archive, err) < 0)
+        return -1;
     /* python -I's pre-configuration: environment ignored, but a C/POSIX locale still turns on
      * UTF-8 mode as PEP 538/540 specify, so the app decodes text as it would under python. */
     PyPreConfig pre;

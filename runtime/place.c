@@ -21,6 +21,7 @@
 #include "pyhost/cachedir.h"
 #include "pyhost/fsutil.h"
 #include "pyhost/pyr_hash.h"
+#include "place_check.h"
 
 #define PLACED_ENTRY ".pyhost/placed"
 #define PLACED_HEADER "pyhost-placed 1\n"
@@ -66,24 +67,6 @@ static int read_list(pyr_archive *a, char **text, size_t *len, ph_error *err)
     return 1;
 }
 
-/* A '/'-path that stays below the directory: no empty, "." or ".." component. */
-static bool safe_name(const char *name)
-{
-    if (!*name || *name == '/')
-        return false;
-    for (const char *p = name; *p;) {
-        size_t n = strcspn(p, "/");
-        if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-            return false;
-        p += n;
-        if (*p == '/')
-            p++;
-        else
-            break;
-    }
-    return name[strlen(name) - 1] != '/';
-}
-
 /* Creates the directories of `name` under DIRFD (0700, as the cache's) and opens the file for
  * writing, never following a link. */
 static int create_file(int dirfd, const char *name, unsigned mode, ph_error *err)
@@ -110,60 +93,97 @@ static int create_file(int dirfd, const char *name, unsigned mode, ph_error *err
     return fd < 0 ? ph_error_errno(err, e, "cannot create %s", name) : fd;
 }
 
-/* Writes every listed file into DIRFD from the archive. */
-static int write_files(pyr_archive *a, char *list, int dirfd, ph_error *err)
+/* One listed file (`got`: what ph_placed_next returned for it) into DIRFD from the archive. */
+static int write_file(pyr_archive *a, const ph_placed_item *it, int got, int dirfd, ph_error *err)
 {
-    char *save = NULL;
-    for (char *line = strtok_r(list + strlen(PLACED_HEADER), "\n", &save); line;
-         line = strtok_r(NULL, "\n", &save)) {
-        unsigned mode;
-        unsigned long long size, hash;
-        int name_at = 0;
-        if (sscanf(line, "%o %llu %llx %n", &mode, &size, &hash, &name_at) != 3 || !name_at ||
-            !safe_name(line + name_at) || (mode & ~0755u))
-            return ph_error_set(err, "%s: bad line in %s: '%.200s'", pyr_path(a), PLACED_ENTRY,
-                                line);
-        const char *name = line + name_at;
-        uint32_t index = pyr_find(a, name, strlen(name));
-        pyr_data data;
-        if (index == PYR_NOT_FOUND)
-            return ph_error_set(err, "%s: %s lists %s, which is not packed", pyr_path(a),
-                                PLACED_ENTRY, name);
-        if (pyr_read(a, index, PYR_DATA, &data, err) < 0)
-            return -1;
-        int fd = data.size == size ? create_file(dirfd, name, mode, err) : -1;
-        if (data.size != size)
-            ph_error_set(err, "%s: %s has %zu bytes, not %llu as listed", pyr_path(a), name,
-                         data.size, size);
-        int rc =
-            fd >= 0 && ph_write_all(fd, data.bytes, data.size) == 0 && fchmod(fd, (mode_t)mode) == 0
-                ? 0
-                : -1;
-        int e = errno;
-        if (fd >= 0 && close(fd) < 0 && rc == 0)
-            rc = -1, e = errno;
-        pyr_data_release(&data);
-        if (rc < 0)
-            return fd < 0 ? -1 : ph_error_errno(err, e, "cannot write %s", name);
+    if (got < 0)
+        return ph_error_set(err, "%s: bad line in %s: '%.200s'", pyr_path(a), PLACED_ENTRY,
+                            it->line);
+    uint32_t index = pyr_find(a, it->name, strlen(it->name));
+    pyr_data data;
+    if (index == PYR_NOT_FOUND)
+        return ph_error_set(err, "%s: %s lists %s, which is not packed", pyr_path(a), PLACED_ENTRY,
+                            it->name);
+    if (pyr_read(a, index, PYR_DATA, &data, err) < 0)
+        return -1;
+    int fd = data.size == it->size ? create_file(dirfd, it->name, it->mode, err) : -1;
+    if (data.size != it->size)
+        ph_error_set(err, "%s: %s has %zu bytes, not %llu as listed", pyr_path(a), it->name,
+                     data.size, (unsigned long long)it->size);
+    int rc =
+        fd >= 0 && ph_write_all(fd, data.bytes, data.size) == 0 && fchmod(fd, (mode_t)it->mode) == 0
+            ? 0
+            : -1;
+    int e = errno;
+    if (fd >= 0 && close(fd) < 0 && rc == 0) {
+        rc = -1;
+        e = errno;
     }
-    return ph_cache_store(dirfd, COMPLETE, "", 0, 0600, err);
+    pyr_data_release(&data);
+    if (rc < 0)
+        return fd < 0 ? -1 : ph_error_errno(err, e, "cannot write %s", it->name);
+    return 0;
 }
 
-/* Is APPS/NAME a finished extraction (by the cache policy, with its marker)? */
-static bool complete(const char *cache, const char *name)
+/* Writes every listed file into DIRFD. */
+static int write_files(pyr_archive *a, const char *list, int dirfd, ph_error *err)
+{
+    char *copy = strdup(list); /* ph_placed_next cuts the lines */
+    int rc = copy ? 0 : ph_error_set(err, "out of memory");
+    char *cursor = copy ? copy + strlen(PLACED_HEADER) : NULL;
+    ph_placed_item it;
+    for (int got; rc == 0 && (got = ph_placed_next(&cursor, &it)) != 0;)
+        rc = write_file(a, &it, got, dirfd, err);
+    free(copy);
+    return rc;
+}
+
+/* Checks DIRFD's files against LIST and the stamps in `seen` (seen_size bytes) and stores the
+ * marker, with fresh stamps, when they were missing or some changed with the same content.
+ * 1: good; 0: *problem says what changed. */
+static int check_and_mark(int dirfd, const char *list, const void *seen, size_t seen_size,
+                          ph_placed_problem *problem, ph_error *err)
+{
+    ph_placed_stamps now;
+    int rc = ph_placed_check(dirfd, list + strlen(PLACED_HEADER), seen,
+                             seen_size / sizeof(ph_placed_stamp), &now, problem);
+    if (rc < 0)
+        return ph_error_set(err, "out of memory");
+    ph_error ignored; /* not stored (a read-only cache): the files are hashed again next time */
+    if (rc == 1 && (now.restamp || seen_size != now.count * sizeof *now.items))
+        ph_cache_store(dirfd, COMPLETE, now.items, now.count * sizeof *now.items, 0600, &ignored);
+    free(now.items);
+    return rc;
+}
+
+/* Is APPS/NAME a finished extraction that still holds what LIST says? 1 yes, 0 not there
+ * (or not finished), -1 changed (*problem says how) or refused by the cache policy (err). */
+static int check_extracted(const char *cache, const char *name, const char *list,
+                           ph_placed_problem *problem, ph_error *err)
 {
     char sub[64];
     snprintf(sub, sizeof sub, "apps/%s", name);
-    int dirfd;
-    ph_error ignored;
-    if (ph_cache_open_dir(cache, sub, false, &dirfd, &ignored) != PH_CACHE_OK)
-        return false;
-    int fd = ph_cache_open_file(dirfd, COMPLETE, 0, &ignored);
+    int dirfd, rc = 0;
+    ph_cache_status st = ph_cache_open_dir(cache, sub, false, &dirfd, err);
+    if (st != PH_CACHE_OK)
+        return st == PH_CACHE_UNSAFE ? -1 : 0;
+    int fd = ph_cache_open_file(dirfd, COMPLETE, UINT64_MAX, err);
+    if (fd < 0 && errno != ENOENT) { /* a link, another's file: not what pyhost wrote */
+        snprintf(problem->name, sizeof problem->name, "%s", COMPLETE);
+        problem->why = "is not the marker pyhost wrote";
+        rc = -1;
+    }
+    struct stat fst;
+    void *seen = NULL;
+    if (fd >= 0 && fstat(fd, &fst) == 0 && fst.st_size < ((off_t)1 << 26) &&
+        (seen = malloc((size_t)fst.st_size + 1)) &&
+        pread(fd, seen, (size_t)fst.st_size, 0) == fst.st_size)
+        rc = check_and_mark(dirfd, list, seen, (size_t)fst.st_size, problem, err) == 1 ? 1 : -1;
+    free(seen);
+    if (fd >= 0)
+        close(fd);
     close(dirfd);
-    if (fd < 0)
-        return false;
-    close(fd);
-    return true;
+    return rc;
 }
 
 static char *fd_path(int fd)
@@ -186,7 +206,49 @@ static char *join_path(const char *dir, const char *name)
     return s;
 }
 
-/* Extracts into CACHE/apps/NAME unless it is there already; *root gets its path. */
+/* Writes the files into a temporary APPS/.NAME.tmp-PID, checks and marks them, and renames it
+ * into place. Another start may have finished first: its copy is as good as ours. */
+static int write_tree(pyr_archive *a, char *list, int apps, const char *apps_path,
+                      const char *cache, const char *name, ph_error *err)
+{
+    char tmp[96];
+    snprintf(tmp, sizeof tmp, ".%s.tmp-%ld", name, (long)getpid());
+    char *tmp_path = join_path(apps_path, tmp);
+    if (!tmp_path)
+        return ph_error_set(err, "out of memory");
+    ph_remove_tree(tmp_path); /* what an earlier process with our pid left */
+    int dirfd = mkdirat(apps, tmp, 0700) == 0
+                    ? openat(apps, tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+                    : -1;
+    ph_placed_problem problem;
+    int rc = dirfd < 0 ? ph_error_errno(err, errno, "cannot create %s", tmp_path)
+                       : write_files(a, list, dirfd, err);
+    if (rc == 0 && check_and_mark(dirfd, list, NULL, 0, &problem, err) == 0)
+        rc = ph_error_set(err, "%s/%s %s right after it was written", tmp_path, problem.name,
+                          problem.why);
+    if (dirfd >= 0)
+        close(dirfd);
+    if (rc == 0 && renameat(apps, tmp, apps, name) < 0 &&
+        check_extracted(cache, name, list, &problem, err) != 1)
+        rc = ph_error_errno(err, errno, "cannot rename %s into place", tmp_path);
+    ph_remove_tree(tmp_path); /* gone after a rename; else what is left of it */
+    free(tmp_path);
+    return rc;
+}
+
+/* Moves APPS/NAME aside and removes it: it changed, or was left unfinished. */
+static void remove_extracted(int apps, const char *apps_path, const char *name)
+{
+    char old[96];
+    snprintf(old, sizeof old, ".%s.old-%ld", name, (long)getpid());
+    char *old_path = join_path(apps_path, old);
+    if (old_path && renameat(apps, name, apps, old) == 0)
+        ph_remove_tree(old_path);
+    free(old_path);
+}
+
+/* Extracts into CACHE/apps/NAME unless it is there already, as it was written; *root gets its
+ * path. */
 static int extract(pyr_archive *a, char *list, const char *name, char **root, ph_error *err)
 {
     char cache[PATH_MAX];
@@ -196,27 +258,18 @@ static int extract(pyr_archive *a, char *list, const char *name, char **root, ph
         return -1;
     char *apps_path = fd_path(apps);
     int rc = apps_path ? 0 : ph_error_errno(err, errno, "cannot resolve the cache directory");
-    if (rc == 0 && !complete(cache, name)) {
-        char tmp[96];
-        snprintf(tmp, sizeof tmp, ".%s.tmp-%ld", name, (long)getpid());
-        char *tmp_path = join_path(apps_path, tmp);
-        if (!tmp_path) {
-            rc = ph_error_set(err, "out of memory");
-        } else {
-            ph_remove_tree(tmp_path); /* what an earlier process with our pid left */
-            int dirfd = mkdirat(apps, tmp, 0700) == 0
-                            ? openat(apps, tmp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-                            : -1;
-            rc = dirfd < 0 ? ph_error_errno(err, errno, "cannot create %s", tmp_path)
-                           : write_files(a, list, dirfd, err);
-            if (dirfd >= 0)
-                close(dirfd);
-            /* Another start may have finished first: its copy is as good as ours. */
-            if (rc == 0 && renameat(apps, tmp, apps, name) < 0 && !complete(cache, name))
-                rc = ph_error_errno(err, errno, "cannot rename %s into place", tmp_path);
-            ph_remove_tree(tmp_path); /* gone after a rename; else what is left of it */
-            free(tmp_path);
-        }
+    ph_placed_problem problem = {0};
+    int state = rc == 0 ? check_extracted(cache, name, list, &problem, err) : -1;
+    if (state < 0 && problem.why) /* changed under us: never used, written again */
+        fprintf(stderr,
+                "pyhost: warning: the app's files in %s/%s changed since they were written "
+                "(%s %s): extracting them again\n",
+                apps_path, name, problem.name, problem.why);
+    if (state < 0 && !problem.why)
+        rc = -1; /* refused by the cache policy: err says why */
+    else if (state <= 0) {
+        remove_extracted(apps, apps_path, name);
+        rc = write_tree(a, list, apps, apps_path, cache, name, err);
     }
     if (rc == 0 && !(*root = join_path(apps_path, name)))
         rc = ph_error_set(err, "out of memory");

@@ -343,15 +343,11 @@ static int prepare(deb *d)
         ph_inst_run(arch_argv, NULL, &d->arch, "dpkg", d->err) < 0)
         return -1;
     d->arch[strcspn(d->arch, "\n")] = '\0';
-    if (ph_mkdirs(d->a.output, 0755, d->err) < 0)
+    char stem[160];
+    snprintf(stem, sizeof stem, "%s-deb", d->package);
+    if (ph_inst_work_dir(d->a.output, stem, &d->wd, d->err) < 0)
         return -1;
-    char pattern[192];
-    snprintf(pattern, sizeof pattern, ".%s-deb.XXXXXX", d->package);
-    if (!(d->work = ph_inst_join(d->a.output, pattern)) || !mkdtemp(d->work)) {
-        free(d->work);
-        d->work = NULL;
-        return ph_error_errno(d->err, errno, "cannot create a directory in %s", d->a.output);
-    }
+    d->work = d->wd.path;
     return (d->root = ph_inst_join(d->work, "root")) ? 0 : ph_error_set(d->err, "out of memory");
 }
 
@@ -421,8 +417,7 @@ int ph_installer_deb(int argc, char **argv)
                    "import fails without it)\n",
                    d.recommends);
     }
-    ph_remove_tree(d.work);
-    free(d.work);
+    ph_inst_work_done(&d.wd);
     free(d.root);
     free(d.arch);
     free(d.summary);

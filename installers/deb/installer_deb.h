@@ -16,7 +16,8 @@ typedef struct deb {
     int64_t epoch;
     char package[128]; /* the Debian package name */
     char *arch;        /* dpkg --print-architecture */
-    char *work;        /* OUT/.PACKAGE-deb.XXXXXX */
+    ph_inst_work wd;   /* OUT/.PACKAGE-deb.XXXXXX */
+    char *work;        /* wd.path */
     char *root;        /* work/root */
     char *summary;     /* first line of the description */
     char *long_desc;   /* the control file's continuation lines */

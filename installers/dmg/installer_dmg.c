@@ -32,11 +32,12 @@ typedef struct dmg {
     ph_inst_args a;
     ph_manifest m;
     int64_t epoch;
-    char *work;     /* OUT/.NAME-dmg.XXXXXX */
-    char *stage;    /* work/stage: the image's root */
-    char *contents; /* stage/NAME.app/Contents */
-    char *dmg;      /* the result */
-    char *hybrid;   /* the raw image, when kept */
+    ph_inst_work wd; /* OUT/.NAME-dmg.XXXXXX */
+    char *work;      /* wd.path */
+    char *stage;     /* work/stage: the image's root */
+    char *contents;  /* stage/NAME.app/Contents */
+    char *dmg;       /* the result */
+    char *hybrid;    /* the raw image, when kept */
     ph_error *err;
 } dmg;
 
@@ -239,17 +240,14 @@ static int make_image(dmg *d, const char *volume)
 static int prepare(dmg *d)
 {
     if (ph_manifest_load(&d->m, d->a.manifest, d->err) < 0 ||
-        ph_inst_epoch(d->a.manifest, &d->epoch, d->err) < 0 ||
-        ph_mkdirs(d->a.output, 0755, d->err) < 0)
+        ph_inst_epoch(d->a.manifest, &d->epoch, d->err) < 0)
         return -1;
-    char pattern[192], app[192];
-    snprintf(pattern, sizeof pattern, ".%s-dmg.XXXXXX", d->m.app.name);
+    char stem[160], app[192];
+    snprintf(stem, sizeof stem, "%s-dmg", d->m.app.name);
     snprintf(app, sizeof app, "%s.app/Contents", d->m.app.name);
-    if (!(d->work = ph_inst_join(d->a.output, pattern)) || !mkdtemp(d->work)) {
-        free(d->work);
-        d->work = NULL;
-        return ph_error_errno(d->err, errno, "cannot create a directory in %s", d->a.output);
-    }
+    if (ph_inst_work_dir(d->a.output, stem, &d->wd, d->err) < 0)
+        return -1;
+    d->work = d->wd.path;
     chmod(d->work, 0755);
     if (!(d->stage = ph_inst_join(d->work, "stage")) ||
         !(d->contents = ph_inst_join(d->stage, app)) ||
@@ -314,8 +312,7 @@ int ph_installer_dmg(int argc, char **argv)
                d.m.app.name);
 #endif
     }
-    ph_remove_tree(d.work);
-    free(d.work);
+    ph_inst_work_done(&d.wd);
     free(d.stage);
     free(d.contents);
     free(d.dmg);

@@ -1,6 +1,6 @@
 /* pyhost installer msi: DIR/NAME-VERSION-x64.msi, a per-machine Windows Installer package.
  *
- * Everything is made in DIR/.NAME-msi.tmp-XXXXXX/ (hidden, so a build that walks the app's
+ * Everything is made in DIR/.NAME-msi.XXXXXX/ (hidden, so a build that walks the app's
  * directory never packs it):
  *   payload/NAME.exe   the Windows stub (installer_msi_exe.c)
  *   payload/NAME.pyr   the app, built by the ordinary builder (adjacent: the .exe stays the
@@ -20,6 +20,7 @@
 #include "report.h"
 #include "installer.h"
 #include "installer_msi.h"
+#include "pyhost/cleanup.h"
 #include "pyhost/fsutil.h"
 #include "installer_util.h"
 #include "msi_time.h"
@@ -42,23 +43,20 @@ typedef struct msi_build {
     ph_inst_args a;
     ph_manifest m;
     ph_msi msi;
-    char *work, *payload, *png, *ico, *wxs, *out;
+    ph_inst_work wd; /* DIR/.NAME-msi.XXXXXX */
+    char *work;      /* wd.path */
+    char *payload, *png, *ico, *wxs, *out;
     int64_t epoch; /* SOURCE_DATE_EPOCH, else the manifest's time */
     ph_error *err;
 } msi_build;
 
 static int make_work_dir(msi_build *b)
 {
-    char pattern[64];
-    snprintf(pattern, sizeof pattern, ".%.32s-msi.tmp-XXXXXX", b->m.app.name);
-    if (ph_mkdirs(b->a.output, 0755, b->err) < 0)
+    char stem[64];
+    snprintf(stem, sizeof stem, "%.32s-msi", b->m.app.name);
+    if (ph_inst_work_dir(b->a.output, stem, &b->wd, b->err) < 0)
         return -1;
-    if (!(b->work = ph_inst_join(b->a.output, pattern)) || !mkdtemp(b->work)) {
-        ph_error_errno(b->err, errno, "cannot create a directory in %s", b->a.output);
-        free(b->work);
-        b->work = NULL;
-        return ph_error_hint(b->err, "choose another output directory with -o");
-    }
+    b->work = b->wd.path;
     const char *name = b->m.app.name;
     b->payload = ph_inst_join(b->work, "payload");
     b->png = ph_inst_join(b->work, "icon.png");
@@ -172,6 +170,24 @@ static void report_summary(const msi_build *b)
 #endif
 }
 
+/* --keep: the work directory renamed to .NAME-msi-kept.XXXXXX, which no later run sweeps as a
+ * killed run's leftover; ph_inst_work_done then finds nothing to remove. */
+static void keep_work(msi_build *b)
+{
+    size_t n = strlen(b->work), suffix = 6; /* XXXXXX */
+    char *kept = NULL;
+    if (asprintf(&kept, "%.*s-kept.%s", (int)(n - suffix - 1), b->work, b->work + n - suffix) < 0)
+        kept = NULL;
+    bool renamed = kept && rename(b->work, kept) == 0;
+    printf("kept %s\n", renamed ? kept : b->work);
+    if (!renamed) { /* kept where it is: forgotten, not removed */
+        ph_cleanup_pop(b->wd.handle);
+        b->wd.handle = -1;
+        b->wd.path[0] = '\0';
+    }
+    free(kept);
+}
+
 int ph_installer_msi(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
@@ -183,10 +199,8 @@ int ph_installer_msi(int argc, char **argv)
     if (rc == 0)
         report_summary(&b);
     if (b.work && (b.a.set & 1))
-        printf("kept %s\n", b.work);
-    else
-        ph_remove_tree(b.work);
-    free(b.work);
+        keep_work(&b);
+    ph_inst_work_done(&b.wd);
     free(b.payload);
     free(b.png);
     free(b.ico);

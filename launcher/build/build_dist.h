@@ -62,4 +62,20 @@ int dist_package_tops(const char *site, const char *real, ph_debian *debian, con
 /* The "Name:" of the distribution's metadata, malloc'd, or NULL. */
 char *dist_meta_name(const char *site, const char *meta, bool is_file);
 
+/* Parsers of metadata text, on any bytes (tests/fuzz/fuzz_metadata.c). `text` is NUL-terminated
+ * and cut into lines in place. Each returns -1 only when out of memory. */
+typedef struct dist_listing {
+    size_t rows;    /* non-blank rows */
+    size_t bad;     /* rows that are not "path,hash,size" (RECORD only) */
+    size_t modules; /* rows naming a top-level module or package */
+} dist_listing;
+/* RECORD ("path,hash,size", paths relative to the site directory) or, `relative_to_meta`,
+ * installed-files.txt: the top-level names it lists, added to `tops`. */
+int dist_tops_from_listing(char *text, bool relative_to_meta, ph_strlist *tops, dist_listing *l);
+int dist_tops_from_top_level(char *text, ph_strlist *tops);
+/* METADATA's Requires-Dist headers or, `requires_txt`, an egg-info requires.txt. */
+int dist_requires_from_text(char *text, bool requires_txt, requirements *out);
+/* The "Name:" header of METADATA text, malloc'd, or NULL. */
+char *dist_meta_name_of(const char *text);
+
 #endif

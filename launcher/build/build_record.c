@@ -16,6 +16,7 @@
 #include <limits.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "build.h"
 #include "build_dist.h"
@@ -119,13 +120,6 @@ int ph_dist_metadata_units(const ph_dist *d, const char *site, ph_unit_list *out
     return rc;
 }
 
-/* One listing read: what it names, and whether it can be trusted to be complete. */
-typedef struct listing {
-    size_t rows;    /* non-blank rows */
-    size_t bad;     /* rows that are not "path,hash,size" (RECORD only) */
-    size_t modules; /* rows naming a top-level module or package */
-} listing;
-
 /* Is the rest of a RECORD row after its path ",hash,size" (both may be empty)? */
 static bool record_fields(const char *rest)
 {
@@ -137,7 +131,7 @@ static bool record_fields(const char *rest)
 
 /* RECORD ("path,hash,size", paths relative to the site directory) or installed-files.txt
  * (paths relative to the egg-info directory, so the package files start with "../"). */
-static int tops_from_listing(char *text, bool relative_to_meta, ph_strlist *tops, listing *l)
+int dist_tops_from_listing(char *text, bool relative_to_meta, ph_strlist *tops, dist_listing *l)
 {
     for (char *cur = text, *line; (line = dist_next_line(&cur));) {
         char *path = line;
@@ -172,7 +166,7 @@ static int tops_from_listing(char *text, bool relative_to_meta, ph_strlist *tops
     return 0;
 }
 
-static int tops_from_top_level(char *text, ph_strlist *tops)
+int dist_tops_from_top_level(char *text, ph_strlist *tops)
 {
     for (char *cur = text, *line; (line = dist_next_line(&cur));) {
         char *name = dist_trimmed(line, strlen(line));
@@ -232,10 +226,11 @@ static int read_listings(const char *site, const candidate *c, claimed *out, ph_
             return -1;
         if (!text)
             continue;
-        listing l = {0};
+        dist_listing l = {0};
         size_t before = out->tops.count;
-        int rc = sources[i].how == 2 ? tops_from_top_level(text, &out->tops)
-                                     : tops_from_listing(text, sources[i].how == 1, &out->tops, &l);
+        int rc = sources[i].how == 2
+                     ? dist_tops_from_top_level(text, &out->tops)
+                     : dist_tops_from_listing(text, sources[i].how == 1, &out->tops, &l);
         free(text);
         if (rc < 0)
             return ph_error_set(err, "out of memory");
@@ -432,29 +427,45 @@ int dist_find_tops(const char *site, const candidate *c, ph_debian *debian, ph_s
     return rc;
 }
 
-/* The "Name:" header of METADATA / PKG-INFO (or of a single-file egg-info), malloc'd, or NULL
- * when there is none: the distribution's name, which a file name only approximates. */
-char *dist_meta_name(const char *site, const char *meta, bool is_file)
+char *dist_meta_name_of(const char *text)
 {
-    char path[4096], line[512];
-    bool egg = ph_str_ends_with(meta, ".egg-info");
-    snprintf(path, sizeof path, "%s/%s%s", site, meta,
-             is_file ? ""
-             : egg   ? "/PKG-INFO"
-                     : "/METADATA");
-    FILE *f = fopen(path, "r");
     char *name = NULL;
-    for (int i = 0; f && !name && i < 64 && fgets(line, sizeof line, f); i++) {
-        if (line[0] == '\n' || line[0] == '\r')
+    const char *line = text;
+    for (int i = 0; !name && i < 64 && *line; i++) {
+        size_t len = strcspn(line, "\r\n");
+        if (len == 0)
             break; /* the headers end */
         if (!strncmp(line, "Name:", 5))
-            name = dist_trimmed(line + 5, strcspn(line + 5, "\r\n"));
+            name = dist_trimmed(line + 5, len - 5);
+        line += len;
+        line += *line == '\r' && line[1] == '\n' ? 2 : *line ? 1 : 0;
     }
-    if (f)
-        fclose(f);
     if (name && !*name) {
         free(name);
         name = NULL;
     }
     return name;
+}
+
+/* The "Name:" header of METADATA / PKG-INFO (or of a single-file egg-info), malloc'd, or NULL
+ * when there is none: the distribution's name, which a file name only approximates. Only the
+ * head of the file is read: the headers come first. */
+char *dist_meta_name(const char *site, const char *meta, bool is_file)
+{
+    char path[4096], head[32768];
+    bool egg = ph_str_ends_with(meta, ".egg-info");
+    snprintf(path, sizeof path, "%s/%s%s", site, meta,
+             is_file ? ""
+             : egg   ? "/PKG-INFO"
+                     : "/METADATA");
+    ph_error ignored;
+    struct stat st;
+    int fd = ph_open_regular(path, "a metadata file", &st, &ignored);
+    ssize_t n = fd >= 0 ? read(fd, head, sizeof head - 1) : -1;
+    if (fd >= 0)
+        close(fd);
+    if (n < 0)
+        return NULL;
+    head[n] = '\0';
+    return dist_meta_name_of(head);
 }

@@ -164,6 +164,11 @@ static int requires_from_requires_txt(char *text, requirements *out)
     return rc;
 }
 
+int dist_requires_from_text(char *text, bool requires_txt, requirements *out)
+{
+    return requires_txt ? requires_from_requires_txt(text, out) : requires_from_headers(text, out);
+}
+
 int dist_load_requirements(const char *site, const candidate *c, requirements *out, ph_error *err)
 {
     bool egg = ph_str_ends_with(c->meta, ".egg-info");
@@ -171,9 +176,7 @@ int dist_load_requirements(const char *site, const candidate *c, requirements *o
     char *text;
     if (dist_read_meta(site, c, file, &text, err) < 0)
         return -1;
-    int rc = !text                ? 0
-             : egg && !c->is_file ? requires_from_requires_txt(text, out)
-                                  : requires_from_headers(text, out);
+    int rc = text ? dist_requires_from_text(text, egg && !c->is_file, out) : 0;
     free(text);
     return rc < 0 ? ph_error_set(err, "out of memory") : 0;
 }

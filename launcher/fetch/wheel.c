@@ -208,13 +208,16 @@ static int check_names(unpack *u)
 
 /* Where a member goes, relative to the unpack directory; NULL: left out (scripts, headers,
  * data files and directory entries). */
-static const char *target_of(const unpack *u, const char *name, int *bad)
+/* Where archive member NAME goes, relative to the site directory, given the wheel's
+ * "NAME-VER.data/" directory: NULL for a directory entry or a scheme that is not installed
+ * (*bad when the scheme is unknown). */
+static const char *target_in(const char *data, const char *name, int *bad)
 {
-    size_t n = strlen(u->data);
+    size_t n = strlen(data);
     *bad = 0;
-    if (name[strlen(name) - 1] == '/')
+    if (!*name || name[strlen(name) - 1] == '/')
         return NULL;
-    if (strncmp(name, u->data, n) != 0)
+    if (strncmp(name, data, n) != 0)
         return name;
     const char *scheme = name + n;
     if (!strncmp(scheme, "purelib/", 8) || !strncmp(scheme, "platlib/", 8))
@@ -224,6 +227,11 @@ static const char *target_of(const unpack *u, const char *name, int *bad)
         return NULL;
     *bad = 1;
     return NULL;
+}
+
+static const char *target_of(const unpack *u, const char *name, int *bad)
+{
+    return target_in(u->data, name, bad);
 }
 
 static int make_parents(const unpack *u, const char *rel)
@@ -276,37 +284,54 @@ static int extract_all(unpack *u)
     return 0;
 }
 
+int ph_wheel_rewrite_record(const char *text, size_t size, const char *data, char **result,
+                            size_t *result_size)
+{
+    size_t n = strlen(data);
+    char *out = malloc(size + 1), *w = out;
+    *result = NULL;
+    for (const char *line = text, *next; out && line < text + size; line = next) {
+        const char *nl = memchr(line, '\n', (size_t)(text + size - line));
+        next = nl ? nl + 1 : text + size;
+        size_t len = (size_t)(next - line), q = line[0] == '"';
+        int bad;
+        const char *keep = line;
+        if (len > q + n && !strncmp(line + q, data, n)) {
+            char name[4096];
+            size_t end = q; /* the path ends at a comma, a quote or the line's end */
+            while (line + end < next && !memchr(",\"\n", line[end], 3))
+                end++;
+            snprintf(name, sizeof name, "%.*s", (int)(end - q), line + q);
+            keep = target_in(data, name, &bad) ? line + q + n + 8 : NULL;
+        }
+        if (keep && keep != line && q)
+            *w++ = '"';
+        if (keep && keep < next) {
+            memcpy(w, keep, (size_t)(next - keep));
+            w += next - keep;
+        }
+    }
+    if (!out)
+        return -1;
+    *result = out;
+    *result_size = (size_t)(w - out);
+    return 0;
+}
+
 /* RECORD lists archive paths; an installer rewrites it to installed ones, and importlib's
  * files() and the builder's top-level guess read it. Lines of left-out files are dropped. */
 static int rewrite_record(const unpack *u)
 {
-    char path[4096], *text;
-    size_t size, n = strlen(u->data);
+    char path[4096], *text, *out;
+    size_t size, out_size;
     snprintf(path, sizeof path, "%s/%s/RECORD", u->dir, u->dist_info);
     if (access(path, F_OK) != 0)
         return 0;
     if (ph_read_file(path, &text, &size, u->err) < 0)
         return -1;
-    char *out = malloc(size + 1), *w = out;
-    for (char *line = text, *next; out && line && *line; line = next) {
-        next = strchr(line, '\n');
-        size_t len = next ? (size_t)(++next - line) : strlen(line);
-        size_t q = line[0] == '"';
-        int bad;
-        const char *keep = line;
-        if (!strncmp(line + q, u->data, n)) {
-            char name[4096];
-            snprintf(name, sizeof name, "%.*s", (int)strcspn(line + q, ",\"\n"), line + q);
-            keep = target_of(u, name, &bad) ? line + q + n + 8 : NULL;
-        }
-        if (keep && keep != line && q)
-            *w++ = '"';
-        if (keep)
-            w += snprintf(w, size + 1 - (size_t)(w - out), "%.*s",
-                          (int)(len - (size_t)(keep - line)), keep);
-    }
-    int rc = out ? ph_write_file_atomic(path, out, (size_t)(w - out), 0644, u->err)
-                 : ph_error_set(u->err, "out of memory");
+    int rc = ph_wheel_rewrite_record(text, size, u->data, &out, &out_size) < 0
+                 ? ph_error_set(u->err, "out of memory")
+                 : ph_write_file_atomic(path, out, out_size, 0644, u->err);
     free(out);
     free(text);
     return rc;

@@ -30,6 +30,13 @@ int ph_wheel_check_tags(const char *filename, const ph_wheel_name *w, ph_error *
 int ph_wheel_unpack(const char *path, const char *filename, const char *dir, char **dist_info,
                     ph_error *err);
 
+/* RECORD's SIZE bytes of TEXT rewritten to installed paths, for a wheel whose data directory is
+ * DATA ("NAME-VER.data/"): rows under DATA/purelib/ or DATA/platlib/ lose that prefix, rows of
+ * the other schemes (not installed) are dropped, the rest is kept as is. *result is malloc'd
+ * (at most SIZE bytes). -1 when out of memory. Any bytes (tests/fuzz/fuzz_metadata.c). */
+int ph_wheel_rewrite_record(const char *text, size_t size, const char *data, char **result,
+                            size_t *result_size);
+
 /* PEP 503 in place: lower case, each run of '-', '_' and '.' becomes one '-'. Wheel names, the
  * builder's requirements and markers compare distribution names this way. */
 void ph_dist_normalize(char *name);

@@ -19,6 +19,11 @@
 #define EOCD_SIZE 22
 #define CDIR_SIZE 46
 #define LOCAL_SIZE 30
+#define EOCD64_SIG 0x06064b50u
+#define LOCATOR64_SIG 0x07064b50u
+#define EOCD64_SIZE 56
+#define LOCATOR64_SIZE 20
+#define ZIP64_EXTRA 0x0001
 /* No wheel member is this large; refusing more keeps a zip bomb from exhausting memory. */
 #define MAX_MEMBER ((uint64_t)1 << 31)
 /* Nor does any wheel unpack to more than this in all (the largest known, CUDA builds of deep
@@ -35,6 +40,11 @@ static uint32_t u32(const uint8_t *p)
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+static uint64_t u64(const uint8_t *p)
+{
+    return (uint64_t)u32(p) | (uint64_t)u32(p + 4) << 32;
+}
+
 /* The end-of-central-directory record: the last one in the file, searched backwards over
  * the largest possible comment. */
 static const uint8_t *find_eocd(const ph_zip *z)
@@ -48,7 +58,34 @@ static const uint8_t *find_eocd(const ph_zip *z)
     return NULL;
 }
 
-static int add_member(ph_zip *z, const uint8_t *p, size_t name_len)
+/* A zip64 central directory entry keeps its saturated fields (0xffffffff) in the extra field
+ * 0x0001, 8 bytes each, in this order and only those saturated: uncompressed size, compressed
+ * size, local header offset. */
+static int zip64_fields(const uint8_t *extra, size_t len, ph_zip_member *m)
+{
+    uint64_t *fields[] = {&m->usize, &m->csize, &m->local_offset};
+    for (size_t at = 0; at + 4 <= len;) {
+        size_t id = u16(extra + at), n = u16(extra + at + 2);
+        if (n > len - at - 4)
+            return -1;
+        const uint8_t *f = extra + at + 4, *end = f + n;
+        for (size_t i = 0; id == ZIP64_EXTRA && i < 3; i++)
+            if (*fields[i] == 0xffffffffu) {
+                if (end - f < 8)
+                    return -1;
+                *fields[i] = u64(f);
+                f += 8;
+            }
+        if (id == ZIP64_EXTRA)
+            return 0;
+        at += 4 + n;
+    }
+    /* a saturated field without its zip64 value would be misread */
+    return m->usize == 0xffffffffu || m->csize == 0xffffffffu || m->local_offset == 0xffffffffu ? -1
+                                                                                                : 0;
+}
+
+static int add_member(ph_zip *z, const uint8_t *p, size_t name_len, size_t extra_len)
 {
     ph_zip_member *grown = realloc(z->items, (z->count + 1) * sizeof *grown);
     if (!grown)
@@ -65,18 +102,53 @@ static int add_member(ph_zip *z, const uint8_t *p, size_t name_len)
     if (!m->name)
         return -1;
     z->count++;
+    return zip64_fields(p + CDIR_SIZE + name_len, extra_len, m) < 0 ? -2 : 0;
+}
+
+/* Where the central directory is and how many entries it has: from the end record, or from
+ * the zip64 end record its locator (just before it) points to, which holds the 64-bit values
+ * of the fields the end record saturates. */
+typedef struct directory {
+    uint64_t entries, size, offset;
+    uint64_t end; /* where what follows the directory starts */
+} directory;
+
+static int find_directory(const ph_zip *z, const uint8_t *eocd, directory *d, ph_error *err)
+{
+    size_t at = (size_t)(eocd - z->data);
+    *d = (directory){u16(eocd + 10), u32(eocd + 12), u32(eocd + 16), at};
+    if (u16(eocd + 4) != 0 || u16(eocd + 6) != 0 || u16(eocd + 8) != u16(eocd + 10))
+        return ph_error_set(err, "%s: not a valid zip file (a multi-disk archive)", z->display);
+    const uint8_t *loc = eocd - LOCATOR64_SIZE;
+    if (at < LOCATOR64_SIZE || u32(loc) != LOCATOR64_SIG) {
+        if (d->entries == 0xffff || d->size == 0xffffffffu || d->offset == 0xffffffffu)
+            return ph_error_set(err,
+                                "%s: not a valid zip file (zip64 fields without a zip64 "
+                                "end record)",
+                                z->display);
+        return 0;
+    }
+    uint64_t rec = u64(loc + 8);
+    if (u32(loc + 4) != 0 || u32(loc + 16) > 1 || rec > at - LOCATOR64_SIZE ||
+        at - LOCATOR64_SIZE - rec < EOCD64_SIZE || u32(z->data + rec) != EOCD64_SIG)
+        return ph_error_set(err, "%s: not a valid zip file (bad zip64 end record)", z->display);
+    const uint8_t *r = z->data + rec;
+    if (u32(r + 16) != 0 || u32(r + 20) != 0 || u64(r + 24) != u64(r + 32))
+        return ph_error_set(err, "%s: not a valid zip file (a multi-disk archive)", z->display);
+    *d = (directory){u64(r + 32), u64(r + 40), u64(r + 48), rec};
     return 0;
 }
 
-static int read_directory(ph_zip *z, const uint8_t *eocd, ph_error *err)
+static int read_directory(ph_zip *z, const directory *d, ph_error *err)
 {
-    uint64_t entries = u16(eocd + 10), size = u32(eocd + 12), offset = u32(eocd + 16);
-    if (u16(eocd + 10) == 0xffff || u32(eocd + 12) == 0xffffffffu || u32(eocd + 16) == 0xffffffffu)
-        return ph_error_set(err, "%s: zip64 archives are not supported", z->display);
-    if (u16(eocd + 4) != 0 || u16(eocd + 6) != 0 || offset + size > (uint64_t)(eocd - z->data))
+    if (d->offset > d->end || d->size > d->end - d->offset)
         return ph_error_set(err, "%s: not a valid zip file (bad central directory)", z->display);
-    const uint8_t *p = z->data + offset, *end = p + size;
-    for (uint64_t i = 0; i < entries; i++) {
+    const uint8_t *p = z->data + d->offset, *end = p + d->size;
+    if (d->entries > d->size / CDIR_SIZE)
+        return ph_error_set(err, "%s: not a valid zip file (%llu entries in %llu bytes)",
+                            z->display, (unsigned long long)d->entries,
+                            (unsigned long long)d->size);
+    for (uint64_t i = 0; i < d->entries; i++) {
         if ((size_t)(end - p) < CDIR_SIZE || u32(p) != CDIR_SIG)
             return ph_error_set(err, "%s: not a valid zip file (central directory entry %llu)",
                                 z->display, (unsigned long long)i);
@@ -86,8 +158,12 @@ static int read_directory(ph_zip *z, const uint8_t *eocd, ph_error *err)
                                 z->display);
         if (memchr(p + CDIR_SIZE, '\0', n))
             return ph_error_set(err, "%s: a member name holds a NUL byte", z->display);
-        if (add_member(z, p, n) < 0)
+        int rc = add_member(z, p, n, extra);
+        if (rc == -1)
             return ph_error_set(err, "out of memory");
+        if (rc < 0)
+            return ph_error_set(err, "%s: not a valid zip file (%s: bad zip64 extra field)",
+                                z->display, z->items[z->count - 1].name);
         p += CDIR_SIZE + n + extra + comment;
     }
     return 0;
@@ -109,7 +185,7 @@ static int compare_spans(const void *pa, const void *pb)
 /* Every member's bytes, local header to end of data, must be its own: a central directory
  * that points several names at one stream (a zip bomb's trick: one 512 MiB stream unpacked
  * four times) is refused, as is a total that no wheel reaches. */
-static int check_members(const ph_zip *z, const uint8_t *directory, ph_error *err)
+static int check_members(const ph_zip *z, uint64_t directory, ph_error *err)
 {
     uint64_t total = 0;
     span *spans = malloc((z->count ? z->count : 1) * sizeof *spans);
@@ -123,20 +199,19 @@ static int check_members(const ph_zip *z, const uint8_t *directory, ph_error *er
             rc = -1;
             break;
         }
-        total += m->usize;
-        if (total > MAX_TOTAL) {
+        if (m->usize > MAX_TOTAL - total) { /* zip64 sizes: no sum that could wrap */
             rc = ph_error_set(err, "%s: unpacks to more than %llu GiB; refused as a zip bomb",
                               z->display, (unsigned long long)(MAX_TOTAL >> 30));
             break;
         }
+        total += m->usize;
         spans[i] = (span){m->local_offset, (uint64_t)(data - z->data) + m->csize, i};
     }
     if (rc == 0 && z->count)
         qsort(spans, z->count, sizeof *spans, compare_spans);
     for (size_t i = 0; rc == 0 && i < z->count; i++) {
         const span *s = &spans[i];
-        if ((i + 1 < z->count && s->end > spans[i + 1].start) ||
-            s->end > (uint64_t)(directory - z->data))
+        if ((i + 1 < z->count && s->end > spans[i + 1].start) || s->end > directory)
             rc = ph_error_set(err, "%s: not a valid zip file (%s overlaps %s)", z->display,
                               z->items[s->member].name,
                               i + 1 < z->count ? z->items[spans[i + 1].member].name
@@ -161,8 +236,9 @@ int ph_zip_open(ph_zip *z, const char *path, const char *display, ph_error *err)
                        : ph_error_set(err, "%s: not a valid zip file (empty)", display);
     z->data = map;
     const uint8_t *eocd = find_eocd(z);
-    if (!eocd || read_directory(z, eocd, err) < 0 ||
-        check_members(z, z->data + u32(eocd + 16), err) < 0) {
+    directory d;
+    if (!eocd || find_directory(z, eocd, &d, err) < 0 || read_directory(z, &d, err) < 0 ||
+        check_members(z, d.offset, err) < 0) {
         if (!eocd)
             ph_error_set(err, "%s: not a valid zip file (no end of central directory)", display);
         ph_zip_close(z);
@@ -185,7 +261,7 @@ void ph_zip_close(ph_zip *z)
 static int data_span(const ph_zip *z, const ph_zip_member *m, const uint8_t **data, ph_error *err)
 {
     uint64_t at = m->local_offset;
-    if (at + LOCAL_SIZE > z->size || u32(z->data + at) != LOCAL_SIG)
+    if (at > z->size || z->size - at < LOCAL_SIZE || u32(z->data + at) != LOCAL_SIG)
         return ph_error_set(err, "%s: %s: bad local header", z->display, m->name);
     uint64_t start = at + LOCAL_SIZE + u16(z->data + at + 26) + u16(z->data + at + 28);
     if (start > z->size || m->csize > z->size - start)
@@ -225,8 +301,8 @@ int ph_zip_read(const ph_zip *z, const ph_zip_member *m, uint8_t **out, ph_error
                             "%s: %s: compression method %u is not supported (stored and "
                             "deflate are)",
                             z->display, m->name, m->method);
-    if (m->usize > MAX_MEMBER || data_span(z, m, &data, err) < 0)
-        return m->usize > MAX_MEMBER
+    if (m->usize > MAX_MEMBER || m->csize > MAX_MEMBER || data_span(z, m, &data, err) < 0)
+        return m->usize > MAX_MEMBER || m->csize > MAX_MEMBER
                    ? ph_error_set(err, "%s: %s: member too large", z->display, m->name)
                    : -1;
     if (m->method == 0 && m->csize != m->usize)

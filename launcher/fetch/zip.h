@@ -1,7 +1,8 @@
 /* A small read-only zip reader for wheels: the central directory, stored and deflated members
  * (zlib's raw inflate), CRC-32 checked. Every offset and size is bounds-checked against the
  * mapped file, so a corrupt or truncated archive is an error naming it, never a crash. Not
- * supported: zip64 (wheels over 4 GiB), encryption, multi-disk archives. */
+ * zip64 (more than 65535 members, sizes or offsets over 4 GiB) is read: the zip64 end record and
+ * the members' zip64 extra fields. Not supported: encryption, multi-disk archives. */
 #ifndef PH_ZIP_H
 #define PH_ZIP_H
 

@@ -196,6 +196,15 @@ ph_cache_status ph_cache_open_dir(const char *root, const char *sub, bool create
     return walk(path, first_cache, create, dirfd, err);
 }
 
+const char *ph_cache_distrust(const struct stat *st)
+{
+    return S_ISLNK(st->st_mode)                             ? "is a symbolic link"
+           : !S_ISREG(st->st_mode) && !S_ISDIR(st->st_mode) ? "is not a regular file"
+           : !owned(st)                                     ? "belongs to another user"
+           : (st->st_mode & 022)                            ? "is writable by other users"
+                                                            : NULL;
+}
+
 int ph_cache_open_file(int dirfd, const char *name, uint64_t size, ph_error *err)
 {
     int fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
@@ -209,10 +218,9 @@ int ph_cache_open_file(int dirfd, const char *name, uint64_t size, ph_error *err
         return -1;
     }
     struct stat st;
-    const char *why = fstat(fd, &st) < 0     ? "cannot be examined"
-                      : !S_ISREG(st.st_mode) ? "is not a regular file"
-                      : !owned(&st)          ? "belongs to another user"
-                      : (st.st_mode & 022)   ? "is writable by other users"
+    const char *why = fstat(fd, &st) < 0                                   ? "cannot be examined"
+                      : !S_ISREG(st.st_mode)                               ? "is not a regular file"
+                      : ph_cache_distrust(&st)                             ? ph_cache_distrust(&st)
                       : size != UINT64_MAX && (uint64_t)st.st_size != size ? "has the wrong size"
                                                                            : NULL;
     if (why) {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -24,6 +25,9 @@ static struct {
     _Atomic int state;
     char path[PATH_MAX];
 } slots[16];
+
+/* Children to end before the paths are removed (0: a free slot). */
+static _Atomic pid_t children[8];
 
 static void hold_signals(sigset_t *old)
 {
@@ -57,6 +61,35 @@ int ph_cleanup_mkostemp(char *templ, int flags, int *handle)
     pthread_sigmask(SIG_SETMASK, &old, NULL);
     errno = e;
     return fd;
+}
+
+int ph_cleanup_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+                      char *const argv[], int *handle)
+{
+    extern char **environ;
+    sigset_t old;
+    posix_spawnattr_t attr;
+    posix_spawnattr_init(&attr);
+    hold_signals(&old);
+    posix_spawnattr_setsigmask(&attr, &old); /* the child must not inherit the held signals */
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+    int rc = posix_spawnp(pid, file, actions, &attr, argv, environ);
+    *handle = -1;
+    for (int i = 0; rc == 0 && *handle < 0 && i < (int)(sizeof children / sizeof children[0]);
+         i++) {
+        pid_t expected = 0;
+        if (atomic_compare_exchange_strong(&children[i], &expected, *pid))
+            *handle = i;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    posix_spawnattr_destroy(&attr);
+    return rc;
+}
+
+void ph_cleanup_pop_child(int handle)
+{
+    if (handle >= 0 && handle < (int)(sizeof children / sizeof children[0]))
+        atomic_store(&children[handle], 0);
 }
 
 int ph_cleanup_push(const char *path)
@@ -128,6 +161,11 @@ static void remove_at(int dirfd, const char *name, int depth)
 static void on_fatal_signal(int sig)
 {
     int saved = errno;
+    for (size_t i = 0; i < sizeof children / sizeof children[0]; i++) {
+        pid_t pid = atomic_load(&children[i]);
+        if (pid > 0 && kill(pid, SIGKILL) == 0)
+            waitpid(pid, NULL, 0); /* gone: it writes nothing more into what is removed next */
+    }
     for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++)
         if (atomic_load(&slots[i].state) == SLOT_READY)
             remove_at(AT_FDCWD, slots[i].path, 0);

@@ -1,8 +1,16 @@
 """Rewrites fields of a .pyr header and its checksum, for tests of the reader's refusals.
 
-usage: pyr_patch.py IN OUT [magic=N] [version=X.Y]
+usage: pyr_patch.py IN OUT [magic=N] [version=X.Y] [corrupt=NAME]
   magic=N      importlib's bytecode magic number (the low 16 bits; 3413 is Python 3.8's)
   version=X.Y  the Python version the file says it was built for
+  corrupt=NAME flips one byte in the middle of every blob of entry NAME (its blob checksums,
+               which are outside the header and index, now fail)
+  forge=NAME   points entry NAME's name outside the names section and recomputes every index
+               checksum: a forged index that passes its checksums, which only the reader's
+               bounds checks can catch
+  escape=NAME  rewrites the first 4 bytes of entry NAME's filesystem-relative path ("lib/...")
+               to "../_", with its blob checksum and the index checksums recomputed: a path that
+               leaves the app directory in a file that passes every checksum
 
 Pure Python (any 3.9+, no xxhash module): the header checksum is the low 32 bits of XXH64 of
 header bytes [0, 124) (runtime/pyr_format.h).
@@ -50,6 +58,54 @@ def xxh64(data, seed=0):
     return h ^ (h >> 32)
 
 
+def corrupt(data, name):
+    """Flips a stored byte of each of NAME's blobs (docs/format.md: entries, blob records)."""
+    count, = struct.unpack_from("<I", data, 32)
+    entries, blobs, names = struct.unpack_from("<QQQ", data, 56)
+    for i in range(count):
+        off, length, kind, mask, first, _ = struct.unpack_from("<IHBBII", data, entries + 16 * i)
+        if bytes(data[names + off:names + off + length]) != name.encode():
+            continue
+        for b in range(bin(mask).count("1")):
+            start, stored = struct.unpack_from("<QQ", data, blobs + 32 * (first + b))
+            data[start + stored // 2] ^= 0xFF
+        return
+    raise SystemExit("pyr_patch.py: no entry " + name)
+
+
+def find_entry(data, name):
+    """Byte offset of entry NAME's 16-byte record."""
+    count, = struct.unpack_from("<I", data, 32)
+    entries, _, names = struct.unpack_from("<QQQ", data, 56)
+    for i in range(count):
+        off, length = struct.unpack_from("<IH", data, entries + 16 * i)
+        if bytes(data[names + off:names + off + length]) == name.encode():
+            return entries + 16 * i
+    raise SystemExit("pyr_patch.py: no entry " + name)
+
+
+def resum(data):
+    """Recomputes the index chunk checksums and their array's (docs/format.md, Chunk checksums)."""
+    index_size, chunks = struct.unpack_from("<QQ", data, 88)
+    count = (index_size + 4095) // 4096
+    for c in range(count):
+        chunk = bytes(data[128 + 4096 * c:128 + min(4096 * (c + 1), index_size)])
+        struct.pack_into("<I", data, chunks + 4 * c, xxh64(chunk) & 0xFFFFFFFF)
+    struct.pack_into("<I", data, 120, xxh64(bytes(data[chunks:chunks + 4 * count])) & 0xFFFFFFFF)
+
+
+def escape(data, name):
+    at = find_entry(data, name)
+    _, _, _, mask, first, _ = struct.unpack_from("<IHBBII", data, at)
+    blobs, = struct.unpack_from("<Q", data, 64)
+    record = blobs + 32 * (first + bin(mask & 0xF).count("1"))  # the data slot (4)
+    start, stored, _, flags = struct.unpack_from("<QQQI", data, record)
+    assert mask & 0x10 and flags >> 8 & 0xFF == 1, "not a filesystem-relative data blob"
+    data[start:start + 4] = b"../_"
+    struct.pack_into("<I", data, record + 28, xxh64(bytes(data[start:start + stored])) & 0xFFFFFFFF)
+    resum(data)
+
+
 def main(args):
     data = bytearray(open(args[0], "rb").read())
     for arg in args[2:]:
@@ -59,6 +115,13 @@ def main(args):
         elif key == "version":
             major, minor = map(int, value.split("."))
             struct.pack_into("<I", data, 20, (major << 24) | (minor << 16))
+        elif key == "corrupt":
+            corrupt(data, value)
+        elif key == "escape":
+            escape(data, value)
+        elif key == "forge":
+            struct.pack_into("<I", data, find_entry(data, value), 0xFFFFFFF0)
+            resum(data)
         else:
             raise SystemExit("pyr_patch.py: unknown field " + key)
     struct.pack_into("<I", data, 124, xxh64(bytes(data[:124])) & 0xFFFFFFFF)

@@ -101,6 +101,108 @@ PY
     expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
 }
 
+# zip64_wheel PATH [broken]: a real zip64 wheel made by Python's zipfile with its limits
+# lowered to 0, so every member has zip64 local and central records (sizes and offsets
+# 0xffffffff, the values in the 0x0001 extra field) and the archive a zip64 end record and
+# locator. "broken" drops the extra fields from the central directory: saturated fields left
+# without their values.
+zip64_wheel() {
+    "$PYTHON" - "$@" <<'PY' || fail "making the zip64 wheel"
+import struct, sys, zipfile
+zipfile.ZIP64_LIMIT = 0
+zipfile.ZIP_FILECOUNT_LIMIT = 0
+path = sys.argv[1]
+with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+    for name, text in (("zsixf/__init__.py", "VALUE = 'from a zip64 wheel'\n"),
+                       ("zsixf/data.txt", "x" * 100000),
+                       ("zsixf-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: zsixf\nVersion: 1.0\n"),
+                       ("zsixf-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: py3-none-any\n"),
+                       ("zsixf-1.0.dist-info/RECORD", "")):
+        with z.open(name, "w", force_zip64=True) as f:
+            f.write(text.encode())
+data = open(path, "rb").read()
+assert b"PK\x06\x06" in data and b"PK\x06\x07" in data, "no zip64 end record"
+if len(sys.argv) > 2:  # the zip64 extra id 0x0001 renamed to an unknown 0x0099 in every entry
+    cd = data.index(b"PK\x01\x02")
+    data = data[:cd] + data[cd:].replace(b"\x01\x00\x18\x00", b"\x99\x00\x18\x00")
+    open(path, "wb").write(data)
+PY
+}
+
+test_zip64_wheel_is_read() {
+    local dir=$WORK/zip64
+    mkdir -p "$dir"
+    zip64_wheel "$dir/zsixf-1.0-py3-none-any.whl"
+    "$PYTHON" -c 'import sys, zipfile; zipfile.ZipFile(sys.argv[1]).testzip()' "$dir/zsixf-1.0-py3-none-any.whl" ||
+        fail "Python cannot read its own zip64 wheel"
+    printf 'import zsixf\n' >"$dir/probe.py"
+    printf 'def main():\n    print(zsixf.VALUE)\n' >>"$dir/probe.py"
+    make_app "$dir" probe probe:main "wheels = zsixf-1.0-py3-none-any.whl"
+    build_app "$dir" || return
+    run_capture "$PYHOST" run "$dir/probe.pyr"
+    expect_eq "the wheel's module runs" "from a zip64 wheel" "$OUT"
+    expect_eq "status" 0 "$STATUS"
+}
+
+test_zip64_fields_without_values_are_refused() {
+    local dir=$WORK/zip64bad
+    mkdir -p "$dir"
+    zip64_wheel "$dir/zsixf-1.0-py3-none-any.whl" broken
+    simple_app "$dir" "wheels = zsixf-1.0-py3-none-any.whl"
+    within 60 "$PYHOST" build -c "$dir/pyhost.ini"
+    expect_eq "fails" 1 "$STATUS"
+    expect_contains "names the wheel and the problem" "$ERR" \
+        "zsixf-1.0-py3-none-any.whl: not a valid zip file (zsixf/data.txt: bad zip64 extra field)"
+    expect_contains "hint" "$ERR" "hint: "
+    expect_eq "no .pyr written" no "$([ -e "$dir/probe.pyr" ] && echo yes || echo no)"
+}
+
+# A single-file bundle whose onefile record (just before the .pyr) claims a 2^62-byte runtime:
+# refused before anything is allocated or unpacked, with a message, not an abort.
+test_onefile_record_claiming_a_huge_runtime_is_refused() {
+    local dir=$WORK/hugert
+    simple_app "$dir" && printf '\n[bundle]\ncompress_runtime = true\n' >>"$dir/pyhost.ini"
+    run_capture "$PYHOST" bundle -c "$dir/pyhost.ini" -o "$dir/dist"
+    expect_eq "bundle" 0 "$STATUS"
+    "$PYTHON" - "$dir/dist/probe/probe" "$dir/huge" <<'PY' || fail "patching the record"
+import struct, sys
+data = bytearray(open(sys.argv[1], "rb").read())
+assert data[-32:-24] == b"PYRTRAIL"
+record = struct.unpack_from("<Q", data, len(data) - 24)[0] - 72  # docs/bundle.md: 72 bytes
+assert data[record:record + 8] == b"PHRUNZS2"
+struct.pack_into("<Q", data, record + 24, 1 << 62)  # runtime_size
+open(sys.argv[2], "wb").write(data)
+PY
+    chmod +x "$dir/huge"
+    within 20 env PYHOST_CACHE_DIR="$WORK/hugecache" "$dir/huge"
+    expect_eq "status 1, not an abort (134)" 1 "$STATUS"
+    expect_eq "stderr" "huge: error: the compressed runtime cannot be found in this executable
+hint: the executable is damaged or incomplete: reinstall the app, or rebuild it" "$ERR"
+    expect_eq "nothing unpacked" "" "$(ls -A "$WORK/hugecache/runtime" 2>/dev/null)"
+}
+
+# A filesystem-relative path that leaves the app directory ("../_json...so"), in a .pyr whose
+# checksums all pass: refused when the module is imported; the library there never loads.
+test_filesystem_path_leaving_the_app_directory_is_refused() {
+    local dir=$WORK/esc/app so
+    mkdir -p "$dir"
+    printf 'import _json\nprint("app ran")\n' >"$dir/xc.py"
+    make_app "$dir" xc xc "
+[routing]
+_json = filesystem-relative:lib"
+    build_app "$dir" || return
+    so=$(cd "$dir/lib" && ls _json*.so) || { fail "_json was not routed to lib/"; return; }
+    "$PYTHON" "$REPO/tests/e2e/pyr_patch.py" "$dir/xc.pyr" "$dir/esc.pyr" escape=_json
+    printf '#include <fcntl.h>\n__attribute__((constructor)) static void pwn(void) { creat("%s/PWNED", 0644); }\n' \
+        "$WORK" >"$WORK/pwn.c"
+    cc -shared -fPIC -o "$WORK/esc/_${so#_}" "$WORK/pwn.c" || fail "cc" # where ../_ leads
+    run_capture "$PYHOST" run "$dir/esc.pyr"
+    expect_eq "fails" 1 "$STATUS"
+    expect_contains "says corrupt, names the entry and the path" "$ERR" \
+        "esc.pyr: corrupt .pyr: the filesystem path of '_json' leaves the app directory (b'../_$so')"
+    expect_eq "the library outside was not loaded" no "$([ -e "$WORK/PWNED" ] && echo yes || echo no)"
+}
+
 # The app's .pyr truncated while it runs: the next read of a lost page is SIGBUS, which must
 # end the app with a message naming the file, not a bare "Bus error".
 test_pyr_truncated_while_running_is_a_clear_error() {
@@ -192,6 +294,53 @@ PY
     expect_eq "no unpacked wheels left" "" "$(ls -A "$WORK/tmpdir")"
     expect_eq "no partial .pyr" "big-1.0-py3-none-any.whl pyhost.ini" \
         "$(cd "$dir" && ls -A | grep -v probe.py | sort | tr '\n' ' ' | sed 's/ $//')"
+}
+
+# The installers' own work directories (OUT/.NAME-deb.XXXXXX, -dmg, -msi): a signal while
+# they bundle, or while a tool they run (dpkg-deb, wixl) writes into them, leaves nothing.
+installer_app() {
+    simple_app "$1"
+    sed -i 's/^name = .*/&\nversion = 1.0/' "$1/pyhost.ini"
+    printf '\n[installer.deb]\nmaintainer = Ada <ada@example.com>\ndescription = probe\n' >>"$1/pyhost.ini"
+}
+
+# interrupted_installer KIND SIGNAL STATUS GLOB: interrupt `pyhost installer KIND` once GLOB
+# (under its output directory) exists; nothing may be left there.
+interrupted_installer() {
+    local kind=$1 sig=$2 want=$3 out=$WORK/inst-$1-$2
+    interrupt_when "$sig" "$out/$4" "$PYHOST" installer "$kind" -c "$WORK/inst/pyhost.ini" -o "$out"
+    expect_eq "$kind, SIG$sig at $4: status" "$want" "$STATUS"
+    expect_eq "$kind, SIG$sig at $4: nothing left in the output directory" "" "$(ls -A "$out")"
+}
+
+test_interrupted_installers_leave_no_work_directory() {
+    installer_app "$WORK/inst"
+    # while the bundle is made in the work directory
+    interrupted_installer deb INT 130 ".probe-deb.*/root"
+    expect_contains "deb: says so" "$ERR" "pyhost: interrupted"
+    interrupted_installer deb TERM 143 ".probe-deb.*/root"
+    # while dpkg-deb runs: the staged tree is complete once DEBIAN/control exists
+    interrupted_installer deb TERM 143 ".probe-deb.*/root/DEBIAN/control"
+    interrupted_installer dmg INT 130 ".probe-dmg.*/stage"
+    if command -v wixl >/dev/null && command -v msibuild >/dev/null; then
+        interrupted_installer msi TERM 143 ".probe-msi.*/payload"
+        interrupted_installer msi INT 130 ".probe-msi.*/probe.wxs"
+    else
+        echo "    (msi not interrupted: wixl or msibuild missing)"
+    fi
+}
+
+# What a killed installer left an hour ago is swept by the next run; a recent one (maybe a run
+# in progress) and a directory kept with --keep are not.
+test_installer_sweeps_what_a_killed_run_left() {
+    installer_app "$WORK/inst2"
+    local out=$WORK/inst2-out
+    mkdir -p "$out/.probe-deb.OLD123/root" "$out/.probe-deb.NEW123"
+    touch -d '2 hours ago' "$out/.probe-deb.OLD123"
+    run_capture "$PYHOST" installer deb -c "$WORK/inst2/pyhost.ini" -o "$out"
+    expect_eq "deb: status" 0 "$STATUS"
+    expect_eq "old swept, recent kept" ".probe-deb.NEW123 probe_1.0_$(dpkg --print-architecture).deb" \
+        "$(ls -A "$out" | tr '\n' ' ' | sed 's/ $//')"
 }
 
 # What SIGKILL leaves is swept by the next writer: the user's, older than an hour.

@@ -457,6 +457,27 @@ test_bad_inputs_fail_clearly() {
     expect_contains "other magic: pyhost to use" "$ERR" "as pyhost3.8)"
     expect_contains "other magic: or rebuild" "$ERR" "rebuild it with this one (Python $PY_VERSION)"
     expect_eq "one line + hint" 2 "$(printf '%s\n' "$ERR" | wc -l)"
+
+    # a damaged blob of a module CPython imports while it starts (encodings and the codecs it
+    # needs): pyhost's one line naming the file and the module, never CPython's "Fatal Python
+    # error: init_fs_encoding" and its path dump
+    local m
+    for m in encodings encodings.aliases encodings.utf_8; do
+        "$PYTHON" "$REPO/tests/e2e/pyr_patch.py" "$pyr" "$WORK/badinit.pyr" corrupt=$m
+        run_capture "$PYHOST" run "$WORK/badinit.pyr"
+        expect_eq "corrupt $m: status" 1 "$STATUS"
+        expect_eq "corrupt $m: stderr" "pyhost: error: $WORK/badinit.pyr: corrupt .pyr: source of '$m' fails its checksum (a module Python needs to start)
+hint: the file is damaged or not a .pyr; rebuild it with 'pyhost build'" "$ERR"
+        expect_eq "corrupt $m: no output" "" "$OUT"
+    done
+
+    # a forged index that passes every checksum (the entry module's name points outside the
+    # names section): reported as damage, never as "not packed"
+    "$PYTHON" "$REPO/tests/e2e/pyr_patch.py" "$pyr" "$WORK/forged.pyr" forge=hello
+    run_capture "$PYHOST" run "$WORK/forged.pyr"
+    expect_eq "forged entry: status" 1 "$STATUS"
+    expect_contains "forged entry: corrupt" "$ERR" "$WORK/forged.pyr: corrupt .pyr: index entry"
+    expect_not_contains "forged entry: not 'not packed'" "$ERR" "not packed"
 }
 
 test_bad_manifest_and_missing_entry_fail_at_build() {

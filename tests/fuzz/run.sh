@@ -1,8 +1,8 @@
 #!/bin/sh
-# Builds the fuzzers (clang, ASan+UBSan, libFuzzer) if needed, replays their seeds, then fuzzes
-# the .pyr reader for SECONDS (default 60) and every other parser (ELF, onefile record,
-# manifest, zip, markers, pyproject.toml) for half as long each. Exits non-zero on any crash,
-# leak or sanitizer report.
+# Builds the fuzzers (clang, ASan+UBSan, libFuzzer, the whole project instrumented for coverage)
+# if needed, replays their seeds, then fuzzes the .pyr reader for SECONDS (default 60) and every
+# other parser (ELF, onefile record, manifest, zip, markers, pyproject.toml, distribution
+# metadata) for half as long each. Exits non-zero on any crash, leak or sanitizer report.
 # Needs clang and libclang-rt-14-dev (Debian: it ships libclang_rt.fuzzer-x86_64.a).
 # Usage: tests/fuzz/run.sh [SECONDS]
 set -eu
@@ -14,7 +14,8 @@ if [ ! -f "$build/build.ninja" ]; then
         -Db_lundef=false
 fi
 ninja -C "$build" tests/fuzz/fuzz_pyr_reader tests/fuzz/fuzz_elf tests/fuzz/fuzz_onefile \
-    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker tests/fuzz/fuzz_toml
+    tests/fuzz/fuzz_manifest tests/fuzz/fuzz_zip tests/fuzz/fuzz_marker tests/fuzz/fuzz_toml \
+    tests/fuzz/fuzz_metadata
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 # New inputs go to a scratch directory: the committed corpus stays small and reviewed.
 work=$(mktemp -d "${TMPDIR:-/tmp}/pyr-fuzz.XXXXXX")
@@ -61,6 +62,12 @@ for name, method in (("stored", zipfile.ZIP_STORED), ("deflated", zipfile.ZIP_DE
         z.writestr("pkg/__init__.py", "x = 1\n" * 20)
         z.writestr("pkg-1.0.dist-info/RECORD", "pkg/__init__.py,,\n")
         z.writestr("pkg/data/", "")
+# zip64: Python's zipfile with its limits lowered writes zip64 records for every member
+zipfile.ZIP64_LIMIT = zipfile.ZIP_FILECOUNT_LIMIT = 0
+with zipfile.ZipFile(f"{work}/zip-seeds/zip64.whl", "w", zipfile.ZIP_DEFLATED) as z:
+    for n in ("pkg/__init__.py", "pkg-1.0.dist-info/RECORD"):
+        with z.open(n, "w", force_zip64=True) as f:
+            f.write(b"x = 1\n" * 20)
 markers = ['python_version < "3.12"', 'extra == "security" and sys_platform == "linux"',
            'os_name == "nt" or (platform_machine == "x86_64" and python_full_version >= "3.9.1")',
            '"linux" in sys_platform', 'implementation_name == "cpython" and extra != "x"']
@@ -72,6 +79,7 @@ open(f"{work}/onefile-seeds/valid", "wb").write(rec + struct.pack("<Q", 1100))
 PY
 fuzz fuzz_onefile "$((seconds / 2))" "$work/onefile-seeds"
 fuzz fuzz_manifest "$((seconds / 2))" "$work/manifest-seeds"
+cp "$root"/tests/fuzz/corpus-zip/* "$work/zip-seeds/" # inputs that once crashed the reader
 fuzz fuzz_zip "$((seconds / 2))" "$work/zip-seeds"
 fuzz fuzz_marker "$((seconds / 2))" "$work/marker-seeds"
 
@@ -98,3 +106,18 @@ optimize = 2  # comment
 escaped = "\u00e9\t\"q\""
 TOML
 fuzz fuzz_toml "$((seconds / 2))" "$work/toml-seeds"
+
+# Metadata seeds: the committed hand-made ones (every form the parsers know: quoted RECORD rows,
+# .data schemes, ../ paths, CRLF headers, requires.txt sections), and the small RECORD,
+# METADATA, top_level.txt and requires.txt files of this machine's installed distributions.
+mkdir -p "$work/metadata-seeds"
+cp "$root"/tests/fuzz/corpus-metadata/* "$work/metadata-seeds/"
+i=0
+for f in /usr/lib/python3/dist-packages/*.*-info/RECORD /usr/lib/python3/dist-packages/*.*-info/METADATA \
+    /usr/lib/python3/dist-packages/*.*-info/PKG-INFO /usr/lib/python3/dist-packages/*.egg-info/requires.txt \
+    /usr/lib/python3/dist-packages/*.*-info/top_level.txt; do
+    [ -f "$f" ] && [ "$(stat -c %s "$f")" -le 16384 ] || continue
+    i=$((i + 1)) && cp "$f" "$work/metadata-seeds/$i-$(basename "$f")"
+    if [ $i -ge 200 ]; then break; fi
+done
+fuzz fuzz_metadata "$((seconds / 2))" "$work/metadata-seeds"

@@ -47,6 +47,12 @@ ph_cache_status ph_cache_open_dir(const char *root, const char *sub, bool create
  * no such file, otherwise `err` says what is wrong with it. */
 int ph_cache_open_file(int dirfd, const char *name, uint64_t size, ph_error *err);
 
+/* Why a file or directory inside a cache (as fstatat(AT_SYMLINK_NOFOLLOW) describes it) may
+ * not be trusted: "is a symbolic link", "is not a regular file" (nor a directory), "belongs to
+ * another user", "is writable by other users"; NULL when it may. */
+struct stat;
+const char *ph_cache_distrust(const struct stat *st);
+
 /* Writes DATA into DIRFD as NAME: a temporary ".NAME.tmp-PID" written, given `mode` and renamed
  * into place, so no reader ever sees a partial file; on failure nothing is left behind. */
 int ph_cache_store(int dirfd, const char *name, const void *data, size_t size, unsigned mode,

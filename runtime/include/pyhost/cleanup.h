@@ -9,6 +9,9 @@
 #ifndef PYHOST_CLEANUP_H
 #define PYHOST_CLEANUP_H
 
+#include <spawn.h>
+#include <sys/types.h>
+
 /* Registers `path` (a file or a directory tree; relative to the working directory, which must
  * not change meanwhile). Returns a handle for ph_cleanup_pop, or -1 when the table is full (the
  * path is then only swept later). Thread-safe. */
@@ -20,6 +23,14 @@ char *ph_cleanup_mkdtemp(char *templ, int *handle);
 int ph_cleanup_mkostemp(char *templ, int flags, int *handle);
 /* Forgets a path registered by ph_cleanup_push (-1: nothing). */
 void ph_cleanup_pop(int handle);
+/* posix_spawnp(3) of a child that a fatal signal must end first (a dpkg-deb, a wixl still
+ * writing into a registered directory would recreate what the handler removes): the handler
+ * kills it with SIGKILL and reaps it before removing the registered paths. The child starts
+ * with the caller's signal mask. Returns posix_spawnp's result; *handle is for
+ * ph_cleanup_pop_child once the child has been waited for. */
+int ph_cleanup_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+                      char *const argv[], int *handle);
+void ph_cleanup_pop_child(int handle);
 /* Installs the handler for SIGINT, SIGTERM and SIGHUP (not for a signal that is ignored, as
  * under nohup). */
 void ph_cleanup_on_signals(void);
