@@ -205,6 +205,59 @@ test_progress_on_a_terminal_only() {
     expect_contains "-q with -v" "$ERR" "-q and -v say opposite things"
 }
 
+# PYHOST_VERBOSE and PYHOST_IMPORTTIME (python's -v and -X importtime) for an app already packed,
+# the imports pyhost's finder serves included; [python] verbose bakes the trace in.
+test_import_trace_and_import_time() {
+    mkdir -p "$WORK/it"
+    printf 'import json\ndef main():\n    print(json.dumps([1]))\n' >"$WORK/it/app.py"
+    make_app "$WORK/it" app app:main
+    build_app "$WORK/it" || return
+    local pyr="$WORK/it/app.pyr" cache
+    run_capture "$PYHOST" run "$pyr"
+    expect_eq "quiet by default" "" "$ERR"
+    run_capture env PYHOST_VERBOSE=1 "$PYHOST" run "$pyr"
+    expect_eq "the app's output" "[1]" "$OUT"
+    expect_contains "module: where its code came from" "$ERR" \
+        "# code object from $pyr entry 'app' (bytecode in memory)"
+    expect_contains "module: python's import line" "$ERR" "import 'app' # <pyhost finder for $pyr>"
+    expect_contains "stdlib module" "$ERR" "import 'json.decoder' # <pyhost finder for $pyr>"
+    expect_contains "extension module" "$ERR" \
+        "# extension module from $pyr entry '_json' (in memory, through a memfd)"
+    expect_contains "builtin modules as python says" "$ERR" \
+        "import 'posix' # <class '_frozen_importlib.BuiltinImporter'>"
+    run_capture env PYHOST_VERBOSE=1 PYHOST_NO_MEMFD=1 "$PYHOST" run "$pyr"
+    cache=$(realpath "$PYHOST_CACHE_DIR")
+    expect_contains "extension module extracted" "$ERR" \
+        "# extension module from $pyr entry '_json' (extracted to $cache/extracted/"
+    run_capture env PYHOST_VERBOSE=0 "$PYHOST" run "$pyr"
+    expect_eq "PYHOST_VERBOSE=0 is off" "" "$ERR"
+    run_capture env PYHOST_IMPORTTIME=1 "$PYHOST" run "$pyr"
+    expect_contains "import-time header" "$ERR" \
+        "import time: self [us] | cumulative | imported package"
+    grep -Eq '^import time: +[0-9]+ \| +[0-9]+ \| app$' <<<"$ERR" ||
+        fail "import-time line of the app's module: [$ERR]"
+    grep -Eq '^import time: +[0-9]+ \| +[0-9]+ \|   json$' <<<"$ERR" ||
+        fail "import-time line of json under the app's: [$ERR]"
+    # the manifest's [python] verbose: a build that always traces (pyhost pyinstaller --debug
+    # imports writes it)
+    printf '[python]\nverbose = 1\n' >>"$WORK/it/pyhost.ini"
+    build_app "$WORK/it" || return
+    run_capture "$PYHOST" run "$pyr"
+    expect_contains "[python] verbose" "$ERR" "import 'app' # <pyhost finder for $pyr>"
+    sed -i 's/verbose = 1/verbose = 4/' "$WORK/it/pyhost.ini"
+    run_capture "$PYHOST" build -c "$WORK/it/pyhost.ini"
+    expect_contains "verbose out of range" "$ERR" "[python] verbose: '4' is not 0, 1, 2 or 3"
+}
+
+# A bundle's arguments are the app's own: the variables are how its imports are seen.
+test_import_trace_of_a_bundle() {
+    small_app "$WORK/ib"
+    (cd "$WORK/ib" && "$PYHOST" bundle -q) || { fail "bundle"; return; }
+    run_capture env PYHOST_VERBOSE=1 "$WORK/ib/dist/app/app" -v
+    expect_eq "the app keeps -v" "hello from app ['-v']" "$OUT"
+    expect_contains "trace" "$ERR" "import 'app' # <pyhost finder for $WORK/ib/dist/app/app>"
+}
+
 test_inspect_sizes() {
     small_app "$WORK/sz"
     build_app "$WORK/sz" || return

@@ -352,6 +352,10 @@ class Analysis:
                  noarchive=False, module_collection_mode=None, optimize=-1, **kwargs):
         conf = state.CONF
         base = conf['specpath']
+        if noarchive and 'noarchive' not in state.NOTED:  # --debug noarchive
+            state.NOTED.add('noarchive')
+            logger.info('pyhost: Analysis(noarchive=True) (--debug noarchive): pyhost always '
+                        'packs the modules in its .pyr')
         self.script_paths = [_resolve(s, base) for s in scripts]
         for s in self.script_paths:
             if not os.path.isfile(s):
