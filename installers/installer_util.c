@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -168,6 +169,29 @@ static const char *tail(char *text)
     return n > 400 ? text + n - 400 : text;
 }
 
+/* Waits for the tool; on a terminal, its run is the progress line ("running dpkg-deb... 3 s"):
+ * dpkg-deb's compression, wixl or xorriso are seconds of silence otherwise. */
+static int wait_drawing(pid_t pid, const char *tool, int *status)
+{
+    const char *base = strrchr(tool, '/');
+    char step[96];
+    snprintf(step, sizeof step, "running %s", base ? base + 1 : tool);
+    const struct timespec tick = {0, 100 * 1000 * 1000};
+    for (;;) {
+        pid_t r = waitpid(pid, status, ph_progress_enabled() ? WNOHANG : 0);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR)
+            return errno;
+        if (r == 0) {
+            ph_progress_busy(step);
+            nanosleep(&tick, NULL);
+        }
+    }
+    ph_progress_clear();
+    return 0;
+}
+
 static int spawn_wait(const char *const *argv, const char *cwd, FILE *out, FILE *errf, int *status)
 {
     posix_spawn_file_actions_t fa;
@@ -186,10 +210,7 @@ static int spawn_wait(const char *const *argv, const char *cwd, FILE *out, FILE 
     posix_spawn_file_actions_destroy(&fa);
     if (rc != 0)
         return rc;
-    while (waitpid(pid, status, 0) < 0)
-        if (errno != EINTR)
-            return errno;
-    return 0;
+    return wait_drawing(pid, argv[0], status);
 }
 
 int ph_inst_run(const char *const *argv, const char *cwd, char **out, const char *package,

@@ -205,6 +205,68 @@ test_progress_on_a_terminal_only() {
     expect_contains "-q with -v" "$ERR" "-q and -v say opposite things"
 }
 
+# pty_run FILE CMD: CMD under a pseudo-terminal (script), its output in FILE.raw as written and
+# in FILE with each redraw of the line (\r, then the erase ESC [K) as a line of its own.
+pty_run() {
+    local file=$1
+    shift
+    script -q -c "$*" /dev/null >"$file.raw" 2>&1 </dev/null
+    local status=$?
+    tr '\r' '\n' <"$file.raw" | sed 's/\x1b\[K//g' >"$file"
+    return $status
+}
+
+# The installers' own tools (dpkg-shlibdeps, dpkg-deb, xorriso, wixl) and the dmg's compression
+# are seconds of silence otherwise; piped, nothing of it shows.
+test_installer_progress_on_a_terminal_only() {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null ||
+        skip "dpkg-deb and dpkg-shlibdeps are not installed (apt-get install dpkg-dev)"
+    small_app "$WORK/ip" app:main "$(printf '[installer.deb]\nmaintainer = Ada <ada@example.com>')"
+    pty_run "$WORK/deb.out" "cd '$WORK/ip' && PYHOST_PROGRESS_DELAY=0 '$PYHOST' installer deb" ||
+        { fail "installer deb under a pty: $(cat "$WORK/deb.out")"; return; }
+    local pty
+    pty=$(cat "$WORK/deb.out")
+    grep -Eq '^running dpkg-deb\.\.\. [0-9]+ s' <<<"$pty" || fail "dpkg-deb's run shown: [$pty]"
+    grep -Eq '^running dpkg-shlibdeps\.\.\. [0-9]+ s' <<<"$pty" || fail "dpkg-shlibdeps shown"
+    expect_contains "erased in place" "$(cat -v "$WORK/deb.out.raw")" "^M^[[K"
+    expect_contains "the summary" "$pty" "built dist/app_0.0.0_amd64.deb: "
+    run_capture sh -c 'cd "$1" && PYHOST_PROGRESS_DELAY=0 "$2" installer deb' sh "$WORK/ip" "$PYHOST"
+    expect_eq "piped: status" 0 "$STATUS"
+    expect_not_contains "piped: no progress" "$OUT$ERR" "running "
+    expect_not_contains "piped: no carriage return" "$OUT$ERR" $'\r'
+    command -v xorriso >/dev/null || return 0
+    pty_run "$WORK/dmg.out" "cd '$WORK/ip' && PYHOST_PROGRESS_DELAY=0 '$PYHOST' installer dmg" ||
+        { fail "installer dmg under a pty: $(cat "$WORK/dmg.out")"; return; }
+    pty=$(cat "$WORK/dmg.out")
+    grep -Eq '^running xorriso\.\.\. [0-9]+ s' <<<"$pty" || fail "xorriso's run shown: [$pty]"
+    grep -Eq '^\[ *[0-9]+/[0-9]+\] compressing the disk image' <<<"$pty" ||
+        fail "the UDIF compression shown: [$pty]"
+}
+
+# pyhost pyinstaller: the analysis (a child process, PyInstaller's log lines around it) and the
+# bundle's compiling and compression, as build shows them; piped, the log only
+# (test_pyinstaller.sh checks that its logs hold no progress).
+test_pyinstaller_progress_on_a_terminal_only() {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    mkdir -p "$WORK/pp"
+    printf 'import json\nprint(json.dumps(1))\n' >"$WORK/pp/tool.py"
+    pty_run "$WORK/pyi.out" \
+        "cd '$WORK/pp' && PYHOST_PROGRESS_DELAY=0 '$PYHOST' pyinstaller --onedir tool.py" ||
+        { fail "pyinstaller under a pty: $(cat "$WORK/pyi.out")"; return; }
+    local pty
+    pty=$(cat "$WORK/pyi.out")
+    grep -Eq '^\[1\] analyzing [a-z_.]+$' <<<"$pty" || fail "the analysis shown: [$pty]"
+    grep -Eq '^\[ *[0-9]+/[0-9]+\] compiling _pyhost_pyi_boot\.py$' <<<"$pty" ||
+        fail "the bundle's compiling shown"
+    grep -Eq '^\[ *[0-9]+/[0-9]+\] compressing and writing$' <<<"$pty" ||
+        fail "the compression shown"
+    # every log line starts on a line of its own: the progress line was erased first
+    grep -Eq '^[0-9]+ INFO: Warnings written to ' <<<"$pty" ||
+        fail "a log line after the progress line: [$pty]"
+    grep -Eq '^[0-9]+ INFO: Build complete! ' <<<"$pty" || fail "the last log line"
+}
+
 # PYHOST_VERBOSE and PYHOST_IMPORTTIME (python's -v and -X importtime) for an app already packed,
 # the imports pyhost's finder serves included; [python] verbose bakes the trace in.
 test_import_trace_and_import_time() {

@@ -317,6 +317,8 @@ test_debug_imports_and_icon() {
     ini=build/tool/pyhost/pyhost.ini
     expect_contains "icon notice" "$log" "INFO: pyhost: icon icon.png is [app] icon in $ini, for 'pyhost installer deb|dmg|msi -c $ini' (a Linux executable carries no icon)"
     expect_not_contains "no --debug notice" "$log" "--debug"
+    expect_not_contains "piped: no progress line" "$log" "] analyzing"
+    expect_not_contains "piped: no carriage return" "$log" $'\r'
     expect_contains "spec: python option v" "$(cat tool.spec)" "[('v', None, 'OPTION')],"
     expect_contains "spec: no bootloader debug" "$(cat tool.spec)" "debug=False,"
     expect_contains "manifest: icon" "$(cat "$ini")" "icon = $WORK/icon.png"

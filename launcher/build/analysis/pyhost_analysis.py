@@ -283,6 +283,8 @@ class Analysis:
         self._scripts = {}     # script module name -> path
         self._dists = None     # site dir -> (file -> dist name, top -> dist name)
         self._six_tables = {}  # six.py -> {moved name: Python 3 module}
+        self.progress = None   # called (modules parsed, name) before each: a progress line
+        self._parsed = 0
         self._roots = sorted(
             [(d, 'app') for d in self.app_dirs] + [(d, 'stdlib') for d in self.stdlib_dirs] +
             [(d, 'site') for d in self.site_dirs], key=lambda r: -len(r[0]))
@@ -479,6 +481,9 @@ class Analysis:
         return m.name.rpartition('.')[0]
 
     def _process(self, m):
+        self._parsed += 1
+        if self.progress is not None:
+            self.progress(self._parsed, m.name)
         try:
             with open(m.path, 'rb') as f:
                 source = f.read()

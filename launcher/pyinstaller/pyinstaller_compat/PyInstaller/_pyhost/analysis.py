@@ -28,6 +28,7 @@ import re
 import sys
 
 import pyhost_analysis as pa
+from PyInstaller import log
 from PyInstaller._pyhost import state
 
 logger = logging.getLogger('PyInstaller')
@@ -431,6 +432,7 @@ class Analysis:
     def _new_analysis(self, excluded_imports):
         a = pa.Analysis(self._app_path(), site_dirs() + EXTRA_SITES, _stdlib_dirs(),
                         excludes=self.excludes, excluded_imports=excluded_imports)
+        a.progress = log.progress_analyzing
         logger.info('Analyzing base library')
         for name in BASE_IMPORTS:
             a.add_module(name)
