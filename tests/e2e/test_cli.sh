@@ -205,6 +205,31 @@ test_progress_on_a_terminal_only() {
     expect_contains "-q with -v" "$ERR" "-q and -v say opposite things"
 }
 
+# bundle --explain: why each module is packed, then what the bundle needs where it runs, the
+# same lines inspect prints (one piece of code) and the floor the executable's symbols set.
+test_bundle_explain_says_the_glibc_floor_and_system_libraries() {
+    mkdir -p "$WORK/be"
+    printf 'import lzma\ndef main():\n    print(len(lzma.compress(b"x")) > 0)\n' >"$WORK/be/app.py"
+    make_app "$WORK/be" app app:main
+    run_capture sh -c 'cd "$1" && "$2" bundle --explain' sh "$WORK/be" "$PYHOST"
+    expect_eq "status" 0 "$STATUS" || { echo "$ERR" >&2; return; }
+    expect_contains "why a module is packed" "$OUT" "module lzma: "
+    expect_contains "system library" "$OUT" "system library: liblzma.so.5 (needed by _lzma)"
+    expect_contains "the summary last" "$(tail -n 1 <<<"$OUT")" "bundled dist/app/app: "
+    local floor own inspected
+    floor=$(grep '^runs on:    glibc >= 2\.' <<<"$OUT") || { fail "no floor: [$OUT]"; return; }
+    inspected=$("$PYHOST" inspect "$WORK/be/dist/app/app" | grep '^runs on:')
+    expect_eq "the line inspect prints" "$inspected" "$floor"
+    # at least what the stub references (a onefile's loader is static and unpacks it;
+    # extension modules may raise the floor)
+    own=$(readelf -V --wide "$(dirname "$PYHOST")/pyhost-stub" | grep -o 'GLIBC_2\.[0-9]*' |
+        cut -d. -f2 | sort -n | tail -n 1)
+    [ "$(sed -E 's/.*>= 2\.([0-9]+) .*/\1/' <<<"$floor")" -ge "$own" ] ||
+        fail "floor [$floor] below the executable's GLIBC_2.$own"
+    run_capture sh -c 'cd "$1" && "$2" bundle' sh "$WORK/be" "$PYHOST"
+    expect_not_contains "only with --explain" "$OUT" "runs on:"
+}
+
 # pty_run FILE CMD: CMD under a pseudo-terminal (script), its output in FILE.raw as written and
 # in FILE with each redraw of the line (\r, then the erase ESC [K) as a line of its own.
 pty_run() {
