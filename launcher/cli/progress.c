@@ -139,6 +139,10 @@ void ph_progress_clear(void)
 void ph_progress_build(void *ctx, size_t done, size_t total, const char *what)
 {
     (void)ctx;
+    if (!total) { /* the import analysis: modules parsed so far, no total known */
+        ph_progress_count("analyzing", done, 0, what);
+        return;
+    }
     if (!what) {
         ph_progress_count("compressing and writing", done, total, NULL);
         return;

@@ -31,7 +31,8 @@ void ph_progress_bytes(const char *item, uint64_t done, uint64_t total);
 void ph_progress_clear(void);
 
 /* The builder's and the bundler's progress callback (ph_build_options.progress,
- * ph_bundle_options.progress): compiling / packing each file, then writing (what == NULL). */
+ * ph_bundle_options.progress): analyzing each module (total 0), compiling / packing each file,
+ * then writing (what == NULL). */
 void ph_progress_build(void *ctx, size_t done, size_t total, const char *what);
 
 #endif

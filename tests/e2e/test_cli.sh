@@ -190,6 +190,7 @@ test_progress_on_a_terminal_only() {
     script -q -c "$cmd" /dev/null >"$WORK/pty.out" 2>&1 </dev/null || fail "build under a pty"
     local pty
     pty=$(tr '\r' '\n' <"$WORK/pty.out")
+    expect_contains "the analysis's line" "$pty" "[1] analyzing app"
     expect_contains "a progress line" "$pty" "compiling app.py"
     expect_contains "erased in place" "$(cat -v "$WORK/pty.out")" "^M^[[K"
     expect_contains "the summary" "$pty" "wrote $WORK/pg/app.pyr"
