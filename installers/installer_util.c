@@ -176,7 +176,7 @@ static int wait_drawing(pid_t pid, const char *tool, int *status)
     const char *base = strrchr(tool, '/');
     char step[96];
     snprintf(step, sizeof step, "running %s", base ? base + 1 : tool);
-    const struct timespec tick = {0, 100 * 1000 * 1000};
+    const struct timespec tick = {0, 20 * 1000 * 1000}; /* short tools stay short */
     for (;;) {
         pid_t r = waitpid(pid, status, ph_progress_enabled() ? WNOHANG : 0);
         if (r == pid)
