@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -169,6 +170,29 @@ static const char *tail(char *text)
     return n > 400 ? text + n - 400 : text;
 }
 
+/* Waits for the tool; on a terminal, its run is the progress line ("running dpkg-deb... 3 s"):
+ * dpkg-deb's compression, wixl or xorriso are seconds of silence otherwise. */
+static int wait_drawing(pid_t pid, const char *tool, int *status)
+{
+    const char *base = strrchr(tool, '/');
+    char step[96];
+    snprintf(step, sizeof step, "running %s", base ? base + 1 : tool);
+    const struct timespec tick = {0, 20 * 1000 * 1000}; /* short tools stay short */
+    for (;;) {
+        pid_t r = waitpid(pid, status, ph_progress_enabled() ? WNOHANG : 0);
+        if (r == pid)
+            break;
+        if (r < 0 && errno != EINTR)
+            return errno;
+        if (r == 0) {
+            ph_progress_busy(step);
+            nanosleep(&tick, NULL);
+        }
+    }
+    ph_progress_clear();
+    return 0;
+}
+
 static int spawn_wait(const char *const *argv, const char *cwd, FILE *out, FILE *errf, int *status)
 {
     posix_spawn_file_actions_t fa;
@@ -185,9 +209,8 @@ static int spawn_wait(const char *const *argv, const char *cwd, FILE *out, FILE 
     int child; /* a signal ending pyhost ends the tool first: it writes into the work directory */
     int rc = ph_cleanup_spawnp(&pid, argv[0], &fa, (char *const *)argv, &child);
     posix_spawn_file_actions_destroy(&fa);
-    while (rc == 0 && waitpid(pid, status, 0) < 0)
-        if (errno != EINTR)
-            rc = errno;
+    if (rc == 0)
+        rc = wait_drawing(pid, argv[0], status);
     ph_cleanup_pop_child(child);
     return rc;
 }

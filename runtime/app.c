@@ -166,6 +166,22 @@ int ph_app_python_c_index(int argc, char **argv)
     return 0;
 }
 
+/* PYHOST_VERBOSE and PYHOST_IMPORTTIME: python's -v and -X importtime for an app already packed,
+ * bundles included (their arguments are the app's own, so no option of theirs could say it). As
+ * with PYTHONVERBOSE, a number is the level and any other non-empty value means 1. Only stderr
+ * output changes, so an isolated app may read them. */
+static int env_level(const char *name)
+{
+    const char *value = getenv(name);
+    if (!value || !*value)
+        return 0;
+    char *end;
+    long n = strtol(value, &end, 10);
+    if (*end)
+        return 1;
+    return n < 0 ? 0 : n > 3 ? 3 : (int)n;
+}
+
 typedef struct app_state {
     pyr_archive *archive;
     ph_manifest manifest;
@@ -259,7 +275,10 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
         .dev_mode = s.manifest.python.dev_mode,
         .unbuffered = s.manifest.python.unbuffered,
         .hash_seed = s.manifest.python.hash_seed,
+        .import_time = env_level("PYHOST_IMPORTTIME") > 0,
     };
+    int verbose = env_level("PYHOST_VERBOSE");
+    ic.verbose = verbose > s.manifest.python.verbose ? verbose : s.manifest.python.verbose;
     if (ph_interp_start(&ic, err) < 0) {
         app_state_free(&s);
         return -1;

@@ -10,7 +10,9 @@
  * get their loadable path from loadable.c. */
 #include "finder.h"
 
+#include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 /* A path dlopen can load the in-memory extension from, once the libraries it needs are. */
@@ -53,6 +55,28 @@ static PyObject *create_dynamic(PyObject *name, PyObject *origin)
     return module;
 }
 
+/* python -v's line for an extension module: where dlopen found it. A descriptor's link says
+ * whether it is a memfd ("/memfd:NAME (deleted)") or the extraction cache's copy. */
+static void trace_extension(PhFinder *f, uint32_t index, PyObject *origin, bool in_archive)
+{
+    pyr_entry entry;
+    const char *path = PyUnicode_AsUTF8(origin);
+    if (f->verbose <= 0 || !path || pyr_entry_at(f->archive, index, &entry, NULL) < 0) {
+        PyErr_Clear();
+        return;
+    }
+    char link[PATH_MAX], how[PATH_MAX + 32];
+    ssize_t n = in_archive ? readlink(path, link, sizeof link - 1) : -1;
+    link[n > 0 ? n : 0] = '\0';
+    if (!in_archive)
+        snprintf(how, sizeof how, "file %s", path);
+    else if (!strncmp(link, "/memfd:", 7))
+        snprintf(how, sizeof how, "in memory, through a memfd");
+    else
+        snprintf(how, sizeof how, "extracted to %s", link);
+    ph_finder_trace(f, "extension module from", &entry, how);
+}
+
 PyObject *ph_extension_create(PhFinder *f, PyObject *spec, uint32_t index)
 {
     PyObject *name = PyObject_GetAttrString(spec, "name");
@@ -66,6 +90,8 @@ PyObject *ph_extension_create(PhFinder *f, PyObject *spec, uint32_t index)
     if (!origin && !PyErr_Occurred())
         origin = loadable_path(f, index, cname, &fd);
     PyObject *module = origin ? create_dynamic(name, origin) : NULL;
+    if (module)
+        trace_extension(f, index, origin, fd >= 0);
     if (!module && fd >= 0)
         close(fd);
     Py_XDECREF(origin);

@@ -214,6 +214,21 @@ static PyObject *unmarshal_code(PhFinder *f, uint32_t index, pyr_slot slot)
     return code;
 }
 
+/* CPython's loaders say under -v where a module's code came from ("# code object from PATH")
+ * before importlib's "import 'NAME' # LOADER" line; this says it for the archive's entries. */
+void ph_finder_trace(PhFinder *f, const char *what, const pyr_entry *entry, const char *how)
+{
+    if (f->verbose <= 0)
+        return;
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *name = PyUnicode_FromStringAndSize(entry->name, (Py_ssize_t)entry->name_len);
+    if (name)
+        PySys_FormatStderr("# %s %s entry %R (%s)\n", what, pyr_path(f->archive), name, how);
+    Py_XDECREF(name);
+    PyErr_Restore(type, value, tb);
+}
+
 /* The module's code object, with co_filename pointing at its virtual path. None for namespace
  * packages and extension modules. */
 static PyObject *code_for(PhFinder *f, const pyr_entry *entry)
@@ -228,6 +243,7 @@ static PyObject *code_for(PhFinder *f, const pyr_entry *entry)
     if (entry->slot_mask & (1u << slot)) {
         code = unmarshal_code(f, entry->index, slot);
         if (code) {
+            ph_finder_trace(f, "code object from", entry, "bytecode in memory");
             /* the builder compiled with a relative filename; tracebacks want the real one */
             PyObject *r = PyObject_CallFunctionObjArgs(f->fix_co_filename, code, origin, NULL);
             if (!r)
@@ -236,6 +252,8 @@ static PyObject *code_for(PhFinder *f, const pyr_entry *entry)
         }
     } else if (entry->slot_mask & (1u << PYR_SOURCE)) {
         code = compile_source(f, entry->index, origin);
+        if (code)
+            ph_finder_trace(f, "code object from", entry, "compiled from its source in memory");
     } else {
         PyErr_Format(PyExc_ImportError, "%s: %s has no bytecode for optimize=%d and no source",
                      pyr_path(f->archive), entry->name, f->optimize);
@@ -442,7 +460,8 @@ PyTypeObject PhFinder_Type = {
     .tp_methods = finder_methods,
 };
 
-PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize)
+PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize,
+                        int verbose)
 {
     PyTypeObject *types[] = {&PhFinder_Type, &PhPathFinder_Type, &PhResourceReader_Type,
                              &PhResourcePath_Type};
@@ -454,6 +473,7 @@ PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_
         return NULL;
     f->archive = archive;
     f->optimize = optimize;
+    f->verbose = verbose;
     f->libraries = NULL;
     f->app_dir = NULL;
     f->root = PyUnicode_DecodeFSDefault(root);

@@ -16,6 +16,7 @@ typedef struct PhFinder {
     PyObject *root;        /* str: the root of module paths; virtual __file__ paths live under it */
     PyObject *app_dir;     /* str: the app directory; filesystem-relative paths start there */
     int optimize;          /* which bytecode slot to use: sys.flags.optimize */
+    int verbose;           /* sys.flags.verbose: say where each module came from (python -v) */
     PyObject *module_spec; /* importlib's ModuleSpec class */
     PyObject *fix_co_filename; /* _imp._fix_co_filename, called for every module loaded */
     uint8_t *libraries;        /* one byte per entry: shared library loaded (NULL: none yet) */
@@ -29,7 +30,11 @@ extern PyTypeObject PhResourcePath_Type;
 /* Creates the finder. `root` is the root of module paths, `app_dir` the app directory (both
  * absolute; the same in a directory bundle, CACHE/apps/HASH and the .pyr's directory under
  * pyhost run). */
-PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize);
+PhFinder *ph_finder_new(pyr_archive *archive, const char *root, const char *app_dir, int optimize,
+                        int verbose);
+/* python -v's "# ..." line about one entry: what was done with it (e.g. "code object from") and
+ * how (e.g. "bytecode in memory"). Prints only when verbose; raises nothing. */
+void ph_finder_trace(PhFinder *f, const char *what, const pyr_entry *entry, const char *how);
 
 /* True for the entry kinds a module can be imported from. */
 bool ph_finder_importable(pyr_kind kind);

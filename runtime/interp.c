@@ -52,8 +52,8 @@ static int append_option(PyConfig *c, PyWideStringList *list, const char *value,
     return PyStatus_Exception(s) ? status_error(s, "setting Python options", err) : 0;
 }
 
-/* [python] xoptions, warnoptions, dev_mode, unbuffered, hash_seed: what python's -X, -W, -X dev,
- * -u and PYTHONHASHSEED set (utf8_mode is a pre-configuration: ph_interp_start). */
+/* [python] xoptions, warnoptions, dev_mode, unbuffered, hash_seed, verbose: what python's -X, -W,
+ * -X dev, -u, PYTHONHASHSEED and -v set (utf8_mode is a pre-configuration: ph_interp_start). */
 static int set_options(PyConfig *c, const ph_interp_config *ic, ph_error *err)
 {
     for (size_t i = 0; ic->xoptions && i < ic->xoptions->count; i++)
@@ -66,6 +66,9 @@ static int set_options(PyConfig *c, const ph_interp_config *ic, ph_error *err)
         c->dev_mode = 1;
     if (ic->unbuffered)
         c->buffered_stdio = 0;
+    c->verbose = ic->verbose;
+    if (ic->import_time) /* -X importtime in the xoptions sets it too, when the config is read */
+        c->import_time = 1;
     if (ic->hash_seed >= 0) {
         c->use_hash_seed = 1;
         c->hash_seed = (unsigned long)ic->hash_seed;
@@ -229,7 +232,8 @@ static int set_stdlib_dir(const char *root)
 
 static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_error *err)
 {
-    *finder = (PyObject *)ph_finder_new(ic->archive, ic->root, ic->app_dir, ic->optimize);
+    *finder =
+        (PyObject *)ph_finder_new(ic->archive, ic->root, ic->app_dir, ic->optimize, ic->verbose);
     if (!*finder || append_meta_path(*finder) < 0)
         return python_error("installing the pyhost finder", err);
     if (PySys_SetObject("frozen", Py_True) < 0)

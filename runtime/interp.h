@@ -25,7 +25,9 @@ typedef struct ph_interp_config {
     bool utf8_mode;
     bool dev_mode;
     bool unbuffered;
-    int hash_seed; /* -1: random */
+    int hash_seed;    /* -1: random */
+    int verbose;      /* python -v: imports traced on stderr, the finder's included */
+    bool import_time; /* python -X importtime: the import-time report on stderr */
 } ph_interp_config;
 
 /* Initializes CPython isolated, with pyhost's finder on sys.meta_path before `encodings` and

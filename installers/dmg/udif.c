@@ -9,6 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "progress.h"
 #include "pyhost/fsutil.h"
 
 #define SECTOR 512
@@ -206,8 +207,12 @@ static int make_table(writer *w, part *p, int32_t id, unsigned char *buf, uLong 
     be32(m + 72, p->crc);
     be32(m + 200, (uint32_t)(chunks + 1));
     unsigned char *e = m + MISH_HEAD;
+    /* chunks of the whole image, for the progress line (zlib -9 of the image takes seconds) */
+    size_t chunks_all = (size_t)((w->size / SECTOR + CHUNK_SECTORS - 1) / CHUNK_SECTORS);
     for (uint64_t rel = 0; rel < p->count; rel += CHUNK_SECTORS, e += 40) {
         uint64_t n = p->count - rel < CHUNK_SECTORS ? p->count - rel : CHUNK_SECTORS;
+        ph_progress_count("compressing the disk image",
+                          (size_t)((p->start + rel) / CHUNK_SECTORS) + 1, chunks_all, NULL);
         if (put_chunk(w, data + rel * SECTOR, rel, n, e, buf, buf_size) < 0)
             return -1;
     }
@@ -315,6 +320,7 @@ static int write_all(writer *w)
     for (size_t i = 0; rc == 0 && i < w->n_parts; i++)
         rc = make_table(w, &w->parts[i], (int32_t)i - 1, buf, buf_size);
     free(buf);
+    ph_progress_clear();
     if (rc < 0)
         return -1;
     char *xml = NULL;

@@ -18,8 +18,10 @@
 
 /* ---- The whole build (build_pack.c) ---------------------------------------------------- */
 
-/* Called once per unit packed, with `what` its file name relative to its root, then once
- * with `what` NULL when the .pyr is being compressed and written. */
+/* Called with total 0 for each module the import analysis parses (`done` of them so far, `what`
+ * its name: the total is not known in advance), then once per unit packed, with `what` its file
+ * name relative to its root, then once with `what` NULL when the .pyr is being compressed and
+ * written. */
 typedef void (*ph_build_progress_fn)(void *ctx, size_t done, size_t total, const char *what);
 
 typedef struct ph_build_options {
@@ -238,11 +240,12 @@ int ph_analysis_load(ph_error *err);
  * top-level, delayed, conditional, optional) and "dist NAME FILE LINE" for each installed
  * distribution reached (FILE:LINE: the first import of it). */
 int ph_analysis_app(const ph_strlist *app_paths, const ph_strlist *sites, const char *script,
-                    const char *module, const ph_strlist *app_modules, ph_strlist *lines,
-                    ph_error *err);
+                    const char *module, const ph_strlist *app_modules,
+                    const ph_build_options *progress, ph_strlist *lines, ph_error *err);
 /* After ph_analysis_app: follows `modules` too (everything else packed; `sites` may have
  * grown by unpacked wheels), pyhost's runtime's own imports and every encodings module, and
- * appends the names of the stdlib modules reached. */
+ * appends the names of the stdlib modules reached. Progress goes where ph_analysis_app's went
+ * (its `progress` options, which must outlive this call). */
 int ph_analysis_stdlib(const ph_strlist *sites, const ph_strlist *modules, ph_strlist *names,
                        ph_error *err);
 

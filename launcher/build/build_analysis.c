@@ -100,14 +100,41 @@ static PyObject *stdlib_dirs(void)
     return Py_BuildValue("[ss]", PH_PYTHON_STDLIB, PH_PYTHON_DYNLOAD);
 }
 
+/* The analysis's progress hook (Analysis.progress): (modules parsed, name) to the build's
+ * progress callback, with total 0. Its self is a capsule of the build options. */
+static PyObject *report_progress(PyObject *self, PyObject *args)
+{
+    const ph_build_options *o = PyCapsule_GetPointer(self, "pyhost.build_options");
+    Py_ssize_t done;
+    const char *name;
+    if (!o || !PyArg_ParseTuple(args, "ns:progress", &done, &name))
+        return NULL;
+    o->progress(o->progress_ctx, (size_t)done, 0, name);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef progress_def = {"progress", report_progress, METH_VARARGS, NULL};
+
+/* A callable for Analysis.progress, or None when the build shows no progress. */
+static PyObject *progress_callable(const ph_build_options *o)
+{
+    if (!o || !o->progress)
+        Py_RETURN_NONE;
+    PyObject *capsule = PyCapsule_New((void *)o, "pyhost.build_options", NULL);
+    PyObject *f = capsule ? PyCFunction_New(&progress_def, capsule) : NULL;
+    Py_XDECREF(capsule);
+    return f;
+}
+
 int ph_analysis_app(const ph_strlist *app_paths, const ph_strlist *sites, const char *script,
-                    const char *module, const ph_strlist *app_modules, ph_strlist *lines,
-                    ph_error *err)
+                    const char *module, const ph_strlist *app_modules,
+                    const ph_build_options *progress, ph_strlist *lines, ph_error *err)
 {
     if (ph_analysis_load(err) < 0)
         return -1;
-    PyObject *args = Py_BuildValue("(NNNNNN)", to_list(app_paths), to_list(sites), stdlib_dirs(),
-                                   to_str(script), to_str(module), to_list(app_modules));
+    PyObject *args = Py_BuildValue("(NNNNNNN)", to_list(app_paths), to_list(sites), stdlib_dirs(),
+                                   to_str(script), to_str(module), to_list(app_modules),
+                                   progress_callable(progress));
     return call("build_analyze", args, lines, err);
 }
 

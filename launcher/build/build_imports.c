@@ -142,7 +142,7 @@ int build_analyze_app(build *b)
     if (rc == 0)
         rc =
             ph_analysis_app(&dirs, &b->sites, script, e->kind == PH_ENTRY_SCRIPT ? NULL : e->module,
-                            &modules, &lines, b->err);
+                            &modules, b->o, &lines, b->err);
     b->analyzed = rc == 0;
     for (size_t i = 0; rc == 0 && i < lines.count; i++)
         rc = analysis_line(b, lines.items[i]);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "pyhost/error.h"
+#include "pyhost/manifest.h"
 
 #ifndef PH_EXE_SUFFIX
 #define PH_EXE_SUFFIX "" /* "3.12" with meson -Dsuffix_version=true */
@@ -40,6 +41,7 @@ typedef struct ph_bundle_options {
     /* Ignore [bundle] compress_runtime: installers, whose package is compressed already and
      * whose installed app should not write into each user's cache. */
     bool plain_runtime;
+    bool explain; /* the builder's --explain lines in the result */
     /* Passed to the builder as ph_build_options.progress / progress_ctx. */
     void (*progress)(void *ctx, size_t done, size_t total, const char *what);
     void *progress_ctx;
@@ -54,6 +56,7 @@ typedef struct ph_bundle_result {
     unsigned files; /* regular files in the bundle, lib/ included */
     uint64_t pyr_size;
     char compression[32];
+    ph_strlist explain; /* with options.explain: why each module is packed (as build --explain) */
 } ph_bundle_result;
 
 int ph_bundle(const ph_bundle_options *options, ph_bundle_result *result, ph_error *err);

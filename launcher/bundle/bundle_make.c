@@ -372,6 +372,7 @@ static int build_pyr(bundle *b)
                            /* a directory bundle holds placed files itself; a single file
                             * carries them for extraction at run time */
                            .place_beside = !b->r->embedded,
+                           .explain = b->o->explain,
                            .progress = b->o->progress,
                            .progress_ctx = b->o->progress_ctx};
     ph_build_result br;
@@ -379,6 +380,8 @@ static int build_pyr(bundle *b)
     if (rc == 0) {
         b->r->pyr_size = br.size;
         memcpy(b->r->compression, br.compression, sizeof b->r->compression);
+        b->r->explain = br.explain; /* taken over */
+        br.explain = (ph_strlist){0};
     }
     ph_build_result_free(&br);
     return rc;
@@ -420,5 +423,6 @@ void ph_bundle_result_free(ph_bundle_result *r)
 {
     free(r->dir);
     free(r->executable);
+    ph_strlist_free(&r->explain);
     *r = (ph_bundle_result){0};
 }

@@ -13,7 +13,7 @@
 static void print_help(void)
 {
     printf("usage: pyhost bundle [-c pyhost.ini] [-o DIR] [--embedded | --adjacent] [--no-strip] "
-           "[-q]\n"
+           "[-q] [--explain]\n"
            "\n"
            "Builds the app's .pyr and makes DIR/NAME/NAME, an executable that runs the app on a\n"
            "machine without Python (the interpreter is linked into it), from any directory.\n"
@@ -25,6 +25,9 @@ static void print_help(void)
            "  --adjacent         the resources in NAME.pyr next to the executable\n"
            "  --no-strip         keep the symbol table and debug info of the executable\n"
            "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
+           "  --explain          print why each module is packed (as build --explain), then\n"
+           "                     what the bundle needs where it runs: the glibc and the system\n"
+           "                     libraries (as inspect prints them)\n"
            "\n"
            "Files the manifest routes to the filesystem go to DIR/NAME/lib/. An existing\n"
            "DIR/NAME is replaced only once the new bundle is complete.\n");
@@ -34,6 +37,8 @@ static bool take_flag(const char *a, ph_bundle_options *o)
 {
     if (!strcmp(a, "--embedded") || !strcmp(a, "--adjacent"))
         o->mode = a[2] == 'e' ? PH_BUNDLE_EMBEDDED : PH_BUNDLE_ADJACENT;
+    else if (!strcmp(a, "--explain"))
+        o->explain = true;
     else if (!strcmp(a, "--no-strip"))
         o->strip = false;
     else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
@@ -102,6 +107,10 @@ int ph_cmd_bundle(int argc, char **argv)
     ph_error err = {{0}, {0}};
     rc = ph_bundle(&o, &r, &err);
     ph_progress_clear();
+    for (size_t i = 0; rc == 0 && i < r.explain.count; i++)
+        printf("%s\n", r.explain.items[i]);
+    if (rc == 0 && o.explain)
+        rc = ph_print_bundle_needs(stdout, r.executable, &err);
     if (rc == 0 && ph_progress_verbosity() != PH_QUIET)
         report_summary(&r);
     ph_bundle_result_free(&r);

@@ -197,7 +197,7 @@ static int open_any(pyr_archive **a, const char *path, ph_error *err)
 /* For a bundle executable: "runs on: glibc >= 2.35 (...)" and the system libraries its packed
  * extension modules need (installers/bundle_needs.h). A onefile loader is static; the stub it
  * unpacks is the pyhost-stub next to this pyhost. */
-static int print_needs(FILE *out, const char *path, ph_error *err)
+int ph_print_bundle_needs(FILE *out, const char *path, ph_error *err)
 {
     char head[4] = {0};
     FILE *f = fopen(path, "rb");
@@ -247,7 +247,7 @@ static int inspect(const char *path, bool json, bool sizes)
     pyr_info info;
     pyr_get_info(a, &info);
     print_header(out, a, &info, json);
-    int rc = json || sizes ? 0 : print_needs(out, path, &err);
+    int rc = json || sizes ? 0 : ph_print_bundle_needs(out, path, &err);
     for (uint32_t i = 0; rc == 0 && (json || !sizes) && i < info.entry_count; i++)
         rc = print_entry(out, a, i, json, &err);
     if (json)

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "progress.h"
 #include "pyinstaller.h"
 
 static double now_ms(void)
@@ -17,6 +18,7 @@ static double now_ms(void)
 int ph_cmd_pyinstaller(int argc, char **argv)
 {
     double start = now_ms();
+    ph_progress_init(PH_NORMAL); /* before the driver's fork: the analysis draws it too */
     ph_pyi_plan plan = {0};
     ph_error err = {{0}, {0}};
     bool have_plan = false;
@@ -28,7 +30,8 @@ int ph_cmd_pyinstaller(int argc, char **argv)
     char *result = NULL;
     fprintf(stderr, "%d INFO: Building %s with pyhost bundle\n", (int)(now_ms() - start),
             plan.onefile ? "onefile executable" : "onedir bundle");
-    int rc = ph_pyi_make(&plan, &result, &err);
+    int rc = ph_pyi_make(&plan, ph_progress_enabled() ? ph_progress_build : NULL, &result, &err);
+    ph_progress_clear();
     if (rc == 0)
         fprintf(stderr, "%d INFO: Build complete! The results are available in: %s\n",
                 (int)(now_ms() - start), plan.distpath);

@@ -87,12 +87,25 @@ static void draw(const char *prefix, const char *item)
 
 void ph_progress_count(const char *step, size_t done, size_t total, const char *item)
 {
-    if (!due(done == total))
+    if (!due(total && done == total))
         return;
     char prefix[128];
     int width = snprintf(NULL, 0, "%zu", total);
-    snprintf(prefix, sizeof prefix, "[%*zu/%zu] %s%s", width, done, total, step, item ? " " : "");
+    if (total)
+        snprintf(prefix, sizeof prefix, "[%*zu/%zu] %s%s", width, done, total, step,
+                 item ? " " : "");
+    else
+        snprintf(prefix, sizeof prefix, "[%zu] %s%s", done, step, item ? " " : "");
     draw(prefix, item);
+}
+
+void ph_progress_busy(const char *step)
+{
+    if (!due(false))
+        return;
+    char line[160];
+    snprintf(line, sizeof line, "%s... %.0f s", step, now() - st.started);
+    draw(line, NULL);
 }
 
 void ph_progress_bytes(const char *item, uint64_t done, uint64_t total)
@@ -126,6 +139,10 @@ void ph_progress_clear(void)
 void ph_progress_build(void *ctx, size_t done, size_t total, const char *what)
 {
     (void)ctx;
+    if (!total) { /* the import analysis: modules parsed so far, no total known */
+        ph_progress_count("analyzing", done, 0, what);
+        return;
+    }
     if (!what) {
         ph_progress_count("compressing and writing", done, total, NULL);
         return;

@@ -19,15 +19,20 @@ ph_verbosity ph_progress_verbosity(void);
 /* Is a line to be drawn at all (a terminal, not -q)? */
 bool ph_progress_enabled(void);
 
-/* "[  12/649] compiling notes/cli.py": `done` of `total` items of one step. */
+/* "[  12/649] compiling notes/cli.py": `done` of `total` items of one step; with total 0 (not
+ * known in advance, as for the modules an analysis reaches), "[12] analyzing notes.cli". */
 void ph_progress_count(const char *step, size_t done, size_t total, const char *item);
+/* "running dpkg-deb... 3 s": one step with nothing to count (another program's work), redrawn
+ * with the seconds it has taken for as long as it is called (every 0.1 s or so). */
+void ph_progress_busy(const char *step);
 /* "notes-1.0.whl [#######.......] 45% 3.1/7.0 MB" */
 void ph_progress_bytes(const char *item, uint64_t done, uint64_t total);
 /* Erases the line (before other output), and starts timing the next step afresh. */
 void ph_progress_clear(void);
 
 /* The builder's and the bundler's progress callback (ph_build_options.progress,
- * ph_bundle_options.progress): compiling / packing each file, then writing (what == NULL). */
+ * ph_bundle_options.progress): analyzing each module (total 0), compiling / packing each file,
+ * then writing (what == NULL). */
 void ph_progress_build(void *ctx, size_t done, size_t total, const char *what);
 
 #endif

@@ -34,8 +34,11 @@ char *ph_pyi_compat_dir(ph_error *err);
  * exit status; when it is 0 and the child produced a plan, *plan is filled and *have_plan set. */
 int ph_pyi_run_driver(int argc, char **argv, ph_pyi_plan *plan, bool *have_plan, ph_error *err);
 
+/* The bundler's progress callback (ph_bundle_options.progress), or NULL. */
+typedef void (*ph_pyi_progress_fn)(void *ctx, size_t done, size_t total, const char *what);
+
 /* Bundles the staged app and moves it into place. Sets *result to the final path (malloc'd). */
-int ph_pyi_make(const ph_pyi_plan *plan, char **result, ph_error *err);
+int ph_pyi_make(const ph_pyi_plan *plan, ph_pyi_progress_fn progress, char **result, ph_error *err);
 
 void ph_pyi_plan_free(ph_pyi_plan *plan);
 

@@ -22,6 +22,7 @@
 #include "build.h"
 #include "bundle.h"
 #include "ph_build_config.h"
+#include "progress.h"
 #include "pyinstaller.h"
 
 #define WIDEN_(s) L##s
@@ -161,6 +162,40 @@ static PyStatus configure(PyConfig *c, const char *compat, int argc, char **argv
     return st;
 }
 
+/* _pyhost_progress: the CLI's progress line for the Python side (PyInstaller/log.py), so that
+ * the analysis's seconds show as `pyhost build`'s steps do, and a log line erases it first. */
+static PyObject *progress_count(PyObject *self, PyObject *args)
+{
+    const char *step, *item;
+    Py_ssize_t done;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "snz:count", &step, &done, &item))
+        return NULL;
+    ph_progress_count(step, (size_t)done, 0, item);
+    Py_RETURN_NONE;
+}
+
+static PyObject *progress_clear(PyObject *self, PyObject *unused)
+{
+    (void)self, (void)unused;
+    ph_progress_clear();
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef progress_methods[] = {
+    {"count", progress_count, METH_VARARGS, "count(step, done, item): [done] step item"},
+    {"clear", progress_clear, METH_NOARGS, "erases the progress line"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef progress_module = {PyModuleDef_HEAD_INIT, .m_name = "_pyhost_progress",
+                                             .m_size = -1, .m_methods = progress_methods};
+
+static PyObject *progress_init(void)
+{
+    return PyModule_Create(&progress_module);
+}
+
 /* Never returns: runs PyInstaller._pyhost as __main__ and exits with its status. */
 static void run_child(int fd, const char *compat, int argc, char **argv)
 {
@@ -173,6 +208,8 @@ static void run_child(int fd, const char *compat, int argc, char **argv)
     if (self)
         setenv("PYHOST_SELF", self, 1); /* --install-compat records it */
     free(self);
+    if (PyImport_AppendInittab("_pyhost_progress", progress_init) < 0)
+        exit(1);
     PyConfig c;
     PyStatus st = configure(&c, compat, argc, argv);
     if (!PyStatus_Exception(st))
@@ -186,7 +223,9 @@ static void run_child(int fd, const char *compat, int argc, char **argv)
         fprintf(stderr, "pyinstaller: %s\n", aerr.message);
         exit(1);
     }
-    exit(Py_RunMain());
+    int status = Py_RunMain();
+    ph_progress_clear();
+    exit(status);
 }
 
 static int read_all(int fd, char **out)

@@ -131,13 +131,14 @@ static int place_onefile(const ph_pyi_plan *p, const ph_bundle_result *br, char 
     return move_file(br->executable, *result, err);
 }
 
-int ph_pyi_make(const ph_pyi_plan *p, char **result, ph_error *err)
+int ph_pyi_make(const ph_pyi_plan *p, ph_pyi_progress_fn progress, char **result, ph_error *err)
 {
     *result = NULL;
     ph_bundle_options bo = {.manifest_path = p->manifest,
                             .output_dir = p->bundle,
                             .mode = p->onefile ? PH_BUNDLE_EMBEDDED : PH_BUNDLE_ADJACENT,
-                            .strip = true};
+                            .strip = true,
+                            .progress = progress};
     ph_bundle_result br;
     int rc = ph_bundle(&bo, &br, err);
     if (rc == 0)

@@ -190,6 +190,7 @@ test_progress_on_a_terminal_only() {
     script -q -c "$cmd" /dev/null >"$WORK/pty.out" 2>&1 </dev/null || fail "build under a pty"
     local pty
     pty=$(tr '\r' '\n' <"$WORK/pty.out")
+    expect_contains "the analysis's line" "$pty" "[1] analyzing app"
     expect_contains "a progress line" "$pty" "compiling app.py"
     expect_contains "erased in place" "$(cat -v "$WORK/pty.out")" "^M^[[K"
     expect_contains "the summary" "$pty" "wrote $WORK/pg/app.pyr"
@@ -203,6 +204,146 @@ test_progress_on_a_terminal_only() {
     expect_eq "-q: nothing" "" "$(cat "$WORK/quiet.out")"
     run_capture "$PYHOST" build -q -v -c "$WORK/pg/pyhost.ini"
     expect_contains "-q with -v" "$ERR" "-q and -v say opposite things"
+}
+
+# bundle --explain: why each module is packed, then what the bundle needs where it runs, the
+# same lines inspect prints (one piece of code) and the floor the executable's symbols set.
+test_bundle_explain_says_the_glibc_floor_and_system_libraries() {
+    mkdir -p "$WORK/be"
+    printf 'import lzma\ndef main():\n    print(len(lzma.compress(b"x")) > 0)\n' >"$WORK/be/app.py"
+    make_app "$WORK/be" app app:main
+    run_capture sh -c 'cd "$1" && "$2" bundle --explain' sh "$WORK/be" "$PYHOST"
+    expect_eq "status" 0 "$STATUS" || { echo "$ERR" >&2; return; }
+    expect_contains "why a module is packed" "$OUT" "module lzma: "
+    expect_contains "system library" "$OUT" "system library: liblzma.so.5 (needed by _lzma)"
+    expect_contains "the summary last" "$(tail -n 1 <<<"$OUT")" "bundled dist/app/app: "
+    local floor own inspected
+    floor=$(grep '^runs on:    glibc >= 2\.' <<<"$OUT") || { fail "no floor: [$OUT]"; return; }
+    inspected=$("$PYHOST" inspect "$WORK/be/dist/app/app" | grep '^runs on:')
+    expect_eq "the line inspect prints" "$inspected" "$floor"
+    # at least what the stub references (a onefile's loader is static and unpacks it;
+    # extension modules may raise the floor)
+    own=$(readelf -V --wide "$(dirname "$PYHOST")/pyhost-stub" | grep -o 'GLIBC_2\.[0-9]*' |
+        cut -d. -f2 | sort -n | tail -n 1)
+    [ "$(sed -E 's/.*>= 2\.([0-9]+) .*/\1/' <<<"$floor")" -ge "$own" ] ||
+        fail "floor [$floor] below the executable's GLIBC_2.$own"
+    run_capture sh -c 'cd "$1" && "$2" bundle' sh "$WORK/be" "$PYHOST"
+    expect_not_contains "only with --explain" "$OUT" "runs on:"
+}
+
+# pty_run FILE CMD: CMD under a pseudo-terminal (script), its output in FILE.raw as written and
+# in FILE with each redraw of the line (\r, then the erase ESC [K) as a line of its own.
+pty_run() {
+    local file=$1
+    shift
+    script -q -c "$*" /dev/null >"$file.raw" 2>&1 </dev/null
+    local status=$?
+    tr '\r' '\n' <"$file.raw" | sed 's/\x1b\[K//g' >"$file"
+    return $status
+}
+
+# The installers' own tools (dpkg-shlibdeps, dpkg-deb, xorriso, wixl) and the dmg's compression
+# are seconds of silence otherwise; piped, nothing of it shows.
+test_installer_progress_on_a_terminal_only() {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    command -v dpkg-deb >/dev/null && command -v dpkg-shlibdeps >/dev/null ||
+        skip "dpkg-deb and dpkg-shlibdeps are not installed (apt-get install dpkg-dev)"
+    small_app "$WORK/ip" app:main "$(printf '[installer.deb]\nmaintainer = Ada <ada@example.com>')"
+    pty_run "$WORK/deb.out" "cd '$WORK/ip' && PYHOST_PROGRESS_DELAY=0 '$PYHOST' installer deb" ||
+        { fail "installer deb under a pty: $(cat "$WORK/deb.out")"; return; }
+    local pty
+    pty=$(cat "$WORK/deb.out")
+    grep -Eq '^running dpkg-deb\.\.\. [0-9]+ s' <<<"$pty" || fail "dpkg-deb's run shown: [$pty]"
+    grep -Eq '^running dpkg-shlibdeps\.\.\. [0-9]+ s' <<<"$pty" || fail "dpkg-shlibdeps shown"
+    expect_contains "erased in place" "$(cat -v "$WORK/deb.out.raw")" "^M^[[K"
+    expect_contains "the summary" "$pty" "built dist/app_0.0.0_amd64.deb: "
+    run_capture sh -c 'cd "$1" && PYHOST_PROGRESS_DELAY=0 "$2" installer deb' sh "$WORK/ip" "$PYHOST"
+    expect_eq "piped: status" 0 "$STATUS"
+    expect_not_contains "piped: no progress" "$OUT$ERR" "running "
+    expect_not_contains "piped: no carriage return" "$OUT$ERR" $'\r'
+    command -v xorriso >/dev/null || return 0
+    pty_run "$WORK/dmg.out" "cd '$WORK/ip' && PYHOST_PROGRESS_DELAY=0 '$PYHOST' installer dmg" ||
+        { fail "installer dmg under a pty: $(cat "$WORK/dmg.out")"; return; }
+    pty=$(cat "$WORK/dmg.out")
+    grep -Eq '^running xorriso\.\.\. [0-9]+ s' <<<"$pty" || fail "xorriso's run shown: [$pty]"
+    grep -Eq '^\[ *[0-9]+/[0-9]+\] compressing the disk image' <<<"$pty" ||
+        fail "the UDIF compression shown: [$pty]"
+}
+
+# pyhost pyinstaller: the analysis (a child process, PyInstaller's log lines around it) and the
+# bundle's compiling and compression, as build shows them; piped, the log only
+# (test_pyinstaller.sh checks that its logs hold no progress).
+test_pyinstaller_progress_on_a_terminal_only() {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    mkdir -p "$WORK/pp"
+    printf 'import json\nprint(json.dumps(1))\n' >"$WORK/pp/tool.py"
+    pty_run "$WORK/pyi.out" \
+        "cd '$WORK/pp' && PYHOST_PROGRESS_DELAY=0 '$PYHOST' pyinstaller --onedir tool.py" ||
+        { fail "pyinstaller under a pty: $(cat "$WORK/pyi.out")"; return; }
+    local pty
+    pty=$(cat "$WORK/pyi.out")
+    grep -Eq '^\[1\] analyzing [a-z_.]+$' <<<"$pty" || fail "the analysis shown: [$pty]"
+    grep -Eq '^\[ *[0-9]+/[0-9]+\] compiling _pyhost_pyi_boot\.py$' <<<"$pty" ||
+        fail "the bundle's compiling shown"
+    grep -Eq '^\[ *[0-9]+/[0-9]+\] compressing and writing$' <<<"$pty" ||
+        fail "the compression shown"
+    # every log line starts on a line of its own: the progress line was erased first
+    grep -Eq '^[0-9]+ INFO: Warnings written to ' <<<"$pty" ||
+        fail "a log line after the progress line: [$pty]"
+    grep -Eq '^[0-9]+ INFO: Build complete! ' <<<"$pty" || fail "the last log line"
+}
+
+# PYHOST_VERBOSE and PYHOST_IMPORTTIME (python's -v and -X importtime) for an app already packed,
+# the imports pyhost's finder serves included; [python] verbose bakes the trace in.
+test_import_trace_and_import_time() {
+    mkdir -p "$WORK/it"
+    printf 'import json\ndef main():\n    print(json.dumps([1]))\n' >"$WORK/it/app.py"
+    make_app "$WORK/it" app app:main
+    build_app "$WORK/it" || return
+    local pyr="$WORK/it/app.pyr" cache
+    run_capture "$PYHOST" run "$pyr"
+    expect_eq "quiet by default" "" "$ERR"
+    run_capture env PYHOST_VERBOSE=1 "$PYHOST" run "$pyr"
+    expect_eq "the app's output" "[1]" "$OUT"
+    expect_contains "module: where its code came from" "$ERR" \
+        "# code object from $pyr entry 'app' (bytecode in memory)"
+    expect_contains "module: python's import line" "$ERR" "import 'app' # <pyhost finder for $pyr>"
+    expect_contains "stdlib module" "$ERR" "import 'json.decoder' # <pyhost finder for $pyr>"
+    expect_contains "extension module" "$ERR" \
+        "# extension module from $pyr entry '_json' (in memory, through a memfd)"
+    expect_contains "builtin modules as python says" "$ERR" \
+        "import 'posix' # <class '_frozen_importlib.BuiltinImporter'>"
+    run_capture env PYHOST_VERBOSE=1 PYHOST_NO_MEMFD=1 "$PYHOST" run "$pyr"
+    cache=$(realpath "$PYHOST_CACHE_DIR")
+    expect_contains "extension module extracted" "$ERR" \
+        "# extension module from $pyr entry '_json' (extracted to $cache/extracted/"
+    run_capture env PYHOST_VERBOSE=0 "$PYHOST" run "$pyr"
+    expect_eq "PYHOST_VERBOSE=0 is off" "" "$ERR"
+    run_capture env PYHOST_IMPORTTIME=1 "$PYHOST" run "$pyr"
+    expect_contains "import-time header" "$ERR" \
+        "import time: self [us] | cumulative | imported package"
+    grep -Eq '^import time: +[0-9]+ \| +[0-9]+ \| app$' <<<"$ERR" ||
+        fail "import-time line of the app's module: [$ERR]"
+    grep -Eq '^import time: +[0-9]+ \| +[0-9]+ \|   json$' <<<"$ERR" ||
+        fail "import-time line of json under the app's: [$ERR]"
+    # the manifest's [python] verbose: a build that always traces (pyhost pyinstaller --debug
+    # imports writes it)
+    printf '[python]\nverbose = 1\n' >>"$WORK/it/pyhost.ini"
+    build_app "$WORK/it" || return
+    run_capture "$PYHOST" run "$pyr"
+    expect_contains "[python] verbose" "$ERR" "import 'app' # <pyhost finder for $pyr>"
+    sed -i 's/verbose = 1/verbose = 4/' "$WORK/it/pyhost.ini"
+    run_capture "$PYHOST" build -c "$WORK/it/pyhost.ini"
+    expect_contains "verbose out of range" "$ERR" "[python] verbose: '4' is not 0, 1, 2 or 3"
+}
+
+# A bundle's arguments are the app's own: the variables are how its imports are seen.
+test_import_trace_of_a_bundle() {
+    small_app "$WORK/ib"
+    (cd "$WORK/ib" && "$PYHOST" bundle -q) || { fail "bundle"; return; }
+    run_capture env PYHOST_VERBOSE=1 "$WORK/ib/dist/app/app" -v
+    expect_eq "the app keeps -v" "hello from app ['-v']" "$OUT"
+    expect_contains "trace" "$ERR" "import 'app' # <pyhost finder for $WORK/ib/dist/app/app>"
 }
 
 test_inspect_sizes() {

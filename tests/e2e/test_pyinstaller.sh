@@ -291,6 +291,66 @@ test_usage_errors() {
     expect_contains "notice" "$ERR" "--key: bytecode encryption was removed"
 }
 
+# A square PNG of SIZE pixels at PATH, as an icon.
+make_png() {
+    "$PYTHON" - "$1" "$2" <<'PY'
+import struct, sys, zlib
+path, n = sys.argv[1], int(sys.argv[2])
+def chunk(kind, data):
+    return struct.pack('>I', len(data)) + kind + data + struct.pack('>I', zlib.crc32(kind + data))
+rows = b''.join(b'\0' + b'\x20\x60\xc0\xff' * n for _ in range(n))
+with open(path, 'wb') as f:
+    f.write(b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', n, n, 8, 6, 0, 0, 0))
+            + chunk(b'IDAT', zlib.compress(rows)) + chunk(b'IEND', b''))
+PY
+}
+
+# --debug imports: the app runs like python -v (PyInstaller passes 'v' to its interpreter);
+# --icon: a Linux executable has none, so a PNG becomes [app] icon for pyhost's installers.
+test_debug_imports_and_icon() {
+    fresh
+    printf 'import sys\nprint("verbose", sys.flags.verbose)\n' >tool.py
+    make_png icon.png 48 || { fail "icon fixture"; return; }
+    pyi --onefile -w --debug imports --icon icon.png tool.py || return
+    local log ini
+    log=$(cat "$WORK/.pyi.log")
+    ini=build/tool/pyhost/pyhost.ini
+    expect_contains "icon notice" "$log" "INFO: pyhost: icon icon.png is [app] icon in $ini, for 'pyhost installer deb|dmg|msi -c $ini' (a Linux executable carries no icon)"
+    expect_not_contains "no --debug notice" "$log" "--debug"
+    expect_not_contains "piped: no progress line" "$log" "] analyzing"
+    expect_not_contains "piped: no carriage return" "$log" $'\r'
+    expect_contains "spec: python option v" "$(cat tool.spec)" "[('v', None, 'OPTION')],"
+    expect_contains "spec: no bootloader debug" "$(cat tool.spec)" "debug=False,"
+    expect_contains "manifest: icon" "$(cat "$ini")" "icon = $WORK/icon.png"
+    expect_contains "manifest: verbose" "$(cat "$ini")" "verbose = 1"
+    run_capture dist/tool
+    expect_eq "sys.flags.verbose" "verbose 1" "$OUT"
+    expect_contains "imports traced" "$ERR" \
+        "import '_pyhost_pyi_boot' # <pyhost finder for $WORK/dist/tool>"
+    # the installer made from the generated manifest ships that icon
+    if command -v dpkg-deb >/dev/null; then
+        printf '\n[installer.deb]\nmaintainer = Test <test@example.com>\n' >>"$ini"
+        run_capture "$PYHOST" installer deb -c "$ini" -o debs
+        expect_eq "installer deb" 0 "$STATUS" || echo "$ERR" >&2
+        dpkg-deb --fsys-tarfile debs/tool_0.0.0_amd64.deb |
+            tar -xO ./usr/share/icons/hicolor/48x48/apps/tool.png | cmp -s - icon.png ||
+            fail "the deb's icon is not --icon's PNG"
+    fi
+    # an .ico (Windows only) is not taken for a PNG; --debug all includes imports
+    fresh
+    printf 'print(1)\n' >tool.py
+    printf '\0\0\1\0' >app.ico
+    pyi --onedir --debug all --icon app.ico tool.py || return
+    log=$(cat "$WORK/.pyi.log")
+    expect_contains "ico notice" "$log" "INFO: pyhost: icon app.ico not used: a Linux executable carries no icon, and pyhost's installers take a square PNG ([app] icon)"
+    expect_contains "bootloader notice" "$log" "INFO: pyhost: EXE(debug=True) (--debug bootloader): pyhost has no bootloader to debug; tracebacks are always shown"
+    expect_contains "noarchive notice" "$log" "INFO: pyhost: Analysis(noarchive=True) (--debug noarchive): pyhost always packs the modules in its .pyr"
+    expect_eq "each notice once" 2 "$(grep -c 'debug \(bootloader\|noarchive\)' <<<"$log")"
+    expect_not_contains "no icon line" "$(cat build/tool/pyhost/pyhost.ini)" "icon ="
+    expect_contains "all: verbose" "$(cat build/tool/pyhost/pyhost.ini)" "verbose = 1"
+    expect_contains "all: spec debug" "$(cat tool.spec)" "debug=True,"
+}
+
 test_invoked_as_pyinstaller() {
     fresh
     printf 'import sys\nprint("argv0 ok", sys.frozen)\n' >a.py

@@ -122,6 +122,7 @@ typedef struct ph_manifest {
         bool dev_mode;          /* -X dev */
         bool unbuffered;        /* -u */
         int hash_seed;          /* PYTHONHASHSEED: -1 random (the default), else the seed */
+        int verbose;            /* -v count: imports traced on stderr (PYHOST_VERBOSE raises it) */
     } python;
 
     struct {

@@ -283,6 +283,8 @@ class Analysis:
         self._scripts = {}     # script module name -> path
         self._dists = None     # site dir -> (file -> dist name, top -> dist name)
         self._six_tables = {}  # six.py -> {moved name: Python 3 module}
+        self.progress = None   # called (modules parsed, name) before each: a progress line
+        self._parsed = 0
         self._roots = sorted(
             [(d, 'app') for d in self.app_dirs] + [(d, 'stdlib') for d in self.stdlib_dirs] +
             [(d, 'site') for d in self.site_dirs], key=lambda r: -len(r[0]))
@@ -479,6 +481,9 @@ class Analysis:
         return m.name.rpartition('.')[0]
 
     def _process(self, m):
+        self._parsed += 1
+        if self.progress is not None:
+            self.progress(self._parsed, m.name)
         try:
             with open(m.path, 'rb') as f:
                 source = f.read()
@@ -686,12 +691,15 @@ def _line(*fields):
     return '\t'.join(str(f).replace('\t', ' ').replace('\n', ' ') for f in fields)
 
 
-def build_analyze(app_paths, site_dirs, stdlib_dirs, script, entry_module, app_modules):
+def build_analyze(app_paths, site_dirs, stdlib_dirs, script, entry_module, app_modules,
+                  progress=None):
     """`pyhost build`, first step: from the entry and the app's modules. Returns lines:
     'missing FILE LINE NAME KIND' for the app's own unresolved imports and
-    'dist NAME FILE LINE' for distributions reached (tab-separated)."""
+    'dist NAME FILE LINE' for distributions reached (tab-separated). `progress`: called
+    (modules parsed, name) before each (the build's progress line)."""
     global _build
     a = _build = Analysis(app_paths, site_dirs, stdlib_dirs, trim=True)
+    a.progress = progress
     if script:
         a.add_script(script, os.path.splitext(os.path.basename(script))[0])
     if entry_module:
@@ -732,4 +740,5 @@ def build_stdlib(more_modules, site_dirs=()):
         for f in sorted(os.listdir(d)):
             if f.endswith('.py') and f != '__init__.py':
                 a.add_module('encodings.' + f[:-3])
+    a.progress = None  # the build that gave it ends after this step
     return a.stdlib_modules()

@@ -28,6 +28,7 @@ import re
 import sys
 
 import pyhost_analysis as pa
+from PyInstaller import log
 from PyInstaller._pyhost import state
 
 logger = logging.getLogger('PyInstaller')
@@ -352,6 +353,10 @@ class Analysis:
                  noarchive=False, module_collection_mode=None, optimize=-1, **kwargs):
         conf = state.CONF
         base = conf['specpath']
+        if noarchive and 'noarchive' not in state.NOTED:  # --debug noarchive
+            state.NOTED.add('noarchive')
+            logger.info('pyhost: Analysis(noarchive=True) (--debug noarchive): pyhost always '
+                        'packs the modules in its .pyr')
         self.script_paths = [_resolve(s, base) for s in scripts]
         for s in self.script_paths:
             if not os.path.isfile(s):
@@ -427,6 +432,7 @@ class Analysis:
     def _new_analysis(self, excluded_imports):
         a = pa.Analysis(self._app_path(), site_dirs() + EXTRA_SITES, _stdlib_dirs(),
                         excludes=self.excludes, excluded_imports=excluded_imports)
+        a.progress = log.progress_analyzing
         logger.info('Analyzing base library')
         for name in BASE_IMPORTS:
             a.add_module(name)

@@ -17,7 +17,6 @@ NOTICES = {
     'noupx': '--noupx: pyhost never uses UPX',
     'upx_exclude': '--upx-exclude: pyhost never uses UPX',
     'key': '--key: bytecode encryption was removed in PyInstaller 6.0; ignored',
-    'debug': '--debug: pyhost has no debug bootloader; tracebacks are always shown',
     'splash': '--splash: a pyhost app starts in milliseconds; no splash screen is shown',
     'hide_console': '--hide-console: Windows only',
     'version_file': '--version-file: Windows version resources; ignored on Linux',
@@ -29,7 +28,6 @@ NOTICES = {
     'codesign_identity': '--codesign-identity: macOS only (recorded in the spec)',
     'entitlements_file': '--osx-entitlements-file: macOS only',
     'target_arch': '--target-arch: macOS only; pyhost builds for the machine it runs on',
-    'icon_file': '--icon: not used by Linux executables (recorded in the spec)',
     'bootloader_ignore_signals': '--bootloader-ignore-signals: pyhost has no bootloader '
                                  'process; signals reach the app directly',
 }
@@ -84,6 +82,7 @@ def _makespec_options(parser):
     g.add_argument('--splash', metavar='IMAGE_FILE', help='(EXPERIMENTAL) Add a splash screen')
     g = parser.add_argument_group('How to generate')
     g.add_argument('-d', '--debug', choices=['all', 'imports', 'bootloader', 'noarchive'],
+                   action='append', default=[],
                    help='Provide assistance with debugging a frozen application.')
     g.add_argument('--optimize', dest='optimize', metavar='LEVEL', type=int,
                    choices=[-1, 0, 1, 2], default=None, help='Bytecode optimization level')
@@ -166,6 +165,11 @@ def generate_parser():
     return parser
 
 
+# What 'all' means, as PyInstaller has it. They reach the spec (OPTION v, debug=, noarchive=),
+# whose objects say what pyhost does with them: imports works ([python] verbose).
+DEBUG_CHOICES = ['imports', 'bootloader', 'noarchive']
+
+
 def _notices(opts, defaults):
     for key, text in NOTICES.items():
         if getattr(opts, key, None) not in (None, False, [], defaults.get(key)):
@@ -192,6 +196,8 @@ def main(argv, write_plan):
     logger.info('PyInstaller: %s (pyhost), contrib hooks: %s', PyInstaller.__version__, contrib)
     if os.environ.get('PYHOST_PYI_VENV_SITE'):
         logger.info('Python environment: %s', os.environ['PYHOST_PYI_VENV_SITE'])
+    if 'all' in opts.debug:
+        opts.debug = list(DEBUG_CHOICES)
     _notices(opts, defaults)
     spec_file = opts.filenames[0] if opts.filenames[0].endswith('.spec') else None
     if spec_file:

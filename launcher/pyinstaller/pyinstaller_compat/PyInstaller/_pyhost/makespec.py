@@ -79,12 +79,12 @@ def make_spec(opts, specpath, name):
             '    hooksconfig={},',
             '    runtime_hooks=%r,' % rthooks,
             '    excludes=%r,' % opts.excludes,
-            '    noarchive=False,',
+            '    noarchive=%r,' % ('noarchive' in opts.debug),
             '    optimize=%d,' % optimize,
             ')',
             'pyz = PYZ(a.pure)', '']
     exe_common = ['    name=%r,' % name,
-                  '    debug=%r,' % bool(opts.debug),
+                  '    debug=%r,' % ('bootloader' in opts.debug),
                   '    bootloader_ignore_signals=%r,' % opts.bootloader_ignore_signals,
                   '    strip=%r,' % opts.strip,
                   '    upx=%r,' % (not opts.noupx)]
@@ -100,7 +100,10 @@ def make_spec(opts, specpath, name):
         exe_tail.append('    version=%r,' % _rel(opts.version_file, specpath))
     if icon:
         exe_tail.append('    icon=%r,' % icon)
-    options = '    %r,' % [(o, None, 'OPTION') for o in opts.python_options]
+    python_options = list(opts.python_options)
+    if 'imports' in opts.debug and 'v' not in python_options:  # as PyInstaller's makespec
+        python_options.append('v')
+    options = '    %r,' % [(o, None, 'OPTION') for o in python_options]
     if opts.onefile:
         out += ['exe = EXE(', '    pyz,', '    a.scripts,', '    a.binaries,', '    a.datas,',
                 options] + exe_common + [

@@ -1,7 +1,11 @@
 """PYZ, EXE, COLLECT and MERGE as spec files call them; they record what is asked for and
 pyhost's driver builds it (PyInstaller.building.api)."""
+import logging
+
 from PyInstaller._pyhost import state
 from PyInstaller.building.datastruct import TOC
+
+logger = logging.getLogger('PyInstaller')
 
 
 def _flatten(args):
@@ -38,7 +42,11 @@ class EXE:
         self.kwargs = kwargs
         # run-time options of the interpreter ((option, None, 'OPTION') entries)
         self.options = [e[0] for e in self.toc if len(e) == 3 and e[2] == 'OPTION']
-        for key in ('upx_exclude', 'debug', 'version', 'codesign_identity', 'target_arch',
+        if kwargs.get('debug') and 'debug' not in state.NOTED:  # --debug bootloader
+            state.NOTED.add('debug')
+            logger.info('pyhost: EXE(debug=True) (--debug bootloader): pyhost has no bootloader '
+                        'to debug; tracebacks are always shown')
+        for key in ('upx_exclude', 'version', 'codesign_identity', 'target_arch',
                     'entitlements_file', 'uac_admin', 'manifest', 'resources'):
             if kwargs.get(key) and key not in state.NOTED:
                 state.NOTED.add(key)
