@@ -99,36 +99,11 @@ int ph_inst_render(const char *name, const ph_inst_var *vars, char **out, ph_err
 
 /* ---- The command line ------------------------------------------------------------------- */
 
-static bool take_flag(const char *arg, ph_inst_args *a)
+int ph_inst_parse_args(const ph_command_line *cl, int argc, char **argv, ph_inst_args *a)
 {
-    unsigned bit = 0;
-    for (const char *f = a->flags; f && *f; f += strlen(f) + 1, bit++)
-        if (!strcmp(arg, f)) {
-            a->set |= 1u << bit;
-            return true;
-        }
-    return false;
-}
-
-int ph_inst_parse_args(const char *command, const char *help, int argc, char **argv,
-                       ph_inst_args *a)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int r = 0;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            fputs(help, stdout);
-            return 1;
-        }
-        if (take_flag(arg, a))
-            continue;
-        if ((r = ph_arg_config_output(argc, argv, &i, &a->manifest, &a->output))) {
-            if (r < 0)
-                return ph_usage_error(command, "option '%s' needs a value", arg);
-            continue;
-        }
-        return ph_usage_error(command, "unexpected argument '%s'", arg);
-    }
+    int rc = ph_args_parse(cl, argc, argv, NULL);
+    if (rc != 0)
+        return rc;
     ph_progress_init(PH_NORMAL);
     if (!a->manifest)
         a->manifest = ph_arg_manifest(NULL);

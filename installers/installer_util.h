@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "args.h"
 #include "pyhost/error.h"
 #include "pyhost/manifest.h"
 
@@ -32,15 +33,14 @@ int ph_inst_render(const char *name, const ph_inst_var *vars, char **out, ph_err
 /* ---- The command line ------------------------------------------------------------------- */
 
 typedef struct ph_inst_args {
-    const char *manifest; /* -c, default pyhost.ini */
+    const char *manifest; /* -c, default: the one ph_arg_manifest finds */
     const char *output;   /* -o, default dist */
-    const char *flags;    /* "--a\0--b\0": the driver's own flags, for the parser */
-    unsigned set;         /* bit i: the i-th flag was given */
 } ph_inst_args;
 
-/* Returns 0 to go on, 1 after --help (printed from `help`), or 2 after a usage error. */
-int ph_inst_parse_args(const char *command, const char *help, int argc, char **argv,
-                       ph_inst_args *a);
+/* Parses a driver's command line with the CLI's parser (cli/args.h): its table holds
+ * PH_OPT_CONFIG(&a->manifest), PH_OPT_OUTPUT(&a->output) and the driver's own flags. Then fills
+ * in the defaults. Returns 0 to go on, 1 after --help, or 2 after a usage error. */
+int ph_inst_parse_args(const ph_command_line *cl, int argc, char **argv, ph_inst_args *a);
 
 /* ---- Running tools ---------------------------------------------------------------------- */
 

@@ -40,6 +40,7 @@ static const char help[] =
 
 typedef struct msi_build {
     ph_inst_args a;
+    bool keep; /* --keep */
     ph_manifest m;
     ph_msi msi;
     char *work, *payload, *png, *ico, *wxs, *out;
@@ -175,14 +176,21 @@ static void report_summary(const msi_build *b)
 int ph_installer_msi(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
-    msi_build b = {.a = {.flags = "--keep\0"}, .err = &err};
-    int rc = ph_inst_parse_args("installer msi", help, argc, argv, &b.a);
+    msi_build b = {.err = &err};
+    const ph_option options[] = {
+        PH_OPT_CONFIG(&b.a.manifest),
+        PH_OPT_OUTPUT(&b.a.output),
+        PH_OPT_FLAG("--keep", NULL, &b.keep),
+        PH_OPT_END,
+    };
+    const ph_command_line cl = {.command = "installer msi", .help = help, .options = options};
+    int rc = ph_inst_parse_args(&cl, argc, argv, &b.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&b);
     if (rc == 0)
         report_summary(&b);
-    if (b.work && (b.a.set & 1))
+    if (b.work && b.keep)
         printf("kept %s\n", b.work);
     else
         ph_remove_tree(b.work);
