@@ -211,17 +211,6 @@ int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode
     return 0;
 }
 
-int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err)
-{
-    char *data;
-    size_t size;
-    if (ph_read_file(from, &data, &size, err) < 0)
-        return -1;
-    int rc = ph_inst_write(to, data, size, mode, err);
-    free(data);
-    return rc;
-}
-
 /* nftw passes no context: the walks below are not reentrant, which a CLI never needs. */
 static struct {
     int64_t epoch;

@@ -55,7 +55,6 @@ int ph_inst_run(const char *const *argv, const char *cwd, char **out, const char
 
 char *ph_inst_join(const char *a, const char *b); /* "a/b", malloc'd; NULL when out of memory */
 int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode, ph_error *err);
-int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err);
 
 /* Gives every directory 0755 and every file 0644, or 0755 if any execute bit was set, then
  * sets the times of everything (symlinks too) to `epoch`, so archives of the tree depend on

@@ -215,7 +215,7 @@ static int stage_icon(deb *d)
     char *to = rc == 0
                    ? deb_staged(d, "usr/share/icons/hicolor/%s/apps/%s.png", size, d->m.app.name)
                    : NULL;
-    rc = to ? ph_inst_copy(icon, to, 0644, d->err) : -1;
+    rc = to ? ph_copy_file(icon, to, 0644, d->err) : -1;
     free(fallback);
     free(icon);
     free(to);
