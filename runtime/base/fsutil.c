@@ -27,6 +27,24 @@ int ph_write_all(int fd, const void *data, size_t size)
     return 0;
 }
 
+int ph_read_all(int fd, void *data, size_t size)
+{
+    char *p = data;
+    while (size) {
+        ssize_t n = read(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = 0;
+            return -1;
+        }
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
 int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
                          ph_error *err)
 {

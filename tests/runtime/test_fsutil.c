@@ -1,11 +1,13 @@
-/* ph_copy_file (pyhost/fsutil.h): the one file copy of the builder, the bundler and the
- * installers. What callers rely on: the bytes and the mode as asked, and a destination that
- * already exists (a file or a planted symlink) refused rather than overwritten or followed. */
+/* ph_copy_file and ph_read_all (pyhost/fsutil.h). ph_copy_file is the one file copy of the
+ * builder, the bundler and the installers; what callers rely on: the bytes and the mode as
+ * asked, and a destination that already exists (a file or a planted symlink) refused rather
+ * than overwritten or followed. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,4 +87,24 @@ Test(fsutil, copy_file_refuses_a_fifo_and_leaves_nothing)
     cr_assert_eq(access(to, F_OK), -1, "nothing is created for a refused source");
     free(fifo), free(to);
     ph_remove_tree(dir);
+}
+
+/* ph_read_all: the bytecode cache reads its header and entry with it; a short file is a miss. */
+Test(fsutil, read_all_reads_exactly_or_fails_at_the_end)
+{
+    /* SOCK_SEQPACKET: one read(2) returns at most one message, so a single read of 5 bytes
+     * would return the first 3 only */
+    int fds[2];
+    cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, fds), 0);
+    cr_assert_eq(write(fds[1], "abc", 3), 3);
+    cr_assert_eq(write(fds[1], "de", 2), 2);
+    cr_assert_eq(write(fds[1], "f", 1), 1);
+    close(fds[1]);
+    char buf[8] = {0};
+    cr_assert_eq(ph_read_all(fds[0], buf, 5), 0);
+    cr_assert_str_eq(buf, "abcde");
+    errno = 42;
+    cr_assert_eq(ph_read_all(fds[0], buf, 3), -1, "1 byte left, 3 asked: the end came first");
+    cr_assert_eq(errno, 0, "the end of the file is not a read error");
+    close(fds[0]);
 }

@@ -17,6 +17,10 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
 /* write(2) until all `size` bytes are written, retrying on EINTR. 0, or -1 with errno set. */
 int ph_write_all(int fd, const void *data, size_t size);
 
+/* read(2) until all `size` bytes are read, retrying on EINTR. 0, or -1 when the file ends
+ * first (errno 0) or read fails (errno set). */
+int ph_read_all(int fd, void *data, size_t size);
+
 /* "dir/name" + suffix, malloc'd (NULL when out of memory). */
 char *ph_path_join(const char *dir, const char *name, const char *suffix);
 
