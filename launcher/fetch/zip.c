@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pyhost/bytes.h"
 #include "pyhost/fsutil.h"
 
 #define EOCD_SIG 0x06054b50u
@@ -25,16 +26,6 @@
  * learning frameworks, unpack to about 5 GiB). */
 #define MAX_TOTAL ((uint64_t)16 << 30)
 
-static uint16_t u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
 /* The end-of-central-directory record: the last one in the file, searched backwards over
  * the largest possible comment. */
 static const uint8_t *find_eocd(const ph_zip *z)
@@ -43,7 +34,8 @@ static const uint8_t *find_eocd(const ph_zip *z)
         return NULL;
     size_t stop = z->size > EOCD_SIZE + 65535 ? z->size - EOCD_SIZE - 65535 : 0;
     for (size_t at = z->size - EOCD_SIZE + 1; at-- > stop;)
-        if (u32(z->data + at) == EOCD_SIG && at + EOCD_SIZE + u16(z->data + at + 20) <= z->size)
+        if (ph_le32(z->data + at) == EOCD_SIG &&
+            at + EOCD_SIZE + ph_le16(z->data + at + 20) <= z->size)
             return z->data + at;
     return NULL;
 }
@@ -56,12 +48,12 @@ static int add_member(ph_zip *z, const uint8_t *p, size_t name_len)
     z->items = grown;
     ph_zip_member *m = &z->items[z->count];
     *m = (ph_zip_member){.name = strndup((const char *)p + CDIR_SIZE, name_len),
-                         .local_offset = u32(p + 42),
-                         .csize = u32(p + 20),
-                         .usize = u32(p + 24),
-                         .crc = u32(p + 16),
-                         .method = u16(p + 10),
-                         .flags = u16(p + 8)};
+                         .local_offset = ph_le32(p + 42),
+                         .csize = ph_le32(p + 20),
+                         .usize = ph_le32(p + 24),
+                         .crc = ph_le32(p + 16),
+                         .method = ph_le16(p + 10),
+                         .flags = ph_le16(p + 8)};
     if (!m->name)
         return -1;
     z->count++;
@@ -70,17 +62,19 @@ static int add_member(ph_zip *z, const uint8_t *p, size_t name_len)
 
 static int read_directory(ph_zip *z, const uint8_t *eocd, ph_error *err)
 {
-    uint64_t entries = u16(eocd + 10), size = u32(eocd + 12), offset = u32(eocd + 16);
-    if (u16(eocd + 10) == 0xffff || u32(eocd + 12) == 0xffffffffu || u32(eocd + 16) == 0xffffffffu)
+    uint64_t entries = ph_le16(eocd + 10), size = ph_le32(eocd + 12), offset = ph_le32(eocd + 16);
+    if (ph_le16(eocd + 10) == 0xffff || ph_le32(eocd + 12) == 0xffffffffu ||
+        ph_le32(eocd + 16) == 0xffffffffu)
         return ph_error_set(err, "%s: zip64 archives are not supported", z->display);
-    if (u16(eocd + 4) != 0 || u16(eocd + 6) != 0 || offset + size > (uint64_t)(eocd - z->data))
+    if (ph_le16(eocd + 4) != 0 || ph_le16(eocd + 6) != 0 ||
+        offset + size > (uint64_t)(eocd - z->data))
         return ph_error_set(err, "%s: not a valid zip file (bad central directory)", z->display);
     const uint8_t *p = z->data + offset, *end = p + size;
     for (uint64_t i = 0; i < entries; i++) {
-        if ((size_t)(end - p) < CDIR_SIZE || u32(p) != CDIR_SIG)
+        if ((size_t)(end - p) < CDIR_SIZE || ph_le32(p) != CDIR_SIG)
             return ph_error_set(err, "%s: not a valid zip file (central directory entry %llu)",
                                 z->display, (unsigned long long)i);
-        size_t n = u16(p + 28), extra = u16(p + 30), comment = u16(p + 32);
+        size_t n = ph_le16(p + 28), extra = ph_le16(p + 30), comment = ph_le16(p + 32);
         if ((size_t)(end - p) < CDIR_SIZE + n + extra + comment)
             return ph_error_set(err, "%s: not a valid zip file (truncated central directory)",
                                 z->display);
@@ -162,7 +156,7 @@ int ph_zip_open(ph_zip *z, const char *path, const char *display, ph_error *err)
     z->data = map;
     const uint8_t *eocd = find_eocd(z);
     if (!eocd || read_directory(z, eocd, err) < 0 ||
-        check_members(z, z->data + u32(eocd + 16), err) < 0) {
+        check_members(z, z->data + ph_le32(eocd + 16), err) < 0) {
         if (!eocd)
             ph_error_set(err, "%s: not a valid zip file (no end of central directory)", display);
         ph_zip_close(z);
@@ -185,9 +179,9 @@ void ph_zip_close(ph_zip *z)
 static int data_span(const ph_zip *z, const ph_zip_member *m, const uint8_t **data, ph_error *err)
 {
     uint64_t at = m->local_offset;
-    if (at + LOCAL_SIZE > z->size || u32(z->data + at) != LOCAL_SIG)
+    if (at + LOCAL_SIZE > z->size || ph_le32(z->data + at) != LOCAL_SIG)
         return ph_error_set(err, "%s: %s: bad local header", z->display, m->name);
-    uint64_t start = at + LOCAL_SIZE + u16(z->data + at + 26) + u16(z->data + at + 28);
+    uint64_t start = at + LOCAL_SIZE + ph_le16(z->data + at + 26) + ph_le16(z->data + at + 28);
     if (start > z->size || m->csize > z->size - start)
         return ph_error_set(err, "%s: %s: data runs past the end of the file", z->display, m->name);
     *data = z->data + start;
