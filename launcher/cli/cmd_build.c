@@ -72,18 +72,6 @@ static void with_commas(size_t n, char *buf, size_t size)
     buf[at] = '\0';
 }
 
-/* The output relative to the current directory when it is inside it, as the user thinks of it. */
-static const char *display_path(const char *path)
-{
-    static char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        return path;
-    size_t n = strlen(cwd);
-    if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
-        return path + n + 1;
-    return path;
-}
-
 static void report_cache(const ph_build_result *r)
 {
     if (!r->cache_warning[0])
@@ -108,12 +96,9 @@ static void report_summary(const ph_build_result *r, double seconds)
     char entries[32];
     with_commas(r->entries, entries, sizeof entries);
     char size[32];
-    if (r->size >= 1000000)
-        snprintf(size, sizeof size, "%.1f MB", (double)r->size / 1e6);
-    else
-        snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
-    printf("wrote %s: %s entries, %s (%s), %.2f s\n", display_path(r->output_path), entries, size,
-           r->compression, seconds);
+    ph_display_size(r->size, size, sizeof size);
+    printf("wrote %s: %s entries, %s (%s), %.2f s\n", ph_display_path(r->output_path), entries,
+           size, r->compression, seconds);
     if (r->routed)
         printf("copied %zu file%s next to it (filesystem-relative routing)\n", r->routed,
                r->routed == 1 ? "" : "s");

@@ -50,26 +50,11 @@ static int parse_args(int argc, char **argv, ph_bundle_options *o)
     return rc;
 }
 
-/* The path relative to the current directory when it is inside it, as the user thinks of it. */
-static const char *display_path(const char *path)
-{
-    static char cwd[PATH_MAX];
-    if (path[0] != '/' || !getcwd(cwd, sizeof cwd))
-        return path;
-    size_t n = strlen(cwd);
-    if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
-        return path + n + 1;
-    return path;
-}
-
 static void report_summary(const ph_bundle_result *r)
 {
     char size[32];
-    if (r->size >= 1000000)
-        snprintf(size, sizeof size, "%.1f MB", (double)r->size / 1e6);
-    else
-        snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
-    printf("bundled %s: %s, %u file%s, %s\n", display_path(r->executable), size, r->files,
+    ph_display_size(r->size, size, sizeof size);
+    printf("bundled %s: %s, %u file%s, %s\n", ph_display_path(r->executable), size, r->files,
            r->files == 1 ? "" : "s", r->embedded ? "embedded" : "adjacent");
 }
 
