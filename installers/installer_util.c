@@ -99,9 +99,13 @@ int ph_inst_render(const char *name, const ph_inst_var *vars, char **out, ph_err
 
 /* ---- The command line ------------------------------------------------------------------- */
 
-int ph_inst_parse_args(const ph_command_line *cl, int argc, char **argv, ph_inst_args *a)
+int ph_inst_parse_args(const char *command, const char *help, const ph_option *flags, int argc,
+                       char **argv, ph_inst_args *a)
 {
-    int rc = ph_args_parse(cl, argc, argv, NULL);
+    const ph_option common[] = {PH_OPT_CONFIG(&a->manifest), PH_OPT_OUTPUT(&a->output), PH_OPT_END};
+    const ph_command_line cl = {
+        .command = command, .help = help, .options = flags, .common = common};
+    int rc = ph_args_parse(&cl, argc, argv, NULL);
     if (rc != 0)
         return rc;
     ph_progress_init(PH_NORMAL);

@@ -37,10 +37,12 @@ typedef struct ph_inst_args {
     const char *output;   /* -o, default dist */
 } ph_inst_args;
 
-/* Parses a driver's command line with the CLI's parser (cli/args.h): its table holds
- * PH_OPT_CONFIG(&a->manifest), PH_OPT_OUTPUT(&a->output) and the driver's own flags. Then fills
- * in the defaults. Returns 0 to go on, 1 after --help, or 2 after a usage error. */
-int ph_inst_parse_args(const ph_command_line *cl, int argc, char **argv, ph_inst_args *a);
+/* Parses a driver's command line with the CLI's parser (cli/args.h): -c/--config, -o/--output
+ * and the driver's own `flags` (a table ending with PH_OPT_END, or NULL). Then fills in the
+ * defaults. Returns 0 to go on, 1 after --help (printed from `help`), or 2 after a usage
+ * error naming `command` ("installer deb"). */
+int ph_inst_parse_args(const char *command, const char *help, const ph_option *flags, int argc,
+                       char **argv, ph_inst_args *a);
 
 /* ---- Running tools ---------------------------------------------------------------------- */
 

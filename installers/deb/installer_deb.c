@@ -404,13 +404,7 @@ int ph_installer_deb(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
     deb d = {.err = &err};
-    const ph_option options[] = {
-        PH_OPT_CONFIG(&d.a.manifest),
-        PH_OPT_OUTPUT(&d.a.output),
-        PH_OPT_END,
-    };
-    const ph_command_line cl = {.command = "installer deb", .help = help, .options = options};
-    int rc = ph_inst_parse_args(&cl, argc, argv, &d.a);
+    int rc = ph_inst_parse_args("installer deb", help, NULL, argc, argv, &d.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&d);

@@ -297,15 +297,12 @@ int ph_installer_dmg(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
     dmg d = {.err = &err};
-    const ph_option options[] = {
-        PH_OPT_CONFIG(&d.a.manifest),
-        PH_OPT_OUTPUT(&d.a.output),
+    const ph_option flags[] = {
         PH_OPT_FLAG("--hybrid", NULL, &d.want_hybrid),
         PH_OPT_FLAG("--keep-stage", NULL, &d.keep),
         PH_OPT_END,
     };
-    const ph_command_line cl = {.command = "installer dmg", .help = help, .options = options};
-    int rc = ph_inst_parse_args(&cl, argc, argv, &d.a);
+    int rc = ph_inst_parse_args("installer dmg", help, flags, argc, argv, &d.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&d);

@@ -177,14 +177,8 @@ int ph_installer_msi(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
     msi_build b = {.err = &err};
-    const ph_option options[] = {
-        PH_OPT_CONFIG(&b.a.manifest),
-        PH_OPT_OUTPUT(&b.a.output),
-        PH_OPT_FLAG("--keep", NULL, &b.keep),
-        PH_OPT_END,
-    };
-    const ph_command_line cl = {.command = "installer msi", .help = help, .options = options};
-    int rc = ph_inst_parse_args(&cl, argc, argv, &b.a);
+    const ph_option flags[] = {PH_OPT_FLAG("--keep", NULL, &b.keep), PH_OPT_END};
+    int rc = ph_inst_parse_args("installer msi", help, flags, argc, argv, &b.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&b);

@@ -56,6 +56,8 @@ int ph_args_parse(const ph_command_line *cl, int argc, char **argv, int *stopped
             return 1;
         }
         const ph_option *o = find_option(cl->options, arg, &len);
+        if (!o)
+            o = find_option(cl->common, arg, &len);
         if (o && apply(o, len, argc, argv, &i) < 0)
             return ph_usage_error(cl->command, "option '%s' needs a value", arg);
         if (o)

@@ -51,6 +51,7 @@ typedef struct ph_command_line {
     const char *command;      /* "build", "installer deb": what usage errors name */
     const char *help;         /* printed to stdout for -h or --help */
     const ph_option *options; /* ends with PH_OPT_END; NULL: none */
+    const ph_option *common;  /* a second table, of options several commands share, or NULL */
     ph_args_other other;      /* NULL: any other argument is "unexpected argument 'ARG'" */
     void *ctx;                /* passed to `other` */
 } ph_command_line;
