@@ -11,31 +11,21 @@
 #include <zlib.h>
 
 #include "installer_util.h"
+#include "pyhost/bytes.h"
 #include "pyhost/fsutil.h"
 
 #define ICON_SIZE 256
-
-static void put32(unsigned char *p, uint32_t v)
-{
-    p[0] = (unsigned char)(v >> 24), p[1] = (unsigned char)(v >> 16);
-    p[2] = (unsigned char)(v >> 8), p[3] = (unsigned char)v;
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 /* Appends one PNG chunk (length, type, data, CRC of type and data). */
 static void chunk(FILE *f, const char *type, const unsigned char *data, size_t size)
 {
     unsigned char head[8], crc[4];
-    put32(head, (uint32_t)size);
+    ph_put_be32(head, (uint32_t)size);
     memcpy(head + 4, type, 4);
     uLong c = crc32(0, head + 4, 4);
     if (size) /* zlib's crc32(c, NULL, 0) returns its initial value, not c */
         c = crc32(c, data, (uInt)size);
-    put32(crc, (uint32_t)c);
+    ph_put_be32(crc, (uint32_t)c);
     fwrite(head, 1, 8, f);
     fwrite(data, 1, size, f);
     fwrite(crc, 1, 4, f);
@@ -89,8 +79,8 @@ static int write_default_icon(const char *name, const char *path, ph_error *err)
     size_t size = 0;
     FILE *f = open_memstream(&data, &size);
     unsigned char ihdr[13] = {0};
-    put32(ihdr, ICON_SIZE);
-    put32(ihdr + 4, ICON_SIZE);
+    ph_put_be32(ihdr, ICON_SIZE);
+    ph_put_be32(ihdr + 4, ICON_SIZE);
     ihdr[8] = 8; /* bits per channel */
     ihdr[9] = 6; /* RGBA */
     if (f) {
@@ -130,8 +120,8 @@ static int png_size(const ph_manifest *m, const char *path, unsigned *w, unsigne
         ph_manifest_error(m, err, "app", "icon", "'%s' is not a PNG image", m->app.icon);
         return ph_error_hint(err, "installers need a square PNG icon, e.g. 256x256 pixels");
     }
-    *w = get32(head + 16);
-    *h = get32(head + 20);
+    *w = ph_be32(head + 16);
+    *h = ph_be32(head + 20);
     return 0;
 }
 

@@ -101,36 +101,15 @@ int ph_inst_render(const char *name, const ph_inst_var *vars, char **out, ph_err
 
 /* ---- The command line ------------------------------------------------------------------- */
 
-static bool take_flag(const char *arg, ph_inst_args *a)
+int ph_inst_parse_args(const char *command, const char *help, const ph_option *flags, int argc,
+                       char **argv, ph_inst_args *a)
 {
-    unsigned bit = 0;
-    for (const char *f = a->flags; f && *f; f += strlen(f) + 1, bit++)
-        if (!strcmp(arg, f)) {
-            a->set |= 1u << bit;
-            return true;
-        }
-    return false;
-}
-
-int ph_inst_parse_args(const char *command, const char *help, int argc, char **argv,
-                       ph_inst_args *a)
-{
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        int r = 0;
-        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
-            fputs(help, stdout);
-            return 1;
-        }
-        if (take_flag(arg, a))
-            continue;
-        if ((r = ph_arg_config_output(argc, argv, &i, &a->manifest, &a->output))) {
-            if (r < 0)
-                return ph_usage_error(command, "option '%s' needs a value", arg);
-            continue;
-        }
-        return ph_usage_error(command, "unexpected argument '%s'", arg);
-    }
+    const ph_option common[] = {PH_OPT_CONFIG(&a->manifest), PH_OPT_OUTPUT(&a->output), PH_OPT_END};
+    const ph_command_line cl = {
+        .command = command, .help = help, .options = flags, .common = common};
+    int rc = ph_args_parse(&cl, argc, argv, NULL);
+    if (rc != 0)
+        return rc;
     ph_progress_init(PH_NORMAL);
     if (!a->manifest)
         a->manifest = ph_arg_manifest(NULL);
@@ -287,17 +266,6 @@ int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode
     if (close(fd) < 0 || rc < 0)
         return ph_error_errno(err, errno, "writing %s", path);
     return 0;
-}
-
-int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err)
-{
-    char *data;
-    size_t size;
-    if (ph_read_file(from, &data, &size, err) < 0)
-        return -1;
-    int rc = ph_inst_write(to, data, size, mode, err);
-    free(data);
-    return rc;
 }
 
 /* nftw passes no context: the walks below are not reentrant, which a CLI never needs. */

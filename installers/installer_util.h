@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "args.h"
 #include "pyhost/error.h"
 #include "pyhost/manifest.h"
 
@@ -32,15 +33,16 @@ int ph_inst_render(const char *name, const ph_inst_var *vars, char **out, ph_err
 /* ---- The command line ------------------------------------------------------------------- */
 
 typedef struct ph_inst_args {
-    const char *manifest; /* -c, default pyhost.ini */
+    const char *manifest; /* -c, default: the one ph_arg_manifest finds */
     const char *output;   /* -o, default dist */
-    const char *flags;    /* "--a\0--b\0": the driver's own flags, for the parser */
-    unsigned set;         /* bit i: the i-th flag was given */
 } ph_inst_args;
 
-/* Returns 0 to go on, 1 after --help (printed from `help`), or 2 after a usage error. */
-int ph_inst_parse_args(const char *command, const char *help, int argc, char **argv,
-                       ph_inst_args *a);
+/* Parses a driver's command line with the CLI's parser (cli/args.h): -c/--config, -o/--output
+ * and the driver's own `flags` (a table ending with PH_OPT_END, or NULL). Then fills in the
+ * defaults. Returns 0 to go on, 1 after --help (printed from `help`), or 2 after a usage
+ * error naming `command` ("installer deb"). */
+int ph_inst_parse_args(const char *command, const char *help, const ph_option *flags, int argc,
+                       char **argv, ph_inst_args *a);
 
 /* ---- Running tools ---------------------------------------------------------------------- */
 
@@ -66,7 +68,6 @@ void ph_inst_work_done(ph_inst_work *w);
 
 char *ph_inst_join(const char *a, const char *b); /* "a/b", malloc'd; NULL when out of memory */
 int ph_inst_write(const char *path, const void *data, size_t size, unsigned mode, ph_error *err);
-int ph_inst_copy(const char *from, const char *to, unsigned mode, ph_error *err);
 
 /* Gives every directory 0755 and every file 0644, or 0755 if any execute bit was set, then
  * sets the times of everything (symlinks too) to `epoch`, so archives of the tree depend on

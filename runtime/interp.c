@@ -9,6 +9,7 @@
  * start-up modules through PyImport_FrozenModules) needs a table built before init and still a
  * finder afterwards; the split is simpler and keeps every module on one code path. */
 #include "interp.h"
+#include "pyhost/serve.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -119,9 +120,18 @@ static int append_meta_path(PyObject *finder)
     return meta_path ? PyList_Append(meta_path, finder) : -1;
 }
 
-/* After the main phase: our path hook first (pkgutil and __path__ lookups see the archive), and
- * PathFinder gone unless the manifest keeps the filesystem importer. */
-static int finish_import_system(PyObject *finder, bool filesystem_importer)
+/* importlib's PathFinder (the filesystem importer), a new reference; NULL on failure. */
+static PyObject *path_finder_class(void)
+{
+    PyObject *external = PyImport_ImportModule("_frozen_importlib_external");
+    PyObject *path_finder = external ? PyObject_GetAttrString(external, "PathFinder") : NULL;
+    Py_XDECREF(external);
+    return path_finder;
+}
+
+/* The finder's path hook first in sys.path_hooks, so that pkgutil and __path__ lookups see the
+ * archive; the importer cache is cleared so that no entry made before stays. */
+static int add_path_hook(PyObject *finder)
 {
     PyObject *hooks = PySys_GetObject("path_hooks");
     PyObject *hook = PyObject_GetAttrString(finder, "path_hook");
@@ -130,11 +140,17 @@ static int finish_import_system(PyObject *finder, bool filesystem_importer)
     PyObject *cache = PySys_GetObject("path_importer_cache");
     if (rc == 0 && cache)
         PyDict_Clear(cache);
+    return rc;
+}
+
+/* After the main phase: our path hook first, and PathFinder gone unless the manifest keeps
+ * the filesystem importer. */
+static int finish_import_system(PyObject *finder, bool filesystem_importer)
+{
+    int rc = add_path_hook(finder);
     if (rc < 0 || filesystem_importer)
         return rc;
-    PyObject *external = PyImport_ImportModule("_frozen_importlib_external");
-    PyObject *path_finder = external ? PyObject_GetAttrString(external, "PathFinder") : NULL;
-    Py_XDECREF(external);
+    PyObject *path_finder = path_finder_class();
     PyObject *meta_path = PySys_GetObject("meta_path");
     if (!path_finder || !meta_path) {
         Py_XDECREF(path_finder);
@@ -348,4 +364,30 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
         return -1;
     }
     return 0;
+}
+
+/* In an interpreter started by someone else: before PathFinder, so that the archive's modules
+ * are found first, with the builtin and frozen importers still ahead of it. */
+int ph_serve_archive(pyr_archive *archive, const char *root, ph_error *err)
+{
+    PyObject *flags = PySys_GetObject("flags"); /* borrowed */
+    PyObject *opt = flags ? PyObject_GetAttrString(flags, "optimize") : NULL;
+    long optimize = opt ? PyLong_AsLong(opt) : -1;
+    Py_XDECREF(opt);
+    PyObject *finder =
+        optimize >= 0 ? (PyObject *)ph_finder_new(archive, root, root, (int)optimize, 0) : NULL;
+    PyObject *path_finder = finder ? path_finder_class() : NULL;
+    PyObject *meta_path = PySys_GetObject("meta_path");
+    int rc = path_finder && meta_path && PyList_Check(meta_path) ? 0 : -1;
+    Py_ssize_t at = rc == 0 ? PyList_GET_SIZE(meta_path) : 0;
+    for (Py_ssize_t i = 0; rc == 0 && i < PyList_GET_SIZE(meta_path); i++)
+        if (PyList_GET_ITEM(meta_path, i) == path_finder && i < at)
+            at = i;
+    if (rc == 0)
+        rc = PyList_Insert(meta_path, at, finder);
+    if (rc == 0)
+        rc = add_path_hook(finder);
+    Py_XDECREF(path_finder);
+    Py_XDECREF(finder);
+    return rc < 0 ? python_error("serving the packed modules", err) : 0;
 }

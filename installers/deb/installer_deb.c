@@ -215,7 +215,7 @@ static int stage_icon(deb *d)
     char *to = rc == 0
                    ? deb_staged(d, "usr/share/icons/hicolor/%s/apps/%s.png", size, d->m.app.name)
                    : NULL;
-    rc = to ? ph_inst_copy(icon, to, 0644, d->err) : -1;
+    rc = to ? ph_copy_file(icon, to, 0644, d->err) : -1;
     free(fallback);
     free(icon);
     free(to);
@@ -400,7 +400,7 @@ int ph_installer_deb(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
     deb d = {.err = &err};
-    int rc = ph_inst_parse_args("installer deb", help, argc, argv, &d.a);
+    int rc = ph_inst_parse_args("installer deb", help, NULL, argc, argv, &d.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&d);

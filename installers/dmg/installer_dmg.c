@@ -26,10 +26,10 @@
 #include "pyhost/fsutil.h"
 #include "udif.h"
 
-enum { FLAG_HYBRID = 1, FLAG_KEEP_STAGE = 2 };
-
 typedef struct dmg {
     ph_inst_args a;
+    bool want_hybrid; /* --hybrid */
+    bool keep;        /* --keep-stage */
     ph_manifest m;
     int64_t epoch;
     ph_inst_work wd; /* OUT/.NAME-dmg.XXXXXX */
@@ -252,8 +252,8 @@ static int prepare(dmg *d)
     if (!(d->stage = ph_inst_join(d->work, "stage")) ||
         !(d->contents = ph_inst_join(d->stage, app)) ||
         asprintf(&d->dmg, "%s/%s-%s.dmg", d->a.output, d->m.app.name, d->m.app.version) < 0 ||
-        ((d->a.set & FLAG_HYBRID) && asprintf(&d->hybrid, "%s/%s-%s.hybrid.dmg", d->a.output,
-                                              d->m.app.name, d->m.app.version) < 0))
+        (d->want_hybrid && asprintf(&d->hybrid, "%s/%s-%s.hybrid.dmg", d->a.output, d->m.app.name,
+                                    d->m.app.version) < 0))
         return ph_error_set(d->err, "out of memory");
     return ph_mkdirs(d->contents, 0755, d->err);
 }
@@ -288,14 +288,19 @@ static int run(dmg *d)
         rc = ph_inst_normalize_tree(d->stage, d->epoch, d->err);
     if (rc == 0)
         rc = make_image(d, volume);
-    return rc == 0 && (d->a.set & FLAG_KEEP_STAGE) ? keep_stage(d) : rc;
+    return rc == 0 && d->keep ? keep_stage(d) : rc;
 }
 
 int ph_installer_dmg(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
-    dmg d = {.err = &err, .a = {.flags = "--hybrid\0--keep-stage\0"}};
-    int rc = ph_inst_parse_args("installer dmg", help, argc, argv, &d.a);
+    dmg d = {.err = &err};
+    const ph_option flags[] = {
+        PH_OPT_FLAG("--hybrid", NULL, &d.want_hybrid),
+        PH_OPT_FLAG("--keep-stage", NULL, &d.keep),
+        PH_OPT_END,
+    };
+    int rc = ph_inst_parse_args("installer dmg", help, flags, argc, argv, &d.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&d);

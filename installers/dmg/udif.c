@@ -10,6 +10,7 @@
 #include <zlib.h>
 
 #include "progress.h"
+#include "pyhost/bytes.h"
 #include "pyhost/fsutil.h"
 
 #define SECTOR 512
@@ -44,28 +45,6 @@ typedef struct writer {
     size_t n_parts;
     ph_error *err;
 } writer;
-
-static void be32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (24 - 8 * i));
-}
-
-static void be64(unsigned char *p, uint64_t v)
-{
-    be32(p, (uint32_t)(v >> 32));
-    be32(p + 4, (uint32_t)v);
-}
-
-static uint32_t get16(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 8 | p[1];
-}
-
-static uint32_t get32(const unsigned char *p)
-{
-    return get16(p) << 16 | get16(p + 2);
-}
 
 /* ---- Partitions ------------------------------------------------------------------------- */
 
@@ -102,10 +81,10 @@ static int by_start(const void *a, const void *b)
 static int apm_parts(writer *w)
 {
     const unsigned char *r = w->raw;
-    uint32_t block = w->size >= 1024 && r[0] == 'E' && r[1] == 'R' ? get16(r + 2) : 0;
+    uint32_t block = w->size >= 1024 && r[0] == 'E' && r[1] == 'R' ? ph_be16(r + 2) : 0;
     if (block < SECTOR || block % SECTOR || w->size < 2 * (size_t)block)
         return 1;
-    uint32_t n = get32(r + block + 4), per = block / SECTOR;
+    uint32_t n = ph_be32(r + block + 4), per = block / SECTOR;
     if (n == 0 || n > 64 || (uint64_t)(n + 1) * block > w->size)
         return 1;
     part found[64];
@@ -113,8 +92,8 @@ static int apm_parts(writer *w)
         const unsigned char *e = r + (size_t)(i + 1) * block;
         if (e[0] != 'P' || e[1] != 'M')
             return 1;
-        found[i] =
-            (part){.start = (uint64_t)get32(e + 8) * per, .count = (uint64_t)get32(e + 12) * per};
+        found[i] = (part){.start = (uint64_t)ph_be32(e + 8) * per,
+                          .count = (uint64_t)ph_be32(e + 12) * per};
         char name[33], type[33];
         entry_text(e + 16, name);
         entry_text(e + 48, type);
@@ -179,11 +158,11 @@ static int put_chunk(writer *w, const unsigned char *data, uint64_t rel, uint64_
         n = zipped ? packed : n;
     }
     memset(e, 0, 40);
-    be32(e, type);
-    be64(e + 8, rel);
-    be64(e + 16, sectors);
-    be64(e + 24, w->fork_size);
-    be64(e + 32, stored ? n : 0);
+    ph_put_be32(e, type);
+    ph_put_be64(e + 8, rel);
+    ph_put_be64(e + 16, sectors);
+    ph_put_be64(e + 24, w->fork_size);
+    ph_put_be64(e + 32, stored ? n : 0);
     return stored ? put_fork(w, stored, n) : 0;
 }
 
@@ -197,15 +176,15 @@ static int make_table(writer *w, part *p, int32_t id, unsigned char *buf, uLong 
     const unsigned char *data = w->raw + p->start * SECTOR;
     p->crc = (uint32_t)crc32(0, data, (uInt)(p->count * SECTOR));
     memcpy(m, "mish", 4);
-    be32(m + 4, 1);
-    be64(m + 8, p->start);
-    be64(m + 16, p->count);
-    be32(m + 32, CHUNK_SECTORS + 8); /* sectors of buffer a reader needs */
-    be32(m + 36, (uint32_t)id);
-    be32(m + 64, CHECKSUM_CRC32);
-    be32(m + 68, 32);
-    be32(m + 72, p->crc);
-    be32(m + 200, (uint32_t)(chunks + 1));
+    ph_put_be32(m + 4, 1);
+    ph_put_be64(m + 8, p->start);
+    ph_put_be64(m + 16, p->count);
+    ph_put_be32(m + 32, CHUNK_SECTORS + 8); /* sectors of buffer a reader needs */
+    ph_put_be32(m + 36, (uint32_t)id);
+    ph_put_be32(m + 64, CHECKSUM_CRC32);
+    ph_put_be32(m + 68, 32);
+    ph_put_be32(m + 72, p->crc);
+    ph_put_be32(m + 200, (uint32_t)(chunks + 1));
     unsigned char *e = m + MISH_HEAD;
     /* chunks of the whole image, for the progress line (zlib -9 of the image takes seconds) */
     size_t chunks_all = (size_t)((w->size / SECTOR + CHUNK_SECTORS - 1) / CHUNK_SECTORS);
@@ -216,9 +195,9 @@ static int make_table(writer *w, part *p, int32_t id, unsigned char *buf, uLong 
         if (put_chunk(w, data + rel * SECTOR, rel, n, e, buf, buf_size) < 0)
             return -1;
     }
-    be32(e, CHUNK_END);
-    be64(e + 8, p->count);
-    be64(e + 24, w->fork_size);
+    ph_put_be32(e, CHUNK_END);
+    ph_put_be64(e + 8, p->count);
+    ph_put_be64(e + 24, w->fork_size);
     return 0;
 }
 
@@ -280,34 +259,34 @@ static void write_koly(writer *w, unsigned char *k, uint64_t xml_size)
     uint32_t master = 0;
     for (size_t i = 0; i < w->n_parts; i++) {
         unsigned char c[4];
-        be32(c, w->parts[i].crc);
+        ph_put_be32(c, w->parts[i].crc);
         master = (uint32_t)crc32(master, c, 4);
     }
     memset(k, 0, KOLY_SIZE);
     memcpy(k, "koly", 4);
-    be32(k + 4, 4);         /* version */
-    be32(k + 8, KOLY_SIZE); /* header size */
-    be32(k + 12, 1);        /* flags: flattened */
-    be64(k + 32, w->fork_size);
-    be32(k + 56, 1); /* segment 1 of 1 */
-    be32(k + 60, 1);
+    ph_put_be32(k + 4, 4);         /* version */
+    ph_put_be32(k + 8, KOLY_SIZE); /* header size */
+    ph_put_be32(k + 12, 1);        /* flags: flattened */
+    ph_put_be64(k + 32, w->fork_size);
+    ph_put_be32(k + 56, 1); /* segment 1 of 1 */
+    ph_put_be32(k + 60, 1);
     /* The segment id is a UUID; derived from the content so rebuilds are identical. */
-    be32(k + 64, w->fork_crc);
-    be32(k + 68, master);
-    be32(k + 72, (uint32_t)crc32(0, w->raw, (uInt)(w->size > 65536 ? 65536 : w->size)));
-    be32(k + 76, (uint32_t)w->size);
+    ph_put_be32(k + 64, w->fork_crc);
+    ph_put_be32(k + 68, master);
+    ph_put_be32(k + 72, (uint32_t)crc32(0, w->raw, (uInt)(w->size > 65536 ? 65536 : w->size)));
+    ph_put_be32(k + 76, (uint32_t)w->size);
     k[70] = (unsigned char)((k[70] & 0x0f) | 0x40);
     k[72] = (unsigned char)((k[72] & 0x3f) | 0x80);
-    be32(k + 80, CHECKSUM_CRC32);
-    be32(k + 84, 32);
-    be32(k + 88, w->fork_crc);
-    be64(k + 216, w->fork_size); /* the plist follows the data fork */
-    be64(k + 224, xml_size);
-    be32(k + 352, CHECKSUM_CRC32);
-    be32(k + 356, 32);
-    be32(k + 360, master);
-    be32(k + 488, 1); /* image variant: device image */
-    be64(k + 492, w->size / SECTOR);
+    ph_put_be32(k + 80, CHECKSUM_CRC32);
+    ph_put_be32(k + 84, 32);
+    ph_put_be32(k + 88, w->fork_crc);
+    ph_put_be64(k + 216, w->fork_size); /* the plist follows the data fork */
+    ph_put_be64(k + 224, xml_size);
+    ph_put_be32(k + 352, CHECKSUM_CRC32);
+    ph_put_be32(k + 356, 32);
+    ph_put_be32(k + 360, master);
+    ph_put_be32(k + 488, 1); /* image variant: device image */
+    ph_put_be64(k + 492, w->size / SECTOR);
 }
 
 static int write_all(writer *w)

@@ -41,6 +41,7 @@ static const char help[] =
 
 typedef struct msi_build {
     ph_inst_args a;
+    bool keep; /* --keep */
     ph_manifest m;
     ph_msi msi;
     ph_inst_work wd; /* DIR/.NAME-msi.XXXXXX */
@@ -191,14 +192,15 @@ static void keep_work(msi_build *b)
 int ph_installer_msi(int argc, char **argv)
 {
     ph_error err = {{0}, {0}};
-    msi_build b = {.a = {.flags = "--keep\0"}, .err = &err};
-    int rc = ph_inst_parse_args("installer msi", help, argc, argv, &b.a);
+    msi_build b = {.err = &err};
+    const ph_option flags[] = {PH_OPT_FLAG("--keep", NULL, &b.keep), PH_OPT_END};
+    int rc = ph_inst_parse_args("installer msi", help, flags, argc, argv, &b.a);
     if (rc != 0)
         return rc == 1 ? 0 : rc;
     rc = run(&b);
     if (rc == 0)
         report_summary(&b);
-    if (b.work && (b.a.set & 1))
+    if (b.work && b.keep)
         keep_work(&b);
     ph_inst_work_done(&b.wd);
     free(b.payload);

@@ -16,6 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "pyhost/bytes.h"
+
 #define MAXREGSECT 0xFFFFFFFAu /* larger sector ids are markers (end of chain, free, ...) */
 #define NOSTREAM 0xFFFFFFFFu
 #define HEADER_DIFAT 109
@@ -47,21 +49,6 @@ typedef struct stream {
     bool mini;
 } stream;
 
-static uint16_t le16(const unsigned char *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t le32(const unsigned char *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t le64(const unsigned char *p)
-{
-    return le32(p) | (uint64_t)le32(p + 4) << 32;
-}
-
 static int bad(cfb *c, const char *what)
 {
     ph_error_set(c->err, "cannot set the times in %s: %s", c->path, what);
@@ -91,7 +78,7 @@ static int read_u32(cfb *c, uint64_t off, uint32_t *v)
     unsigned char b[4];
     if (file_io(c, off, b, 4, false) < 0)
         return -1;
-    *v = le32(b);
+    *v = ph_le32(b);
     return 0;
 }
 
@@ -126,7 +113,7 @@ static int next_sector(cfb *c, uint32_t s, bool mini, uint32_t *next)
             return -1;
         return read_u32(c, off, next);
     }
-    uint32_t per = c->sector_size / 4, fs;
+    uint32_t per = c->sector_size / 4, fs = NOSTREAM; /* refused below if never set */
     if (fat_sector(c, s / per, &fs) < 0)
         return -1;
     if (fs > MAXREGSECT || fs >= c->sectors)
@@ -195,23 +182,23 @@ static int read_header(cfb *c)
     unsigned char h[512];
     if (file_io(c, 0, h, sizeof h, false) < 0)
         return -1;
-    c->major = le16(h + 0x1A);
-    uint16_t shift = le16(h + 0x1E);
-    if (memcmp(h, magic, sizeof magic) != 0 || le16(h + 0x1C) != 0xFFFE)
+    c->major = ph_le16(h + 0x1A);
+    uint16_t shift = ph_le16(h + 0x1E);
+    if (memcmp(h, magic, sizeof magic) != 0 || ph_le16(h + 0x1C) != 0xFFFE)
         return bad(c, "no compound file signature");
-    if (!((c->major == 3 && shift == 9) || (c->major == 4 && shift == 12)) || le16(h + 0x20) != 6 ||
-        le32(h + 0x38) != MINI_CUTOFF)
+    if (!((c->major == 3 && shift == 9) || (c->major == 4 && shift == 12)) ||
+        ph_le16(h + 0x20) != 6 || ph_le32(h + 0x38) != MINI_CUTOFF)
         return bad(c, "unknown version or sector sizes");
     c->sector_size = 1u << shift;
     c->sectors = c->file_size / c->sector_size;
     if (c->sectors > 0)
         c->sectors--; /* the header's */
-    c->dir_start = le32(h + 0x30);
-    c->minifat_start = le32(h + 0x3C);
-    c->difat_start = le32(h + 0x44);
-    c->difat_count = le32(h + 0x48);
+    c->dir_start = ph_le32(h + 0x30);
+    c->minifat_start = ph_le32(h + 0x3C);
+    c->difat_start = ph_le32(h + 0x44);
+    c->difat_count = ph_le32(h + 0x48);
     for (int i = 0; i < HEADER_DIFAT; i++)
-        c->difat[i] = le32(h + 0x4C + 4 * i);
+        c->difat[i] = ph_le32(h + 0x4C + 4 * i);
     return 0;
 }
 
@@ -241,17 +228,17 @@ static int read_entry(cfb *c, uint32_t id, unsigned char e[DIR_ENTRY])
 /* Version 3 files may leave garbage in the high half of a stream size. */
 static stream entry_stream(const cfb *c, const unsigned char e[DIR_ENTRY])
 {
-    uint64_t size = c->major == 3 ? le32(e + 0x78) : le64(e + 0x78);
-    return (stream){le32(e + 0x74), size, size < MINI_CUTOFF};
+    uint64_t size = c->major == 3 ? ph_le32(e + 0x78) : ph_le64(e + 0x78);
+    return (stream){ph_le32(e + 0x74), size, size < MINI_CUTOFF};
 }
 
 static bool is_summary(const unsigned char e[DIR_ENTRY])
 {
     static const char name[] = "\005SummaryInformation";
-    if (e[0x42] != 2 || le16(e + 0x40) != 2 * sizeof name) /* a stream; UTF-16 with the NUL */
+    if (e[0x42] != 2 || ph_le16(e + 0x40) != 2 * sizeof name) /* a stream; UTF-16 with the NUL */
         return false;
     for (size_t i = 0; i < sizeof name; i++)
-        if (le16(e + 2 * i) != (unsigned char)name[i])
+        if (ph_le16(e + 2 * i) != (unsigned char)name[i])
             return false;
     return true;
 }
@@ -272,9 +259,9 @@ static int find_summary(cfb *c, uint32_t id, uint64_t *visits, stream *found, bo
         *ok = true;
         return 0;
     }
-    if (find_summary(c, le32(e + 0x44), visits, found, ok) < 0)
+    if (find_summary(c, ph_le32(e + 0x44), visits, found, ok) < 0)
         return -1;
-    return find_summary(c, le32(e + 0x48), visits, found, ok);
+    return find_summary(c, ph_le32(e + 0x48), visits, found, ok);
 }
 
 static int open_summary(cfb *c, stream *summary)
@@ -284,11 +271,11 @@ static int open_summary(cfb *c, stream *summary)
         return -1;
     if (root[0x42] != 5)
         return bad(c, "the first directory entry is not the root");
-    c->root_start = le32(root + 0x74);
-    c->root_size = c->major == 3 ? le32(root + 0x78) : le64(root + 0x78);
+    c->root_start = ph_le32(root + 0x74);
+    c->root_size = c->major == 3 ? ph_le32(root + 0x78) : ph_le64(root + 0x78);
     uint64_t visits = c->entries;
     bool ok = false;
-    if (find_summary(c, le32(root + 0x4C), &visits, summary, &ok) < 0)
+    if (find_summary(c, ph_le32(root + 0x4C), &visits, summary, &ok) < 0)
         return -1;
     if (!ok)
         return bad(c, "no \\005SummaryInformation stream");
@@ -304,20 +291,20 @@ static int find_filetime(cfb *c, const unsigned char *p, uint64_t n, uint32_t pi
 {
     static const unsigned char fmtid[16] = {0xE0, 0x85, 0x9F, 0xF2, 0xF9, 0x4F, 0x68, 0x10,
                                             0xAB, 0x91, 0x08, 0x00, 0x2B, 0x27, 0xB3, 0xD9};
-    if (n < 48 || le16(p) != 0xFFFE || le32(p + 24) < 1 || memcmp(p + 28, fmtid, 16) != 0)
+    if (n < 48 || ph_le16(p) != 0xFFFE || ph_le32(p + 24) < 1 || memcmp(p + 28, fmtid, 16) != 0)
         return bad(c, "the summary information has no SummaryInformation section");
-    uint64_t sec = le32(p + 44);
-    if (sec > n - 8 || le32(p + sec) > n - sec)
+    uint64_t sec = ph_le32(p + 44);
+    if (sec > n - 8 || ph_le32(p + sec) > n - sec)
         return bad(c, "the summary information section lies past its stream");
-    uint64_t size = le32(p + sec), count = le32(p + sec + 4);
+    uint64_t size = ph_le32(p + sec), count = ph_le32(p + sec + 4);
     if (size < 8 || count > (size - 8) / 8)
         return bad(c, "the summary information property table overflows its section");
     for (uint64_t i = 0; i < count; i++) {
         const unsigned char *entry = p + sec + 8 + 8 * i;
-        uint64_t off = le32(entry + 4);
-        if (le32(entry) != pid)
+        uint64_t off = ph_le32(entry + 4);
+        if (ph_le32(entry) != pid)
             continue;
-        if (size < 12 || off > size - 12 || le32(p + sec + off) != VT_FILETIME)
+        if (size < 12 || off > size - 12 || ph_le32(p + sec + off) != VT_FILETIME)
             return bad(c, "a summary information time is not a FILETIME in its section");
         *at = sec + off + 4;
         return 0;

@@ -78,21 +78,6 @@ static void entry_name(uint64_t key, char *buf, size_t size)
     snprintf(buf, size, "%016llx", (unsigned long long)key);
 }
 
-static int read_exact(int fd, void *buf, size_t size)
-{
-    uint8_t *p = buf;
-    while (size) {
-        ssize_t n = read(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
-}
-
 int ph_cache_get(ph_cache *c, uint64_t key, uint8_t **data, size_t *size)
 {
     char name[32];
@@ -105,9 +90,9 @@ int ph_cache_get(ph_cache *c, uint64_t key, uint8_t **data, size_t *size)
     if (fd < 0)
         return 0; /* missing, or not trusted: compiled again and replaced */
     uint8_t *buf = NULL;
-    int hit = read_exact(fd, &h, sizeof h) == 0 && !memcmp(h.magic, CACHE_MAGIC, 8) &&
+    int hit = ph_read_all(fd, &h, sizeof h) == 0 && !memcmp(h.magic, CACHE_MAGIC, 8) &&
               h.size <= MAX_ENTRY_SIZE && (buf = malloc(h.size ? h.size : 1)) &&
-              read_exact(fd, buf, h.size) == 0 && pyr_xxh64(buf, h.size) == h.checksum;
+              ph_read_all(fd, buf, h.size) == 0 && pyr_xxh64(buf, h.size) == h.checksum;
     close(fd);
     if (!hit) {
         free(buf);

@@ -113,32 +113,6 @@ static int make_dirs(bundle *b)
 
 /* ---- Assembling ------------------------------------------------------------------------- */
 
-/* Copies all of `in` to `out` from their current positions. */
-static int copy_fd(int in, int out, const char *what, ph_error *err)
-{
-    char buf[1 << 16];
-    ssize_t n;
-    while ((n = read(in, buf, sizeof buf)) > 0)
-        for (ssize_t done = 0, w; done < n; done += w)
-            if ((w = write(out, buf + done, (size_t)(n - done))) < 0)
-                return ph_error_errno(err, errno, "writing %s", what);
-    return n < 0 ? ph_error_errno(err, errno, "reading %s", what) : 0;
-}
-
-static int copy_file(const char *from, const char *to, mode_t mode, ph_error *err)
-{
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    if (in < 0)
-        return ph_error_errno(err, errno, "cannot open %s", from);
-    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-    int rc =
-        out < 0 ? ph_error_errno(err, errno, "cannot create %s", to) : copy_fd(in, out, to, err);
-    if (out >= 0 && (fchmod(out, mode) < 0 || close(out) < 0) && rc == 0)
-        rc = ph_error_errno(err, errno, "writing %s", to);
-    close(in);
-    return rc;
-}
-
 /* `strip` drops the static symbol table and debug info the stub was linked with (the dynamic
  * symbols that extension modules resolve against stay). Best effort: no strip, no harm. */
 static void strip_stub(bundle *b, char *path)
@@ -186,11 +160,11 @@ static int compress_stub(bundle *b)
         free(loader);
         return ph_error_set(b->err, "out of memory");
     }
-    int rc = copy_file(b->stub, b->runtime, 0755, b->err);
+    int rc = ph_copy_file(b->stub, b->runtime, 0755, b->err);
     if (rc == 0 && b->o->strip)
         strip_stub(b, b->runtime);
     if (rc == 0)
-        rc = copy_file(loader, b->exe, 0755, b->err);
+        rc = ph_copy_file(loader, b->exe, 0755, b->err);
     if (rc == 0 && b->o->strip)
         strip_stub(b, b->exe);
     free(loader);
@@ -211,7 +185,7 @@ static int place_stub(bundle *b)
 {
     if (b->r->embedded && b->m.bundle.compress_runtime && !b->o->plain_runtime)
         return compress_stub(b);
-    if (copy_file(b->stub, b->exe, 0755, b->err) < 0)
+    if (ph_copy_file(b->stub, b->exe, 0755, b->err) < 0)
         return -1;
     if (b->o->strip)
         strip_stub(b, b->exe);
@@ -233,7 +207,7 @@ static int embed(bundle *b)
     if (rc == 0 && pad && write(out, zeros, pad) != (ssize_t)pad)
         rc = ph_error_errno(b->err, errno, "writing %s", b->exe);
     if (rc == 0)
-        rc = copy_fd(in, out, b->exe, b->err);
+        rc = ph_copy_fd(in, out, b->pyr, b->exe, b->err);
     if (rc == 0)
         rc = pyr_write_trailer(out, offset, b->r->pyr_size, b->err);
     if (out >= 0 && close(out) < 0 && rc == 0)

@@ -13,60 +13,41 @@
 #include "fetch.h"
 #include "progress.h"
 
-static void print_help(void)
-{
-    printf("usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [-q | -v] [--explain] "
-           "[--offline]\n\n"
-           "Compiles the app's modules and the standard library and packs them, with the app's\n"
-           "data files and extension modules, into one .pyr that 'pyhost run' starts.\n\n"
-           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
-           "                     in the nearest parent directory that has one)\n"
-           "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
-           "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
-           "  -v, --verbose      name the manifest, list skipped files, shadowed modules and\n"
-           "                     where the time went\n"
-           "      --explain      print why each distribution and top-level module is packed\n"
-           "                     (\"packed NAME: imported by FILE:LINE (analysis)\")\n"
-           "      --offline      never use the network: wheels given by URL must already be\n"
-           "                     in the download cache ('pyhost fetch' puts them there)\n\n"
-           "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
-           "$XDG_CACHE_HOME/pyhost/bytecode or ~/.cache/pyhost/bytecode).\n");
-}
+static const char help[] =
+    "usage: pyhost build [-c pyhost.ini] [-o OUT.pyr] [-q | -v] [--explain] [--offline]\n\n"
+    "Compiles the app's modules and the standard library and packs them, with the app's\n"
+    "data files and extension modules, into one .pyr that 'pyhost run' starts.\n\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here or\n"
+    "                     in the nearest parent directory that has one)\n"
+    "  -o, --output FILE  where to write (default: NAME.pyr next to the manifest)\n"
+    "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
+    "  -v, --verbose      name the manifest, list skipped files, shadowed modules and\n"
+    "                     where the time went\n"
+    "      --explain      print why each distribution and top-level module is packed\n"
+    "                     (\"packed NAME: imported by FILE:LINE (analysis)\")\n"
+    "      --offline      never use the network: wheels given by URL must already be\n"
+    "                     in the download cache ('pyhost fetch' puts them there)\n\n"
+    "Compiled bytecode is cached in $PYHOST_CACHE_DIR/bytecode (default:\n"
+    "$XDG_CACHE_HOME/pyhost/bytecode or ~/.cache/pyhost/bytecode).\n";
 
 /* Returns 0 to build, 1 when --help was printed, or a usage error's exit status. */
 static int parse_args(int argc, char **argv, ph_build_options *o, ph_fetch_options *fo)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            print_help();
-            return 1;
-        }
-        if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-            o->verbose = true;
-            continue;
-        }
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            ph_progress_init(PH_QUIET);
-            continue;
-        }
-        if (!strcmp(a, "--explain")) {
-            o->explain = true;
-            continue;
-        }
-        if (!strcmp(a, "--offline")) {
-            fo->offline = true;
-            continue;
-        }
-        if ((r = ph_arg_config_output(argc, argv, &i, &o->manifest_path, &o->output_path))) {
-            if (r < 0)
-                return ph_usage_error("build", "option '%s' needs a value", a);
-            continue;
-        }
-        return ph_usage_error("build", "unexpected argument '%s'", a);
-    }
-    return 0;
+    bool quiet = false;
+    const ph_option options[] = {
+        PH_OPT_CONFIG(&o->manifest_path),
+        PH_OPT_OUTPUT(&o->output_path),
+        PH_OPT_FLAG("--quiet", "-q", &quiet),
+        PH_OPT_FLAG("--verbose", "-v", &o->verbose),
+        PH_OPT_FLAG("--explain", NULL, &o->explain),
+        PH_OPT_FLAG("--offline", NULL, &fo->offline),
+        PH_OPT_END,
+    };
+    const ph_command_line cl = {.command = "build", .help = help, .options = options};
+    int rc = ph_args_parse(&cl, argc, argv, NULL);
+    if (rc == 0 && quiet)
+        ph_progress_init(PH_QUIET);
+    return rc;
 }
 
 static double now(void)
@@ -89,18 +70,6 @@ static void with_commas(size_t n, char *buf, size_t size)
         buf[at++] = digits[i];
     }
     buf[at] = '\0';
-}
-
-/* The output relative to the current directory when it is inside it, as the user thinks of it. */
-static const char *display_path(const char *path)
-{
-    static char cwd[PATH_MAX];
-    if (!getcwd(cwd, sizeof cwd))
-        return path;
-    size_t n = strlen(cwd);
-    if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
-        return path + n + 1;
-    return path;
 }
 
 static void report_cache(const ph_build_result *r)
@@ -127,12 +96,9 @@ static void report_summary(const ph_build_result *r, double seconds)
     char entries[32];
     with_commas(r->entries, entries, sizeof entries);
     char size[32];
-    if (r->size >= 1000000)
-        snprintf(size, sizeof size, "%.1f MB", (double)r->size / 1e6);
-    else
-        snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
-    printf("wrote %s: %s entries, %s (%s), %.2f s\n", display_path(r->output_path), entries, size,
-           r->compression, seconds);
+    ph_display_size(r->size, size, sizeof size);
+    printf("wrote %s: %s entries, %s (%s), %.2f s\n", ph_display_path(r->output_path), entries,
+           size, r->compression, seconds);
     if (r->routed)
         printf("copied %zu file%s next to it (filesystem-relative routing)\n", r->routed,
                r->routed == 1 ? "" : "s");

@@ -10,86 +10,56 @@
 #include "cli.h"
 #include "progress.h"
 
-static void print_help(void)
-{
-    printf("usage: pyhost bundle [-c pyhost.ini] [-o DIR] [--embedded | --adjacent] [--no-strip] "
-           "[-q] [--explain]\n"
-           "\n"
-           "Builds the app's .pyr and makes DIR/NAME/NAME, an executable that runs the app on a\n"
-           "machine without Python (the interpreter is linked into it), from any directory.\n"
-           "\n"
-           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
-           "                     or in the nearest parent directory that has one)\n"
-           "  -o, --output DIR   where NAME/ is made (default: [bundle] output, else ./dist)\n"
-           "  --embedded         one file: the resources appended to the executable (default)\n"
-           "  --adjacent         the resources in NAME.pyr next to the executable\n"
-           "  --no-strip         keep the symbol table and debug info of the executable\n"
-           "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
-           "  --explain          print why each module is packed (as build --explain), then\n"
-           "                     what the bundle needs where it runs: the glibc and the system\n"
-           "                     libraries (as inspect prints them)\n"
-           "\n"
-           "Files the manifest routes to the filesystem go to DIR/NAME/lib/. An existing\n"
-           "DIR/NAME is replaced only once the new bundle is complete.\n");
-}
-
-static bool take_flag(const char *a, ph_bundle_options *o)
-{
-    if (!strcmp(a, "--embedded") || !strcmp(a, "--adjacent"))
-        o->mode = a[2] == 'e' ? PH_BUNDLE_EMBEDDED : PH_BUNDLE_ADJACENT;
-    else if (!strcmp(a, "--explain"))
-        o->explain = true;
-    else if (!strcmp(a, "--no-strip"))
-        o->strip = false;
-    else if (!strcmp(a, "-q") || !strcmp(a, "--quiet"))
-        ph_progress_init(PH_QUIET);
-    else
-        return false;
-    return true;
-}
+static const char help[] =
+    "usage: pyhost bundle [-c pyhost.ini] [-o DIR] [--embedded | --adjacent] [--no-strip] [-q]\n"
+    "                     [--explain]\n"
+    "\n"
+    "Builds the app's .pyr and makes DIR/NAME/NAME, an executable that runs the app on a\n"
+    "machine without Python (the interpreter is linked into it), from any directory.\n"
+    "\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
+    "                     or in the nearest parent directory that has one)\n"
+    "  -o, --output DIR   where NAME/ is made (default: [bundle] output, else ./dist)\n"
+    "  --embedded         one file: the resources appended to the executable (default)\n"
+    "  --adjacent         the resources in NAME.pyr next to the executable\n"
+    "  --no-strip         keep the symbol table and debug info of the executable\n"
+    "  -q, --quiet        print nothing but errors (no progress, no summary)\n"
+    "  --explain          print why each module is packed (as build --explain), then\n"
+    "                     what the bundle needs where it runs: the glibc and the system\n"
+    "                     libraries (as inspect prints them)\n"
+    "\n"
+    "Files the manifest routes to the filesystem go to DIR/NAME/lib/. An existing\n"
+    "DIR/NAME is replaced only once the new bundle is complete.\n";
 
 /* Returns 0 to bundle, 1 when --help was printed, or a usage error's exit status. */
 static int parse_args(int argc, char **argv, ph_bundle_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            print_help();
-            return 1;
-        }
-        if (take_flag(a, o))
-            continue;
-        if ((r = ph_arg_config_output(argc, argv, &i, &o->manifest_path, &o->output_dir))) {
-            if (r < 0)
-                return ph_usage_error("bundle", "option '%s' needs a value", a);
-            continue;
-        }
-        return ph_usage_error("bundle", "unexpected argument '%s'", a);
-    }
-    return 0;
-}
-
-/* The path relative to the current directory when it is inside it, as the user thinks of it. */
-static const char *display_path(const char *path)
-{
-    static char cwd[PATH_MAX];
-    if (path[0] != '/' || !getcwd(cwd, sizeof cwd))
-        return path;
-    size_t n = strlen(cwd);
-    if (n > 1 && !strncmp(path, cwd, n) && path[n] == '/')
-        return path + n + 1;
-    return path;
+    bool quiet = false, no_strip = false;
+    int mode = o->mode;
+    const ph_option options[] = {
+        PH_OPT_CONFIG(&o->manifest_path),
+        PH_OPT_OUTPUT(&o->output_dir),
+        PH_OPT_CHOICE("--embedded", &mode, PH_BUNDLE_EMBEDDED),
+        PH_OPT_CHOICE("--adjacent", &mode, PH_BUNDLE_ADJACENT),
+        PH_OPT_FLAG("--no-strip", NULL, &no_strip),
+        PH_OPT_FLAG("--quiet", "-q", &quiet),
+        PH_OPT_FLAG("--explain", NULL, &o->explain),
+        PH_OPT_END,
+    };
+    const ph_command_line cl = {.command = "bundle", .help = help, .options = options};
+    int rc = ph_args_parse(&cl, argc, argv, NULL);
+    o->mode = (ph_bundle_mode)mode;
+    o->strip = o->strip && !no_strip;
+    if (rc == 0 && quiet)
+        ph_progress_init(PH_QUIET);
+    return rc;
 }
 
 static void report_summary(const ph_bundle_result *r)
 {
     char size[32];
-    if (r->size >= 1000000)
-        snprintf(size, sizeof size, "%.1f MB", (double)r->size / 1e6);
-    else
-        snprintf(size, sizeof size, "%.1f kB", (double)r->size / 1e3);
-    printf("bundled %s: %s, %u file%s, %s\n", display_path(r->executable), size, r->files,
+    ph_display_size(r->size, size, sizeof size);
+    printf("bundled %s: %s, %u file%s, %s\n", ph_display_path(r->executable), size, r->files,
            r->files == 1 ? "" : "s", r->embedded ? "embedded" : "adjacent");
 }
 

@@ -11,16 +11,14 @@
 #include "fetch.h"
 #include "progress.h"
 
-static void print_help(void)
-{
-    printf("usage: pyhost fetch [-c pyhost.ini]\n\n"
-           "Downloads the wheels named by [resources] wheels and [resources] requirements into\n"
-           "the cache ($PYHOST_CACHE_DIR/downloads, default ~/.cache/pyhost/downloads), checking\n"
-           "each against its SHA-256. Prints one line per input. An interrupted download is\n"
-           "resumed by the next run. TLS uses PYHOST_CA_BUNDLE (or SSL_CERT_FILE) when set.\n\n"
-           "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
-           "                     or in the nearest parent directory that has one)\n");
-}
+static const char help[] =
+    "usage: pyhost fetch [-c pyhost.ini]\n\n"
+    "Downloads the wheels named by [resources] wheels and [resources] requirements into\n"
+    "the cache ($PYHOST_CACHE_DIR/downloads, default ~/.cache/pyhost/downloads), checking\n"
+    "each against its SHA-256. Prints one line per input. An interrupted download is\n"
+    "resumed by the next run. TLS uses PYHOST_CA_BUNDLE (or SSL_CERT_FILE) when set.\n\n"
+    "  -c, --config FILE  the manifest (default: pyhost.ini or pyproject.toml, here\n"
+    "                     or in the nearest parent directory that has one)\n";
 
 /* ---- The progress bar (shared with pyhost build): the one progress line ------------- */
 
@@ -39,19 +37,9 @@ void ph_fetch_progress_end(void)
 
 static int parse_args(int argc, char **argv, const char **manifest)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            print_help();
-            return 1;
-        }
-        int r = ph_arg_config_output(argc, argv, &i, manifest, NULL);
-        if (r < 0)
-            return ph_usage_error("fetch", "option '%s' needs a value", a);
-        if (r == 0)
-            return ph_usage_error("fetch", "unexpected argument '%s'", a);
-    }
-    return 0;
+    const ph_option options[] = {PH_OPT_CONFIG(manifest), PH_OPT_END};
+    const ph_command_line cl = {.command = "fetch", .help = help, .options = options};
+    return ph_args_parse(&cl, argc, argv, NULL);
 }
 
 static void report_one(const ph_input *in, const ph_fetch_result *r)

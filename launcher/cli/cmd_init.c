@@ -19,41 +19,26 @@ struct init_options {
     bool force;
 };
 
-static void print_help(void)
-{
-    printf("usage: pyhost init [--name NAME] [--entry ENTRY] [-o FILE] [--force]\n\n"
-           "Writes a commented starter manifest listing every key with its default.\n\n"
-           "  --name NAME    app name (default: the name of the directory FILE is in)\n"
-           "  --entry ENTRY  pkg.module:function, pkg.module or path/to/script.py\n"
-           "                 (default: NAME:main, NAME made a valid module name)\n"
-           "  -o FILE        where to write (default: pyhost.ini; '-' for standard output)\n"
-           "  --force        overwrite FILE if it exists\n");
-}
+static const char help[] =
+    "usage: pyhost init [--name NAME] [--entry ENTRY] [-o FILE] [--force]\n\n"
+    "Writes a commented starter manifest listing every key with its default.\n\n"
+    "  --name NAME    app name (default: the name of the directory FILE is in)\n"
+    "  --entry ENTRY  pkg.module:function, pkg.module or path/to/script.py\n"
+    "                 (default: NAME:main, NAME made a valid module name)\n"
+    "  -o FILE        where to write (default: pyhost.ini; '-' for standard output)\n"
+    "  --force        overwrite FILE if it exists\n";
 
 static int parse_args(int argc, char **argv, struct init_options *o)
 {
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int r = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            print_help();
-            return 1;
-        }
-        if (!strcmp(a, "-f") || !strcmp(a, "--force")) {
-            o->force = true;
-            continue;
-        }
-        if ((r = ph_arg_value(argc, argv, &i, "--name", &o->name)) ||
-            (r = ph_arg_value(argc, argv, &i, "--entry", &o->entry)) ||
-            (r = ph_arg_value(argc, argv, &i, "--output", &o->output)) ||
-            (r = ph_arg_value(argc, argv, &i, "-o", &o->output))) {
-            if (r < 0)
-                return ph_usage_error("init", "option '%s' needs a value", a);
-            continue;
-        }
-        return ph_usage_error("init", "unexpected argument '%s'", a);
-    }
-    return 0;
+    const ph_option options[] = {
+        PH_OPT_VALUE("--name", NULL, &o->name),
+        PH_OPT_VALUE("--entry", NULL, &o->entry),
+        PH_OPT_OUTPUT(&o->output),
+        PH_OPT_FLAG("--force", "-f", &o->force),
+        PH_OPT_END,
+    };
+    const ph_command_line cl = {.command = "init", .help = help, .options = options};
+    return ph_args_parse(&cl, argc, argv, NULL);
 }
 
 /* The default name is the project directory's, as most projects are named after theirs. */

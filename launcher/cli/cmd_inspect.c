@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "args.h"
 #include "bundle_needs.h"
 #include "cli.h"
 #include "pyhost/elf.h"
@@ -264,26 +265,32 @@ static int inspect(const char *path, bool json, bool sizes)
     return rc < 0 ? ph_report(&err) : 0;
 }
 
+/* FILE, once; anything else starting with '-' is an option inspect does not have. */
+static int take_file(void *ctx, const char *arg)
+{
+    const char **file = ctx;
+    if (arg[0] == '-' && arg[1])
+        return ph_usage_error("inspect", "unknown option '%s'", arg);
+    if (*file)
+        return ph_usage_error("inspect", "one FILE at a time ('%s' and '%s')", *file, arg);
+    *file = arg;
+    return PH_ARGS_NEXT;
+}
+
 int ph_cmd_inspect(int argc, char **argv)
 {
     const char *file = NULL;
     bool json = false, sizes = false;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            fputs(usage, stdout);
-            return 0;
-        }
-        if (!strcmp(argv[i], "--json"))
-            json = true;
-        else if (!strcmp(argv[i], "--sizes"))
-            sizes = true;
-        else if (argv[i][0] == '-' && argv[i][1])
-            return ph_usage_error("inspect", "unknown option '%s'", argv[i]);
-        else if (file)
-            return ph_usage_error("inspect", "one FILE at a time ('%s' and '%s')", file, argv[i]);
-        else
-            file = argv[i];
-    }
+    const ph_option options[] = {
+        PH_OPT_FLAG("--json", NULL, &json),
+        PH_OPT_FLAG("--sizes", NULL, &sizes),
+        PH_OPT_END,
+    };
+    const ph_command_line cl = {
+        .command = "inspect", .help = usage, .options = options, .other = take_file, .ctx = &file};
+    int rc = ph_args_parse(&cl, argc, argv, NULL);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
     if (!file)
         return ph_usage_error("inspect", "which .pyr? usage: pyhost inspect FILE [--json]");
     return inspect(file, json, sizes);

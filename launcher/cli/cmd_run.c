@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "args.h"
 #include "cli.h"
 #include "pyhost/app.h"
 #include "pyhost/pyr.h"
@@ -66,12 +67,12 @@ static bool adjacent_pyr(const char *exe, char *out, size_t size)
 
 int ph_cmd_run(int argc, char **argv)
 {
-    if (argc < 2)
+    const ph_command_line cl = {.command = "run", .help = usage, .other = ph_args_stop};
+    int file = 0, rc = ph_args_parse(&cl, argc, argv, &file);
+    if (rc != 0)
+        return rc == 1 ? 0 : rc;
+    if (file >= argc)
         return ph_usage_error("run", "missing the .pyr file to run");
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        fputs(usage, stdout);
-        return 0;
-    }
     struct stat st;
     if (stat(argv[1], &st) == 0 && S_ISDIR(st.st_mode))
         return directory_given(argv[1]);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "pyhost/bytes.h"
 #include "pyhost/fsutil.h"
 
 #define EOCD_SIG 0x06054b50u
@@ -30,21 +31,6 @@
  * learning frameworks, unpack to about 5 GiB). */
 #define MAX_TOTAL ((uint64_t)16 << 30)
 
-static uint16_t u16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t u64(const uint8_t *p)
-{
-    return (uint64_t)u32(p) | (uint64_t)u32(p + 4) << 32;
-}
-
 /* The end-of-central-directory record: the last one in the file, searched backwards over
  * the largest possible comment. */
 static const uint8_t *find_eocd(const ph_zip *z)
@@ -53,7 +39,8 @@ static const uint8_t *find_eocd(const ph_zip *z)
         return NULL;
     size_t stop = z->size > EOCD_SIZE + 65535 ? z->size - EOCD_SIZE - 65535 : 0;
     for (size_t at = z->size - EOCD_SIZE + 1; at-- > stop;)
-        if (u32(z->data + at) == EOCD_SIG && at + EOCD_SIZE + u16(z->data + at + 20) <= z->size)
+        if (ph_le32(z->data + at) == EOCD_SIG &&
+            at + EOCD_SIZE + ph_le16(z->data + at + 20) <= z->size)
             return z->data + at;
     return NULL;
 }
@@ -65,7 +52,7 @@ static int zip64_fields(const uint8_t *extra, size_t len, ph_zip_member *m)
 {
     uint64_t *fields[] = {&m->usize, &m->csize, &m->local_offset};
     for (size_t at = 0; at + 4 <= len;) {
-        size_t id = u16(extra + at), n = u16(extra + at + 2);
+        size_t id = ph_le16(extra + at), n = ph_le16(extra + at + 2);
         if (n > len - at - 4)
             return -1;
         const uint8_t *f = extra + at + 4, *end = f + n;
@@ -73,7 +60,7 @@ static int zip64_fields(const uint8_t *extra, size_t len, ph_zip_member *m)
             if (*fields[i] == 0xffffffffu) {
                 if (end - f < 8)
                     return -1;
-                *fields[i] = u64(f);
+                *fields[i] = ph_le64(f);
                 f += 8;
             }
         if (id == ZIP64_EXTRA)
@@ -93,12 +80,12 @@ static int add_member(ph_zip *z, const uint8_t *p, size_t name_len, size_t extra
     z->items = grown;
     ph_zip_member *m = &z->items[z->count];
     *m = (ph_zip_member){.name = strndup((const char *)p + CDIR_SIZE, name_len),
-                         .local_offset = u32(p + 42),
-                         .csize = u32(p + 20),
-                         .usize = u32(p + 24),
-                         .crc = u32(p + 16),
-                         .method = u16(p + 10),
-                         .flags = u16(p + 8)};
+                         .local_offset = ph_le32(p + 42),
+                         .csize = ph_le32(p + 20),
+                         .usize = ph_le32(p + 24),
+                         .crc = ph_le32(p + 16),
+                         .method = ph_le16(p + 10),
+                         .flags = ph_le16(p + 8)};
     if (!m->name)
         return -1;
     z->count++;
@@ -116,11 +103,11 @@ typedef struct directory {
 static int find_directory(const ph_zip *z, const uint8_t *eocd, directory *d, ph_error *err)
 {
     size_t at = (size_t)(eocd - z->data);
-    *d = (directory){u16(eocd + 10), u32(eocd + 12), u32(eocd + 16), at};
-    if (u16(eocd + 4) != 0 || u16(eocd + 6) != 0 || u16(eocd + 8) != u16(eocd + 10))
+    *d = (directory){ph_le16(eocd + 10), ph_le32(eocd + 12), ph_le32(eocd + 16), at};
+    if (ph_le16(eocd + 4) != 0 || ph_le16(eocd + 6) != 0 || ph_le16(eocd + 8) != ph_le16(eocd + 10))
         return ph_error_set(err, "%s: not a valid zip file (a multi-disk archive)", z->display);
     const uint8_t *loc = eocd - LOCATOR64_SIZE;
-    if (at < LOCATOR64_SIZE || u32(loc) != LOCATOR64_SIG) {
+    if (at < LOCATOR64_SIZE || ph_le32(loc) != LOCATOR64_SIG) {
         if (d->entries == 0xffff || d->size == 0xffffffffu || d->offset == 0xffffffffu)
             return ph_error_set(err,
                                 "%s: not a valid zip file (zip64 fields without a zip64 "
@@ -128,14 +115,14 @@ static int find_directory(const ph_zip *z, const uint8_t *eocd, directory *d, ph
                                 z->display);
         return 0;
     }
-    uint64_t rec = u64(loc + 8);
-    if (u32(loc + 4) != 0 || u32(loc + 16) > 1 || rec > at - LOCATOR64_SIZE ||
-        at - LOCATOR64_SIZE - rec < EOCD64_SIZE || u32(z->data + rec) != EOCD64_SIG)
+    uint64_t rec = ph_le64(loc + 8);
+    if (ph_le32(loc + 4) != 0 || ph_le32(loc + 16) > 1 || rec > at - LOCATOR64_SIZE ||
+        at - LOCATOR64_SIZE - rec < EOCD64_SIZE || ph_le32(z->data + rec) != EOCD64_SIG)
         return ph_error_set(err, "%s: not a valid zip file (bad zip64 end record)", z->display);
     const uint8_t *r = z->data + rec;
-    if (u32(r + 16) != 0 || u32(r + 20) != 0 || u64(r + 24) != u64(r + 32))
+    if (ph_le32(r + 16) != 0 || ph_le32(r + 20) != 0 || ph_le64(r + 24) != ph_le64(r + 32))
         return ph_error_set(err, "%s: not a valid zip file (a multi-disk archive)", z->display);
-    *d = (directory){u64(r + 32), u64(r + 40), u64(r + 48), rec};
+    *d = (directory){ph_le64(r + 32), ph_le64(r + 40), ph_le64(r + 48), rec};
     return 0;
 }
 
@@ -149,10 +136,10 @@ static int read_directory(ph_zip *z, const directory *d, ph_error *err)
                             z->display, (unsigned long long)d->entries,
                             (unsigned long long)d->size);
     for (uint64_t i = 0; i < d->entries; i++) {
-        if ((size_t)(end - p) < CDIR_SIZE || u32(p) != CDIR_SIG)
+        if ((size_t)(end - p) < CDIR_SIZE || ph_le32(p) != CDIR_SIG)
             return ph_error_set(err, "%s: not a valid zip file (central directory entry %llu)",
                                 z->display, (unsigned long long)i);
-        size_t n = u16(p + 28), extra = u16(p + 30), comment = u16(p + 32);
+        size_t n = ph_le16(p + 28), extra = ph_le16(p + 30), comment = ph_le16(p + 32);
         if ((size_t)(end - p) < CDIR_SIZE + n + extra + comment)
             return ph_error_set(err, "%s: not a valid zip file (truncated central directory)",
                                 z->display);
@@ -261,9 +248,9 @@ void ph_zip_close(ph_zip *z)
 static int data_span(const ph_zip *z, const ph_zip_member *m, const uint8_t **data, ph_error *err)
 {
     uint64_t at = m->local_offset;
-    if (at > z->size || z->size - at < LOCAL_SIZE || u32(z->data + at) != LOCAL_SIG)
+    if (at > z->size || z->size - at < LOCAL_SIZE || ph_le32(z->data + at) != LOCAL_SIG)
         return ph_error_set(err, "%s: %s: bad local header", z->display, m->name);
-    uint64_t start = at + LOCAL_SIZE + u16(z->data + at + 26) + u16(z->data + at + 28);
+    uint64_t start = at + LOCAL_SIZE + ph_le16(z->data + at + 26) + ph_le16(z->data + at + 28);
     if (start > z->size || m->csize > z->size - start)
         return ph_error_set(err, "%s: %s: data runs past the end of the file", z->display, m->name);
     *data = z->data + start;

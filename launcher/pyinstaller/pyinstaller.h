@@ -1,10 +1,11 @@
 /* `pyhost pyinstaller`: PyInstaller's command line and spec files on top of `pyhost bundle`.
  *
  * The PyInstaller side (argparse, spec files, Analysis, hooks) is Python, in the compatibility
- * package pyinstaller_compat/PyInstaller, run by the embedded interpreter in a child process
- * (pyinstaller_driver.c): it writes NAME.spec, build/NAME/warn-NAME.txt, stages the app and hands
- * back a plan. The C side (pyinstaller_layout.c) bundles the staged app with ph_bundle and puts
- * the result where PyInstaller would: dist/NAME/NAME + dist/NAME/_internal/, or dist/NAME. */
+ * package pyinstaller_compat/PyInstaller, compiled into pyhost and run by the embedded
+ * interpreter in a child process (pyinstaller_driver.c): it writes NAME.spec,
+ * build/NAME/warn-NAME.txt, stages the app and hands back a plan. The C side (pyinstaller_layout.c)
+ * bundles the staged app with ph_bundle and puts the result where PyInstaller would: dist/NAME/NAME
+ * + dist/NAME/_internal/, or dist/NAME. */
 #ifndef PH_PYINSTALLER_H
 #define PH_PYINSTALLER_H
 
@@ -24,11 +25,6 @@ typedef struct ph_pyi_plan {
     char *stage;    /* onedir: DISTPATH/.NAME.pyi-XXXX holding the contents directory */
     bool noconfirm;
 } ph_pyi_plan;
-
-/* Where the compatibility package lives: a directory holding PyInstaller/__init__.py.
- * $PYHOST_PYINSTALLER_COMPAT, else PREFIX/share/pyhost/python next to an installed pyhost,
- * else the source tree pyhost was built from. Returns a malloc'd path or NULL with err set. */
-char *ph_pyi_compat_dir(ph_error *err);
 
 /* Runs the Python side with `argv` (argv[0] is ignored) in a child process. Returns the child's
  * exit status; when it is 0 and the child produced a plan, *plan is filled and *have_plan set. */

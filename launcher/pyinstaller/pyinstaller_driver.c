@@ -2,10 +2,10 @@
  *
  * A child, because spec files and hooks are arbitrary Python that may import anything (and the
  * builder starts its own interpreter afterwards: CPython cannot be finalized and started again
- * reliably in one process). The child's sys.path is the compatibility package, the stdlib and
- * the site directories of the Python environment PyInstaller would run in (the active venv's,
- * else the build machine's), so hooks see the installed packages as PyInstaller's would; the
- * plan comes back through a pipe. */
+ * reliably in one process). The compatibility package is compiled in and served by pyhost's
+ * finder; the child's sys.path is the stdlib and the site directories of the Python
+ * environment PyInstaller would run in (the active venv's, else the build machine's), so hooks
+ * see the installed packages as PyInstaller's would; the plan comes back through a pipe. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
@@ -23,47 +23,18 @@
 #include "bundle.h"
 #include "ph_build_config.h"
 #include "progress.h"
+#include "pyhost/pyr.h"
+#include "pyhost/serve.h"
 #include "pyinstaller.h"
+
+extern const unsigned char ph_pyi_compat_pyr[];
+extern const size_t ph_pyi_compat_pyr_size;
 
 #define WIDEN_(s) L##s
 #define WIDEN(s) WIDEN_(s)
 
 /* The same site directories the builder looks for distributions in (build_pack.c). */
 static const char *const site_dirs[] = PH_PYTHON_SITES;
-
-static bool has_package(const char *dir)
-{
-    char path[PATH_MAX + 32];
-    struct stat st;
-    snprintf(path, sizeof path, "%s/PyInstaller/__init__.py", dir);
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-char *ph_pyi_compat_dir(ph_error *err)
-{
-    const char *env = getenv("PYHOST_PYINSTALLER_COMPAT");
-    if (env && *env)
-        return has_package(env) ? realpath(env, NULL)
-                                : (ph_error_set(err,
-                                                "$PYHOST_PYINSTALLER_COMPAT=%s holds no "
-                                                "PyInstaller/__init__.py",
-                                                env),
-                                   NULL);
-    char *self = ph_self_path(err), installed[PATH_MAX];
-    if (!self)
-        return NULL;
-    *strrchr(self, '/') = '\0';
-    snprintf(installed, sizeof installed, "%s/../share/pyhost/python", self);
-    free(self);
-    if (has_package(installed))
-        return realpath(installed, NULL);
-    if (has_package(PH_PYI_COMPAT_SOURCE))
-        return strdup(PH_PYI_COMPAT_SOURCE);
-    ph_error_set(err, "the PyInstaller compatibility package is not installed next to pyhost");
-    ph_error_hint(err, "reinstall pyhost (it installs share/pyhost/python/PyInstaller), or set "
-                       "PYHOST_PYINSTALLER_COMPAT to a directory holding PyInstaller/");
-    return NULL;
-}
 
 static PyStatus append_path(PyConfig *c, const char *dir)
 {
@@ -130,7 +101,7 @@ static char *venv_site(bool *system)
     return realpath(site, NULL);
 }
 
-static PyStatus configure(PyConfig *c, const char *compat, int argc, char **argv)
+static PyStatus configure(PyConfig *c, int argc, char **argv)
 {
     PyConfig_InitIsolatedConfig(c);
     c->site_import = 0;
@@ -142,8 +113,6 @@ static PyStatus configure(PyConfig *c, const char *compat, int argc, char **argv
     PyStatus st = PyConfig_SetBytesArgv(c, argc, argv);
     if (!PyStatus_Exception(st))
         st = PyConfig_SetString(c, &c->run_module, L"PyInstaller._pyhost");
-    if (!PyStatus_Exception(st))
-        st = append_path(c, compat);
     if (!PyStatus_Exception(st))
         st = PyWideStringList_Append(&c->module_search_paths, WIDEN(PH_PYTHON_STDLIB));
     if (!PyStatus_Exception(st))
@@ -196,33 +165,50 @@ static PyObject *progress_init(void)
     return PyModule_Create(&progress_module);
 }
 
+/* The compatibility package, compiled into pyhost as a .pyr (meson.build) and served by
+ * pyhost's finder ahead of sys.path, so that an installed PyInstaller cannot shadow it. Its
+ * files are virtual paths under this executable's path, as in a zip appended to a program. */
+static int serve_compat(const char *self, ph_error *err)
+{
+    pyr_archive *a = NULL;
+    if (pyr_open_memory(&a, ph_pyi_compat_pyr, ph_pyi_compat_pyr_size,
+                        "pyhost's PyInstaller package", err) < 0)
+        return -1;
+    return ph_serve_archive(a, self ? self : "/pyhost", err); /* open until the child exits */
+}
+
+static void fail(const ph_error *err)
+{
+    fprintf(stderr, "pyinstaller: %s\n", err->message);
+    exit(1);
+}
+
 /* Never returns: runs PyInstaller._pyhost as __main__ and exits with its status. */
-static void run_child(int fd, const char *compat, int argc, char **argv)
+static void run_child(int fd, int argc, char **argv)
 {
     char value[16];
     snprintf(value, sizeof value, "%d", fd);
     setenv("PYHOST_PYI_PLAN_FD", value, 1);
     setenv("PYHOST_PYI_STDLIB", PH_PYTHON_STDLIB, 1); /* frozen os has no __file__ to ask */
-    ph_error ignored = {{0}, {0}};
-    char *self = ph_self_path(&ignored);
+    ph_error err = {{0}, {0}};
+    char *self = ph_self_path(&err);
     if (self)
         setenv("PYHOST_SELF", self, 1); /* --install-compat records it */
-    free(self);
     if (PyImport_AppendInittab("_pyhost_progress", progress_init) < 0)
         exit(1);
     PyConfig c;
-    PyStatus st = configure(&c, compat, argc, argv);
+    PyStatus st = configure(&c, argc, argv);
     if (!PyStatus_Exception(st))
         st = Py_InitializeFromConfig(&c);
     PyConfig_Clear(&c);
     if (PyStatus_Exception(st))
         Py_ExitStatusException(st);
-    /* The import analysis is compiled into pyhost: the compatibility package imports it. */
-    ph_error aerr = {{0}, {0}};
-    if (ph_analysis_load(&aerr) < 0) {
-        fprintf(stderr, "pyinstaller: %s\n", aerr.message);
-        exit(1);
-    }
+    if (serve_compat(self, &err) < 0)
+        fail(&err);
+    free(self);
+    /* The import analysis is compiled into pyhost too: the compatibility package imports it. */
+    if (ph_analysis_load(&err) < 0)
+        fail(&err);
     int status = Py_RunMain();
     ph_progress_clear();
     exit(status);
@@ -303,21 +289,15 @@ static int child_status(pid_t pid)
 int ph_pyi_run_driver(int argc, char **argv, ph_pyi_plan *plan, bool *have_plan, ph_error *err)
 {
     *have_plan = false;
-    char *compat = ph_pyi_compat_dir(err);
     int fds[2];
-    if (!compat)
-        return -1;
-    if (pipe(fds) < 0) {
-        free(compat);
+    if (pipe(fds) < 0)
         return ph_error_errno(err, errno, "cannot create a pipe");
-    }
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
         close(fds[0]);
-        run_child(fds[1], compat, argc, argv);
+        run_child(fds[1], argc, argv);
     }
-    free(compat);
     close(fds[1]);
     if (pid < 0) {
         close(fds[0]);

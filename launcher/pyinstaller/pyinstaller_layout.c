@@ -43,21 +43,10 @@ static int move_file(const char *from, const char *to, ph_error *err)
     if (errno != EXDEV)
         return ph_error_errno(err, errno, "cannot move %s to %s", from, to);
     struct stat st;
-    int in = open(from, O_RDONLY | O_CLOEXEC);
-    int out = in < 0 || fstat(in, &st) < 0
-                  ? -1
-                  : open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, st.st_mode & 07777);
-    int rc = out < 0 ? -1 : 0;
-    char buf[1 << 16];
-    ssize_t n = 0;
-    while (rc == 0 && (n = read(in, buf, sizeof buf)) > 0)
-        rc = ph_write_all(out, buf, (size_t)n);
-    if (n < 0 || (out >= 0 && close(out) < 0))
-        rc = -1;
-    if (in >= 0)
-        close(in);
-    if (rc < 0)
-        return ph_error_errno(err, errno, "cannot copy %s to %s", from, to);
+    if (stat(from, &st) < 0)
+        return ph_error_errno(err, errno, "cannot move %s to %s", from, to);
+    if (ph_copy_file(from, to, st.st_mode & 07777, err) < 0)
+        return -1;
     unlink(from);
     return 0;
 }

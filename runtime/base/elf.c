@@ -6,6 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "pyhost/bytes.h"
+
 enum {
     PT_LOAD_ = 1,
     PT_DYNAMIC_ = 2,
@@ -35,12 +37,8 @@ typedef struct elf {
 
 static uint64_t get(const elf *e, uint64_t at, unsigned width)
 {
-    uint64_t v = 0;
-    for (unsigned i = 0; i < width; i++) {
-        unsigned shift = e->big_endian ? 8 * (width - 1 - i) : 8 * i;
-        v |= (uint64_t)e->bytes[at + i] << shift;
-    }
-    return v;
+    const uint8_t *p = e->bytes + at;
+    return e->big_endian ? ph_load_be(p, width) : ph_load_le(p, width);
 }
 
 /* Is [at, at + len) inside the file? */

@@ -27,6 +27,24 @@ int ph_write_all(int fd, const void *data, size_t size)
     return 0;
 }
 
+int ph_read_all(int fd, void *data, size_t size)
+{
+    char *p = data;
+    while (size) {
+        ssize_t n = read(fd, p, size);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = 0;
+            return -1;
+        }
+        p += n;
+        size -= (size_t)n;
+    }
+    return 0;
+}
+
 int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t mode,
                          ph_error *err)
 {
@@ -148,6 +166,41 @@ int ph_read_file_max(const char *path, size_t max, const char *what, char **data
 int ph_read_file(const char *path, char **data, size_t *size, ph_error *err)
 {
     return ph_read_file_max(path, PH_MAX_ANY_INPUT, NULL, data, size, err);
+}
+
+int ph_copy_fd(int in, int out, const char *from, const char *to, ph_error *err)
+{
+    char buf[1 << 16];
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return ph_error_errno(err, errno, "reading %s", from);
+        if (n == 0)
+            return 0;
+        if (ph_write_all(out, buf, (size_t)n) < 0)
+            return ph_error_errno(err, errno, "writing %s", to);
+    }
+}
+
+int ph_copy_file(const char *from, const char *to, mode_t mode, ph_error *err)
+{
+    struct stat st;
+    int in = ph_open_regular(from, NULL, &st, err);
+    if (in < 0)
+        return -1;
+    int out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+    int rc = out < 0 ? ph_error_errno(err, errno, "cannot create %s", to)
+                     : ph_copy_fd(in, out, from, to, err);
+    if (out >= 0 && rc == 0 && fchmod(out, mode) < 0)
+        rc = ph_error_errno(err, errno, "writing %s", to);
+    if (out >= 0 && close(out) < 0 && rc == 0)
+        rc = ph_error_errno(err, errno, "writing %s", to);
+    if (out >= 0 && rc < 0)
+        unlink(to); /* ours: O_EXCL created it */
+    close(in);
+    return rc;
 }
 
 char *ph_path_join(const char *dir, const char *name, const char *suffix)

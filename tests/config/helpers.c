@@ -66,3 +66,10 @@ void load_ok(const char *extra, ph_manifest *m)
     cr_assert_eq(rc, 0, "unexpected error: %s (hint: %s)\n%s", err.message, err.hint, text);
     free(text);
 }
+
+void assert_list(const ph_strlist *list, size_t count, const char *const *items)
+{
+    cr_assert_eq(list->count, count, "list has %zu items, expected %zu", list->count, count);
+    for (size_t i = 0; i < count; i++)
+        cr_assert_str_eq(list->items[i], items[i]);
+}

@@ -2,7 +2,14 @@
 #ifndef PH_TEST_CONFIG_HELPERS_H
 #define PH_TEST_CONFIG_HELPERS_H
 
+#include <stddef.h>
+
 #include "pyhost/manifest.h"
+
+#define MINIMAL "[app]\nname = t\nentry = t:main\n"
+
+/* Asserts that `list` holds exactly `items`, in order. */
+void assert_list(const ph_strlist *list, size_t count, const char *const *items);
 
 /* A new empty directory under $TMPDIR (each Criterion test runs in its own process). */
 const char *tmpdir(void);

@@ -351,6 +351,27 @@ test_debug_imports_and_icon() {
     expect_contains "all: spec debug" "$(cat tool.spec)" "debug=True,"
 }
 
+# The compatibility package is compiled into pyhost and served ahead of sys.path: a pyhost
+# copied alone runs it, the binary holds no path into the source tree, and a PyInstaller
+# installed in the environment's site-packages does not shadow it.
+test_compat_package_is_compiled_in() {
+    fresh
+    if grep -qaF "$COMPAT" "$PYHOST"; then fail "pyhost names the source tree's $COMPAT"; fi
+    mkdir bin
+    cp "$PYHOST" bin/pyhost
+    run_capture bin/pyhost pyinstaller -v
+    expect_eq "a copy alone runs it" "6.11.1" "$OUT"
+    local minor
+    minor=$("$PYHOST" --version | sed -n 's/^embeds CPython \([0-9]*\.[0-9]*\).*/\1/p')
+    mkdir -p "venv/lib/python$minor/site-packages/PyInstaller"
+    printf 'include-system-site-packages = false\n' >venv/pyvenv.cfg
+    echo 'raise SystemExit("the installed PyInstaller shadowed pyhost'"'"'s")' \
+        >"venv/lib/python$minor/site-packages/PyInstaller/__init__.py"
+    run_capture env VIRTUAL_ENV="$WORK/venv" "$PYHOST" pyinstaller -v
+    expect_eq "not shadowed: status" 0 "$STATUS"
+    expect_eq "not shadowed" "6.11.1" "$OUT"
+}
+
 test_invoked_as_pyinstaller() {
     fresh
     printf 'import sys\nprint("argv0 ok", sys.frozen)\n' >a.py

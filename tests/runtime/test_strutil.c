@@ -2,7 +2,9 @@
  * pyhost/fsutil.h): written once, so their edge cases are pinned here. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "pyhost/bytes.h"
 #include "pyhost/fsutil.h"
 #include "pyhost/strutil.h"
 
@@ -29,4 +31,24 @@ Test(fsutil, path_join)
     p = ph_path_join("", "x", "");
     cr_assert_str_eq(p, "/x");
     free(p);
+}
+
+/* pyhost/bytes.h: the integer readers of zip, MSI, UDIF, PNG and ELF. */
+Test(bytes, little_and_big_endian)
+{
+    static const unsigned char b[8] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x88};
+    cr_assert_eq(ph_le16(b), 0x0201);
+    cr_assert_eq(ph_le32(b), 0x04030201u);
+    cr_assert_eq(ph_le64(b), 0x8807060504030201u);
+    cr_assert_eq(ph_be16(b), 0x0102);
+    cr_assert_eq(ph_be32(b), 0x01020304u);
+    cr_assert_eq(ph_load_be(b, 8), 0x0102030405060788u);
+    cr_assert_eq(ph_load_le(b + 5, 3), 0x880706u, "an odd width, unaligned");
+    unsigned char out[8] = {0};
+    ph_put_be64(out, 0x0102030405060788u);
+    cr_assert(!memcmp(out, b, 8));
+    ph_put_be32(out + 1, 0xdeadbeefu);
+    cr_assert_eq(ph_be32(out + 1), 0xdeadbeefu);
+    cr_assert_eq(out[0], 0x01, "nothing before the value is written");
+    cr_assert_eq(out[5], 0x06, "nothing after the value is written");
 }

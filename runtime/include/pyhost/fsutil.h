@@ -17,6 +17,10 @@ int ph_write_file_atomic(const char *path, const void *data, size_t size, mode_t
 /* write(2) until all `size` bytes are written, retrying on EINTR. 0, or -1 with errno set. */
 int ph_write_all(int fd, const void *data, size_t size);
 
+/* read(2) until all `size` bytes are read, retrying on EINTR. 0, or -1 when the file ends
+ * first (errno 0) or read fails (errno set). */
+int ph_read_all(int fd, void *data, size_t size);
+
 /* "dir/name" + suffix, malloc'd (NULL when out of memory). */
 char *ph_path_join(const char *dir, const char *name, const char *suffix);
 
@@ -40,6 +44,16 @@ int ph_read_file_max(const char *path, size_t max, const char *what, char **data
 
 /* ph_read_file_max(path, PH_MAX_ANY_INPUT, NULL, ...). */
 int ph_read_file(const char *path, char **data, size_t *size, ph_error *err);
+
+/* Copies the rest of `in` to `out` from their current positions (`from` and `to` name them in
+ * the error), retrying on EINTR. */
+int ph_copy_fd(int in, int out, const char *from, const char *to, ph_error *err);
+
+/* Copies the regular file `from` (ph_open_regular: never a FIFO or a device) to `to`, which
+ * must not exist yet: it is created with O_EXCL, so an existing file or a symlink planted
+ * there is refused, never overwritten or followed. `to` gets `mode` as given (not masked by
+ * the umask). Streams, so the file's size costs no memory; a partly written `to` is removed. */
+int ph_copy_file(const char *from, const char *to, mode_t mode, ph_error *err);
 
 /* mkdir -p: creates `path` and its missing parents with `mode`; existing ones are fine. */
 int ph_mkdirs(const char *path, mode_t mode, ph_error *err);

@@ -4,6 +4,7 @@ to pyhost through the file descriptor in $PYHOST_PYI_PLAN_FD.
 
 `pyhost pyinstaller --install-compat DIR` copies this package to DIR/PyInstaller, recording
 where this pyhost is, so that `python3 -m PyInstaller` with DIR on its path finds it."""
+import importlib.resources
 import os
 import shutil
 import sys
@@ -21,15 +22,27 @@ def _write_plan(plan):
         f.write(text)
 
 
+def _write_package(src, dest):
+    """Writes the package `src` (an importlib.resources Traversable) as files under `dest`:
+    this package is compiled into pyhost and served by its finder, not read from a directory."""
+    os.makedirs(dest)
+    with open(os.path.join(dest, '__init__.py'), 'wb') as f:
+        f.write(src.joinpath('__init__.py').read_bytes())
+    for child in src.iterdir():
+        if child.is_dir():
+            _write_package(child, os.path.join(dest, child.name))
+        elif child.name.endswith('.py'):
+            with open(os.path.join(dest, child.name), 'wb') as f:
+                f.write(child.read_bytes())
+
+
 def install_compat(args):
     if len(args) != 1:
         raise SystemExit('usage: pyhost pyinstaller --install-compat DIR')
-    src = os.path.dirname(os.path.abspath(PyInstaller.__file__))
     dest = os.path.join(os.path.abspath(args[0]), 'PyInstaller')
     if os.path.isdir(dest):
         shutil.rmtree(dest)
-    shutil.copytree(src, dest, ignore=shutil.ignore_patterns('__pycache__', '*.pyc',
-                                                            '_pyhost_location.py'))
+    _write_package(importlib.resources.files(PyInstaller), dest)
     with open(os.path.join(dest, '_pyhost_location.py'), 'w') as f:
         f.write('# Written by pyhost pyinstaller --install-compat\nPYHOST = %r\n'
                 % os.environ.get('PYHOST_SELF', 'pyhost'))
