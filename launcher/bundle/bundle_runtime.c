@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#include "build.h"
+
 #include "bundle.h"
 #include "onefile.h"
 #include "pyhost/fsutil.h"
@@ -36,6 +38,36 @@ static int compress_runtime(const char *data, size_t size, void **frame, size_t 
     return 0;
 }
 
+/* The frame of DATA at RUNTIME_LEVEL from the build cache, where an earlier bundle of the same
+ * stub left it (a hit is decompressed and compared: this is the app's interpreter), else
+ * compressed now and left there. Compressing takes seconds; the check, milliseconds. */
+static int cached_runtime(const char *data, size_t size, void **frame, size_t *frame_size,
+                          ph_error *err)
+{
+    ph_cache cache;
+    ph_cache_open(&cache);
+    uint64_t fields[5] = {0x72756e74696d65 /* "runtime" */, ZSTD_versionNumber(), RUNTIME_LEVEL,
+                          pyr_xxh64(data, size), size};
+    uint64_t key = pyr_xxh64(fields, sizeof fields);
+    uint8_t *hit = NULL, *check = NULL;
+    size_t n = 0;
+    if (ph_cache_get(&cache, key, &hit, &n) && (check = malloc(size ? size : 1)) &&
+        ZSTD_decompress(check, size, hit, n) == size && !memcmp(check, data, size)) {
+        free(check);
+        *frame = hit;
+        *frame_size = n;
+        ph_cache_close(&cache);
+        return 0;
+    }
+    free(check);
+    free(hit);
+    int rc = compress_runtime(data, size, frame, frame_size, err);
+    if (rc == 0)
+        ph_cache_put(&cache, key, *frame, *frame_size);
+    ph_cache_close(&cache);
+    return rc;
+}
+
 static void runtime_name(const char *data, size_t size, char name[32])
 {
     ph_sha256 s;
@@ -57,7 +89,7 @@ int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_p
     struct stat st;
     if (ph_read_file(runtime_path, &data, &size, err) < 0)
         return -1;
-    int rc = compress_runtime(data, size, &frame, &frame_size, err);
+    int rc = cached_runtime(data, size, &frame, &frame_size, err);
     if (rc == 0 && fstat(out, &st) < 0)
         rc = ph_error_errno(err, errno, "writing %s", out_path);
     if (rc == 0) {

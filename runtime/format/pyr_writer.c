@@ -233,16 +233,77 @@ static bool compressible(const wblob *b)
            (b->flags >> PYR_LOCATION_SHIFT) == PYR_LOCATION_MEMORY;
 }
 
-/* Trains a dictionary over every compressible blob. Returns its size, 0 if training found
- * nothing worth keeping (too few or too varied samples), -1 on error. */
+/* ---- The compression cache (pyr_compress_cache) ------------------------------------------ */
+
+enum { KEY_DICTIONARY = 1, KEY_BLOB = 2 };
+
+/* XXH64 of FIELDS, which start with one of the KEY_ tags so that the two kinds never meet. */
+static uint64_t cache_key(const uint64_t *fields, size_t n)
+{
+    return pyr_xxh64(fields, n * sizeof *fields);
+}
+
+static int cache_get(const pyr_writer *w, uint64_t key, uint8_t **data, size_t *size)
+{
+    const pyr_compress_cache *c = w->options.cache;
+    return c && c->get(c->ctx, key, data, size) == 1;
+}
+
+static void cache_put(const pyr_writer *w, uint64_t key, const uint8_t *data, size_t size)
+{
+    const pyr_compress_cache *c = w->options.cache;
+    if (c)
+        c->put(c->ctx, key, data, size);
+}
+
+/* The dictionary's key: the samples (each by hash and size, in order) and the training. */
+static uint64_t dictionary_key(const pyr_writer *w, size_t cap)
+{
+    uint64_t fields[4] = {KEY_DICTIONARY, ZSTD_versionNumber(), cap, 0};
+    uint64_t h = 0;
+    for (size_t i = 0; i < w->count; i++)
+        for (int s = 0; s < PYR_SLOTS; s++) {
+            const wblob *b = &w->entries[i].slots[s];
+            if (compressible(b)) {
+                uint64_t pair[3] = {h, pyr_xxh64(b->data, b->size), b->size};
+                h = pyr_xxh64(pair, sizeof pair);
+            }
+        }
+    fields[3] = h;
+    return cache_key(fields, 4);
+}
+
+static long train_from_samples(pyr_writer *w, size_t cap, uint8_t **dict, ph_error *err);
+
+/* Trains a dictionary over every compressible blob (or takes the one trained on the same
+ * samples before). Returns its size, 0 if training found nothing worth keeping (too few or too
+ * varied samples), -1 on error. */
 static long train_dictionary(pyr_writer *w, uint8_t **dict, ph_error *err)
+{
+    size_t cap = w->options.dictionary_size ? w->options.dictionary_size : DEFAULT_DICTIONARY_SIZE;
+    uint64_t key = w->options.cache ? dictionary_key(w, cap) : 0;
+    size_t size;
+    if (cache_get(w, key, dict, &size)) {
+        if (size && size <= cap)
+            return (long)size;
+        free(*dict); /* an empty entry: training found nothing last time either */
+        *dict = NULL;
+        if (!size)
+            return 0;
+    }
+    long got = train_from_samples(w, cap, dict, err);
+    if (got >= 0)
+        cache_put(w, key, *dict, (size_t)got);
+    return got;
+}
+
+static long train_from_samples(pyr_writer *w, size_t cap, uint8_t **dict, ph_error *err)
 {
     size_t n = 0, total = 0;
     for (size_t i = 0; i < w->count; i++)
         for (int s = 0; s < PYR_SLOTS; s++)
             if (compressible(&w->entries[i].slots[s]))
                 n++, total += w->entries[i].slots[s].size;
-    size_t cap = w->options.dictionary_size ? w->options.dictionary_size : DEFAULT_DICTIONARY_SIZE;
     uint8_t *samples = malloc(total ? total : 1);
     size_t *sizes = malloc((n ? n : 1) * sizeof *sizes);
     *dict = malloc(cap);
@@ -271,19 +332,51 @@ static long train_dictionary(pyr_writer *w, uint8_t **dict, ph_error *err)
     return (long)got;
 }
 
-/* cctx holds the level, the checksum flag and the dictionary (compress_all sets them). */
-static int compress_blob(wblob *b, ZSTD_CCtx *cctx, bool with_dictionary, ph_error *err)
+/* A cached frame for B under KEY, checked against what it claims to hold; an empty entry says
+ * B did not compress. Returns 1 on a usable hit with *out (NULL: store B as it is). */
+static int cached_frame(const pyr_writer *w, uint64_t key, const wblob *b, uint8_t **out, size_t *n)
 {
-    size_t cap = ZSTD_compressBound(b->size);
-    uint8_t *out = malloc(cap);
-    if (!out)
-        return ph_error_set(err, "out of memory compressing");
-    size_t n = ZSTD_compress2(cctx, out, cap, b->data, b->size);
-    if (ZSTD_isError(n)) {
-        free(out);
-        return ph_error_set(err, "zstd: %s", ZSTD_getErrorName(n));
+    if (!cache_get(w, key, out, n))
+        return 0;
+    if (*n == 0 || (*n < b->size && ZSTD_getFrameContentSize(*out, *n) == b->size)) {
+        if (*n == 0) {
+            free(*out);
+            *out = NULL;
+        }
+        return 1;
     }
-    if (n >= b->size) { /* incompressible: keep it stored, readable without a copy */
+    free(*out); /* not a frame of this blob: compressed again, and replaced */
+    *out = NULL;
+    return 0;
+}
+
+/* cctx holds the level, the checksum flag and the dictionary (compress_all sets them); KEY
+ * (with a cache) names the result: the level and dictionary, the content. */
+static int compress_blob(const pyr_writer *w, wblob *b, ZSTD_CCtx *cctx, uint64_t dict_hash,
+                         bool with_dictionary, ph_error *err)
+{
+    uint64_t fields[6] = {KEY_BLOB,
+                          ZSTD_versionNumber(),
+                          (uint64_t)w->options.compression_level,
+                          dict_hash,
+                          w->options.cache ? pyr_xxh64(b->data, b->size) : 0,
+                          b->size};
+    uint64_t key = cache_key(fields, 6);
+    uint8_t *out = NULL;
+    size_t n = 0;
+    int hit = w->options.cache && cached_frame(w, key, b, &out, &n);
+    if (!hit) {
+        size_t cap = ZSTD_compressBound(b->size);
+        if (!(out = malloc(cap)))
+            return ph_error_set(err, "out of memory compressing");
+        n = ZSTD_compress2(cctx, out, cap, b->data, b->size);
+        if (ZSTD_isError(n)) {
+            free(out);
+            return ph_error_set(err, "zstd: %s", ZSTD_getErrorName(n));
+        }
+        cache_put(w, key, out, n < b->size ? n : 0);
+    }
+    if (!out || n >= b->size) { /* incompressible: keep it stored, readable without a copy */
         free(out);
         return 0;
     }
@@ -296,6 +389,7 @@ static int compress_blob(wblob *b, ZSTD_CCtx *cctx, bool with_dictionary, ph_err
 static int compress_all(pyr_writer *w, const uint8_t *dict, size_t dict_size, ph_error *err)
 {
     int level = w->options.compression_level;
+    uint64_t dict_hash = dict ? pyr_xxh64(dict, dict_size) : 0;
     ZSTD_CCtx *cctx = ZSTD_createCCtx();
     ZSTD_CDict *cdict = dict ? ZSTD_createCDict(dict, dict_size, level) : NULL;
     int rc = (!cctx || (dict && !cdict)) ? ph_error_set(err, "out of memory (zstd)") : 0;
@@ -309,7 +403,7 @@ static int compress_all(pyr_writer *w, const uint8_t *dict, size_t dict_size, ph
         for (int s = 0; rc == 0 && s < PYR_SLOTS; s++) {
             wblob *b = &w->entries[i].slots[s];
             if (compressible(b) && b->stored == b->data)
-                rc = compress_blob(b, cctx, cdict != NULL, err);
+                rc = compress_blob(w, b, cctx, dict_hash, cdict != NULL, err);
         }
     ZSTD_freeCDict(cdict);
     ZSTD_freeCCtx(cctx);
