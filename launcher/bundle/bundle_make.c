@@ -141,9 +141,9 @@ static int copy_file(const char *from, const char *to, mode_t mode, ph_error *er
 
 /* `strip` drops the static symbol table and debug info the stub was linked with (the dynamic
  * symbols that extension modules resolve against stay). Best effort: no strip, no harm. */
-static void strip_stub(bundle *b, char *path)
+bool ph_bundle_strip(const char *path)
 {
-    char *argv[] = {"strip", "--strip-all", path, NULL};
+    char *argv[] = {"strip", "--strip-all", (char *)path, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -151,10 +151,16 @@ static void strip_stub(bundle *b, char *path)
     extern char **environ;
     pid_t pid;
     int status = 0;
-    if (posix_spawnp(&pid, "strip", &fa, NULL, argv, environ) == 0 &&
-        waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        b->r->stripped = true;
+    bool ok = posix_spawnp(&pid, "strip", &fa, NULL, argv, environ) == 0 &&
+              waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     posix_spawn_file_actions_destroy(&fa);
+    return ok;
+}
+
+static void strip_stub(bundle *b, char *path)
+{
+    if (ph_bundle_strip(path))
+        b->r->stripped = true;
 }
 
 /* pyhost-loader, installed next to pyhost-stub: a malloc'd path, or NULL with the error set. */
@@ -198,7 +204,7 @@ static int compress_stub(bundle *b)
     if (rc == 0 && out < 0)
         rc = ph_error_errno(b->err, errno, "cannot open %s", b->exe);
     if (rc == 0)
-        rc = ph_bundle_write_runtime(out, b->exe, b->runtime, EMBED_ALIGN, b->err);
+        rc = ph_bundle_write_runtime(out, b->exe, b->runtime, b->stub, EMBED_ALIGN, b->err);
     if (out >= 0 && close(out) < 0 && rc == 0)
         rc = ph_error_errno(b->err, errno, "writing %s", b->exe);
     if (rc == 0 && unlink(b->runtime) < 0)
