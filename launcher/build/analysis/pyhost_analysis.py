@@ -229,6 +229,59 @@ def scan_imports(tree, skip_main=False):
     return found
 
 
+# (path, skip_main) -> (digest of the source, scan_imports result or the parse error): parsing
+# is most of an analysis, and a file is parsed again when a hook's excludedimports restarts it,
+# or by the next build of the same app (load_scan_cache/save_scan_cache keep it on disk).
+SCAN_CACHE = {}
+# What makes a stored scan stale besides the source: this module's scanner and the Python
+# parsing it.
+SCAN_FORMAT = ('pyhost-scan', 1, sys.version)
+
+
+def scan_cached(source, path, skip_main):
+    """scan_imports of the source at path, from SCAN_CACHE when the source is the same bytes;
+    a str is the reason the source does not parse."""
+    import hashlib
+    digest = hashlib.blake2b(source, digest_size=16).digest()
+    hit = SCAN_CACHE.get((path, skip_main))
+    if hit is not None and hit[0] == digest:
+        return hit[1]
+    try:
+        found = scan_imports(ast.parse(source, path), skip_main=skip_main)
+    except (SyntaxError, ValueError) as e:
+        found = str(e)
+    SCAN_CACHE[(path, skip_main)] = (digest, found)
+    return found
+
+
+def load_scan_cache(path):
+    """Fills SCAN_CACHE from a file save_scan_cache wrote; anything else is ignored (the next
+    analysis parses again)."""
+    import marshal
+    try:
+        with open(path, 'rb') as f:
+            fmt, entries = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    if fmt == SCAN_FORMAT and isinstance(entries, dict):
+        SCAN_CACHE.update(entries)
+
+
+def save_scan_cache(path):
+    """Writes SCAN_CACHE atomically (a crash leaves the old file or none)."""
+    import marshal
+    tmp = '%s.tmp-%d' % (path, os.getpid())
+    try:
+        with open(tmp, 'wb') as f:
+            marshal.dump((SCAN_FORMAT, SCAN_CACHE), f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
+
+
 def _six_table(path):
     """{name: module} from six's MovedModule("name", "old"[, "new"]) calls."""
     try:
@@ -482,12 +535,14 @@ class Analysis:
         try:
             with open(m.path, 'rb') as f:
                 source = f.read()
-            tree = ast.parse(source, m.path)
-        except (OSError, SyntaxError, ValueError) as e:
+        except OSError as e:
             self.errors.append((m.path, str(e)))
             return
-        for level, mod, fromlist, line, flags in scan_imports(
-                tree, skip_main=self.skip_main and not m.entry):
+        found = scan_cached(source, m.path, self.skip_main and not m.entry)
+        if isinstance(found, str):
+            self.errors.append((m.path, found))
+            return
+        for level, mod, fromlist, line, flags in found:
             self._handle(m, level, mod, fromlist, line, flags)
 
     def _handle(self, m, level, mod, fromlist, line, flags):

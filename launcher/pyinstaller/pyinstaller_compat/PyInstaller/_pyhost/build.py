@@ -14,6 +14,8 @@ import re
 import shutil
 import tempfile
 
+import pyhost_analysis
+
 import PyInstaller
 from PyInstaller._pyhost import analysis, boot, state
 from PyInstaller.building.api import COLLECT, EXE
@@ -58,7 +60,12 @@ def run_spec(specfile, distpath, workpath, clean):
     os.makedirs(state.CONF['distpath'], exist_ok=True)
     with open(specfile, 'rb') as f:
         code = compile(f.read(), specfile, 'exec')
+    # What the analysis parsed, kept in WORKPATH as PyInstaller keeps its analysis there: a
+    # rebuild parses only the sources that changed (--clean starts afresh).
+    scans = os.path.join(workpath, 'pyhost-scan.cache')
+    pyhost_analysis.load_scan_cache(scans)
     exec(code, spec_namespace(specfile))
+    pyhost_analysis.save_scan_cache(scans)
 
 
 def _is_executable(path):
