@@ -166,12 +166,55 @@ def _literal(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def scan_imports(tree, skip_main=False):
+# The fields of a statement that hold statements (an except handler's and a match case's
+# body too), in the order ast.iter_child_nodes gives them.
+_STATEMENT_FIELDS = ('body', 'handlers', 'orelse', 'finalbody', 'cases')
+
+
+def _scan_statements(tree, skip_main):
+    """scan_imports for a module that calls neither import_module nor __import__: import
+    statements are statements, so only statements are walked, never the expressions that are
+    most of a tree (several times faster; the same result in the same order)."""
+    found = []
+    try_types = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, 'TryStar') else ())
+
+    def visit(node, flags):
+        for field in _STATEMENT_FIELDS:
+            for child in getattr(node, field, None) or ():
+                if not isinstance(child, ast.AST):
+                    continue  # an IfExp's or a Lambda's body is never reached: not statements
+                if isinstance(child, ast.Import):
+                    for alias in child.names:
+                        found.append((0, alias.name, None, child.lineno, flags))
+                elif isinstance(child, ast.ImportFrom):
+                    found.append((child.level or 0, child.module,
+                                  [a.name for a in child.names], child.lineno, flags))
+                elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    visit(child, flags | DELAYED)
+                elif isinstance(child, ast.If):
+                    if skip_main and _is_main_test(child.test):
+                        for sub in child.orelse:
+                            visit(ast.Module(body=[sub], type_ignores=[]), flags | CONDITIONAL)
+                    else:
+                        visit(child, flags | CONDITIONAL)
+                elif isinstance(child, try_types):
+                    visit(child, flags | OPTIONAL)
+                else:
+                    visit(child, flags)
+
+    visit(tree, 0)
+    return found
+
+
+def scan_imports(tree, skip_main=False, calls=True):
     """The imports of a module's AST, in source order, as tuples
     (level, module, fromlist, line, flags): `import a.b` is (0, 'a.b', None, ...);
     `from .m import x, y` is (1, 'm', ['x', 'y'], ...); importlib.import_module('a') and
     __import__('a') with a literal name are imports too (a relative import_module with
-    __name__ or __package__ as its package resolves against the module)."""
+    __name__ or __package__ as its package resolves against the module). calls=False: the
+    source has no such call (its text names neither), so only statements are walked."""
+    if not calls:
+        return _scan_statements(tree, skip_main)
     found = []
     try_types = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, 'TryStar') else ())
     func_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -247,7 +290,8 @@ def scan_cached(source, path, skip_main):
     if hit is not None and hit[0] == digest:
         return hit[1]
     try:
-        found = scan_imports(ast.parse(source, path), skip_main=skip_main)
+        calls = b'import_module' in source or b'__import__' in source
+        found = scan_imports(ast.parse(source, path), skip_main=skip_main, calls=calls)
     except (SyntaxError, ValueError) as e:
         found = str(e)
     SCAN_CACHE[(path, skip_main)] = (digest, found)
