@@ -192,23 +192,29 @@ static int compress_stub(bundle *b)
         free(loader);
         return ph_error_set(b->err, "out of memory");
     }
-    int rc = copy_file(b->stub, b->runtime, 0755, b->err);
-    if (rc == 0 && b->o->strip)
-        strip_stub(b, b->runtime);
-    if (rc == 0)
-        rc = copy_file(loader, b->exe, 0755, b->err);
+    int rc = copy_file(loader, b->exe, 0755, b->err);
     if (rc == 0 && b->o->strip)
         strip_stub(b, b->exe);
     free(loader);
     int out = rc == 0 ? open(b->exe, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
     if (rc == 0 && out < 0)
         rc = ph_error_errno(b->err, errno, "cannot open %s", b->exe);
-    if (rc == 0)
-        rc = ph_bundle_write_runtime(out, b->exe, b->runtime, b->stub, EMBED_ALIGN, b->err);
+    int seeded = rc == 0 && b->o->strip
+                     ? ph_bundle_write_seeded(out, b->exe, b->stub, EMBED_ALIGN, b->err)
+                     : 0;
+    if (seeded < 0)
+        rc = -1;
+    if (rc == 0 && !seeded) { /* the stripped stub, compressed (or its frame found) */
+        rc = copy_file(b->stub, b->runtime, 0755, b->err);
+        if (rc == 0 && b->o->strip)
+            strip_stub(b, b->runtime);
+        if (rc == 0)
+            rc = ph_bundle_write_runtime(out, b->exe, b->runtime, b->stub, EMBED_ALIGN, b->err);
+        if (rc == 0 && unlink(b->runtime) < 0)
+            rc = ph_error_errno(b->err, errno, "cannot remove %s", b->runtime);
+    }
     if (out >= 0 && close(out) < 0 && rc == 0)
         rc = ph_error_errno(b->err, errno, "writing %s", b->exe);
-    if (rc == 0 && unlink(b->runtime) < 0)
-        rc = ph_error_errno(b->err, errno, "cannot remove %s", b->runtime);
     return rc;
 }
 

@@ -76,9 +76,9 @@ static bool seeded_runtime(const char *stub, const char *data, size_t size, void
 /* The frame of DATA at RUNTIME_LEVEL: from the seed, else from the build cache (where an
  * earlier bundle of the same stub left it), else compressed now and left there. */
 static int runtime_frame(const char *stub, const char *data, size_t size, void **frame,
-                         size_t *frame_size, ph_error *err)
+                         size_t *frame_size, bool *from_seed, ph_error *err)
 {
-    if (seeded_runtime(stub, data, size, frame, frame_size))
+    if ((*from_seed = seeded_runtime(stub, data, size, frame, frame_size)))
         return 0;
     ph_cache cache;
     ph_cache_open(&cache);
@@ -138,6 +138,96 @@ static void runtime_name(const char *data, size_t size, char name[32])
     name[31] = '\0';
 }
 
+/* FRAME, zero padding and the record (whose frame_offset is OUT's size now), so that the file
+ * ends on a multiple of ALIGN. */
+static int write_frame(int out, const char *out_path, const void *frame, size_t frame_size,
+                       ph_onefile_record rec, uint64_t align, ph_error *err)
+{
+    struct stat st;
+    if (fstat(out, &st) < 0)
+        return ph_error_errno(err, errno, "writing %s", out_path);
+    rec.frame_offset = (uint64_t)st.st_size;
+    rec.frame_size = frame_size;
+    memcpy(rec.magic, PH_ONEFILE_MAGIC, sizeof rec.magic);
+    uint64_t end = rec.frame_offset + frame_size + sizeof rec;
+    size_t pad = (size_t)((align - end % align) % align);
+    static const char zeros[64];
+    if (ph_write_all(out, frame, frame_size) < 0 || ph_write_all(out, zeros, pad) < 0 ||
+        ph_write_all(out, &rec, sizeof rec) < 0)
+        return ph_error_errno(err, errno, "writing %s", out_path);
+    return 0;
+}
+
+/* ---- The seed's memo ------------------------------------------------------------------------
+ * Checking the seed means stripping a copy of the stub, hashing it (SHA-256 names the runtime)
+ * and decompressing the seed: most of a rebuild's bundling. Once a check passed, the record it
+ * gave is kept in the build cache under the unstripped stub's and the seed's hashes, so the
+ * next bundle of this pyhost writes the seed and that record without stripping anything. */
+
+typedef struct seed_memo {
+    uint64_t runtime_size;
+    uint64_t runtime_hash;
+    char runtime_name[32];
+} seed_memo;
+
+static uint64_t memo_key(const char *stub, const char *seed, size_t seed_size)
+{
+    char *data = NULL;
+    size_t size = 0;
+    ph_error ignored;
+    if (ph_read_file(stub, &data, &size, &ignored) < 0)
+        return 0;
+    uint64_t fields[5] = {0x736565646d656d6f /* "seedmemo" */, pyr_xxh64(data, size), size,
+                          pyr_xxh64(seed, seed_size), seed_size};
+    free(data);
+    return pyr_xxh64(fields, sizeof fields);
+}
+
+int ph_bundle_write_seeded(int out, const char *out_path, const char *stub_path, uint64_t align,
+                           ph_error *err)
+{
+    char *seed_path = NULL, *seed = NULL;
+    size_t seed_size = 0, n = 0;
+    uint8_t *hit = NULL;
+    ph_error ignored;
+    if (asprintf(&seed_path, "%s.zst", stub_path) < 0)
+        return 0;
+    bool have =
+        access(seed_path, R_OK) == 0 && ph_read_file(seed_path, &seed, &seed_size, &ignored) == 0;
+    free(seed_path);
+    ph_cache cache;
+    ph_cache_open(&cache);
+    uint64_t key = have ? memo_key(stub_path, seed, seed_size) : 0;
+    seed_memo memo;
+    int rc = 0;
+    if (key && ph_cache_get(&cache, key, &hit, &n) && n == sizeof memo) {
+        memcpy(&memo, hit, sizeof memo);
+        memo.runtime_name[31] = '\0';
+        ph_onefile_record rec = {.runtime_size = memo.runtime_size,
+                                 .runtime_hash = memo.runtime_hash};
+        memcpy(rec.runtime_name, memo.runtime_name, sizeof rec.runtime_name);
+        rc = write_frame(out, out_path, seed, seed_size, rec, align, err) < 0 ? -1 : 1;
+    }
+    ph_cache_close(&cache);
+    free(hit);
+    free(seed);
+    return rc;
+}
+
+static void remember_seed(const char *stub, const void *seed, size_t seed_size,
+                          const ph_onefile_record *rec)
+{
+    uint64_t key = memo_key(stub, seed, seed_size);
+    if (!key)
+        return;
+    seed_memo memo = {.runtime_size = rec->runtime_size, .runtime_hash = rec->runtime_hash};
+    memcpy(memo.runtime_name, rec->runtime_name, sizeof memo.runtime_name);
+    ph_cache cache;
+    ph_cache_open(&cache);
+    ph_cache_put(&cache, key, (const uint8_t *)&memo, sizeof memo);
+    ph_cache_close(&cache);
+}
+
 int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_path,
                             const char *stub_path, uint64_t align, ph_error *err)
 {
@@ -145,26 +235,17 @@ int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_p
     size_t size = 0;
     void *frame = NULL;
     size_t frame_size = 0;
-    struct stat st;
+    bool from_seed = false;
     if (ph_read_file(runtime_path, &data, &size, err) < 0)
         return -1;
-    int rc = runtime_frame(stub_path, data, size, &frame, &frame_size, err);
-    if (rc == 0 && fstat(out, &st) < 0)
-        rc = ph_error_errno(err, errno, "writing %s", out_path);
+    int rc = runtime_frame(stub_path, data, size, &frame, &frame_size, &from_seed, err);
+    ph_onefile_record rec = {.runtime_size = size, .runtime_hash = pyr_xxh64(data, size)};
     if (rc == 0) {
-        ph_onefile_record rec = {.frame_offset = (uint64_t)st.st_size,
-                                 .frame_size = frame_size,
-                                 .runtime_size = size,
-                                 .runtime_hash = pyr_xxh64(data, size)};
-        memcpy(rec.magic, PH_ONEFILE_MAGIC, sizeof rec.magic);
         runtime_name(data, size, rec.runtime_name);
-        uint64_t end = rec.frame_offset + frame_size + sizeof rec;
-        size_t pad = (size_t)((align - end % align) % align);
-        static const char zeros[64];
-        if (ph_write_all(out, frame, frame_size) < 0 || ph_write_all(out, zeros, pad) < 0 ||
-            ph_write_all(out, &rec, sizeof rec) < 0)
-            rc = ph_error_errno(err, errno, "writing %s", out_path);
+        rc = write_frame(out, out_path, frame, frame_size, rec, align, err);
     }
+    if (rc == 0 && from_seed)
+        remember_seed(stub_path, frame, frame_size, &rec);
     free(frame);
     free(data);
     return rc;
