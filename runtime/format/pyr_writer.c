@@ -198,6 +198,40 @@ static int compare_entries(const void *pa, const void *pb)
     return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
+/* Blobs with the same stored bytes are stored once, their records pointing at the same bytes:
+ * a onefile's binaries are also its packages' files (pycryptodomex's .so files, 1.3 MB twice).
+ * Readers take every record on its own, so nothing else changes. */
+static int share_identical(pyr_writer *w, ph_error *err)
+{
+    size_t n = 0, cap = 16;
+    for (size_t i = 0; i < w->count; i++)
+        for (int s = 0; s < PYR_SLOTS; s++)
+            n += w->entries[i].slots[s].set;
+    while (cap < 2 * n)
+        cap *= 2;
+    const wblob **table = calloc(cap, sizeof *table);
+    if (!table)
+        return ph_error_set(err, "out of memory");
+    for (size_t i = 0; i < w->count; i++)
+        for (int s = 0; s < PYR_SLOTS; s++) {
+            wblob *b = &w->entries[i].slots[s];
+            if (!b->set || !b->stored_size ||
+                (b->flags >> PYR_LOCATION_SHIFT) != PYR_LOCATION_MEMORY)
+                continue;
+            size_t k = pyr_xxh64(b->stored, b->stored_size) & (cap - 1);
+            for (; table[k]; k = (k + 1) & (cap - 1))
+                if (table[k]->stored_size == b->stored_size && table[k]->flags == b->flags &&
+                    !memcmp(table[k]->stored, b->stored, b->stored_size)) {
+                    b->same_as = table[k];
+                    break;
+                }
+            if (!table[k])
+                table[k] = b;
+        }
+    free(table);
+    return 0;
+}
+
 typedef struct layout {
     pyr_header h;
     uint64_t blob_data_offset;
@@ -244,12 +278,12 @@ static void plan_layout(const pyr_writer *w, size_t dict_size, layout *l)
     l->blob_data_offset = end;
     for (size_t i = 0; i < w->count; i++)
         for (int s = 0; s < PYR_SLOTS; s++)
-            if (w->entries[i].slots[s].set)
+            if (w->entries[i].slots[s].set && !w->entries[i].slots[s].same_as)
                 end = align_up(end + w->entries[i].slots[s].stored_size, PYR_ALIGN);
     h->file_size = end;
 }
 
-static void fill_index(const pyr_writer *w, const layout *l, uint8_t *out)
+static void fill_index(pyr_writer *w, const layout *l, uint8_t *out)
 {
     const pyr_header *h = &l->h;
     uint32_t *table = (uint32_t *)(out + h->table_offset);
@@ -259,7 +293,7 @@ static void fill_index(const pyr_writer *w, const layout *l, uint8_t *out)
     uint64_t name_at = 0, data_at = l->blob_data_offset;
     uint32_t blob = 0;
     for (uint32_t i = 0; i < h->entry_count; i++) {
-        const wentry *e = &w->entries[i];
+        wentry *e = &w->entries[i];
         uint32_t hash = (uint32_t)pyr_xxh64(e->name, e->name_len);
         entries[i] = (pyr_entry_record){.name_offset = (uint32_t)name_at,
                                         .name_len = (uint16_t)e->name_len,
@@ -273,17 +307,20 @@ static void fill_index(const pyr_writer *w, const layout *l, uint8_t *out)
             slot = (slot + 1) & (h->table_size - 1);
         table[slot] = i;
         for (int s = 0; s < PYR_SLOTS; s++) {
-            const wblob *b = &e->slots[s];
+            wblob *b = &e->slots[s];
             if (!b->set)
                 continue;
             entries[i].slot_mask |= (uint8_t)(1u << s);
+            b->offset = b->same_as ? b->same_as->offset : data_at;
             blobs[blob++] = (pyr_blob_record){
-                .offset = data_at,
+                .offset = b->offset,
                 .stored_size = b->stored_size,
                 .size = b->size,
                 .flags = b->flags,
                 .checksum = (uint32_t)pyr_xxh64(b->stored, b->stored_size),
             };
+            if (b->same_as)
+                continue;
             memcpy(out + data_at, b->stored, b->stored_size);
             data_at = align_up(data_at + b->stored_size, PYR_ALIGN);
         }
@@ -324,6 +361,10 @@ int pyr_writer_finish(pyr_writer *w, uint8_t **out, size_t *out_size, ph_error *
         return -1;
     if (w->options.compression_level > 0 &&
         pyr_writer_compress_all(w, dict, (size_t)dict_size, err) < 0) {
+        free(dict);
+        return -1;
+    }
+    if (share_identical(w, err) < 0) {
         free(dict);
         return -1;
     }

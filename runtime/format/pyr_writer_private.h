@@ -22,6 +22,8 @@ typedef struct wblob {
     uint32_t flags; /* PYR_COMPRESSION_* | location << PYR_LOCATION_SHIFT */
     unsigned options;
     bool set;
+    const struct wblob *same_as; /* an earlier blob with the same stored bytes: stored once */
+    uint64_t offset;             /* where its stored bytes are, once laid out */
 } wblob;
 
 typedef struct wentry {
