@@ -4,14 +4,18 @@
 # ${PYHOST_TEST_CACHE:-/var/cache/pyhost-tests}/pyi-venv, made here when missing), side by side in
 # one run, same scripts, same command lines (issue 16's targets: onefile start at most 0.1x
 # PyInstaller's, sizes at most PyInstaller's, build time at most PyInstaller's):
-#   - build time, cold (fresh work directory and caches: PyInstaller's bincache, pyhost's
-#     PYHOST_CACHE_DIR) and rebuild (the same command again, work directory and caches kept);
+#   - build CPU time (user+sys, /usr/bin/time: on a shared machine wall time measures the other
+#     workers as much as the build) and wall time, cold (fresh work directory and caches:
+#     PyInstaller's build/ and config dir, pyhost's PYHOST_CACHE_DIR) and rebuild (the same
+#     command again, work directory and caches kept), of hello, import_all and a real app
+#     (tests/pyinstaller/apps/real_cryptodome_onedir: pycryptodomex through its hooks-contrib
+#     hook, built in the venv as a release script would);
 #   - size of dist/ (onefile: the file; onedir: the directory);
 #   - start + exit of a hello script (`pass`) and of an import-all-stdlib script;
 # for --onefile and --onedir; each line ends with the ratio pyhost / PyInstaller.
 #
 # Usage: bench/pyinstaller_vs.sh [PATH/TO/pyhost]   (default: build-rel/launcher/pyhost)
-# BUILD_RUNS (default 3) timed builds per case. A benchmark, not a test: prints numbers, exits 0.
+# BUILD_RUNS (default 3) timed cold builds, each followed by a rebuild, per case. A benchmark, not a test: prints numbers, exits 0.
 set -eu
 PYHOST=$(realpath "${1:-build-rel/launcher/pyhost}")
 PY=/usr/bin/python3.11
@@ -60,41 +64,66 @@ build_cmd() {
 # ratio JSON: pyhost's mean / PyInstaller's mean from a hyperfine export (PyInstaller first).
 ratio() {
     "$PY" -c 'import json, sys
-r = json.load(open(sys.argv[1]))["results"]
+try:
+    r = json.load(open(sys.argv[1]))["results"]
+except (OSError, ValueError, KeyError):
+    sys.exit(print("  no ratio: a program failed (above)"))
 print("  ratio pyhost/PyInstaller: %.2fx (%.3f s vs %.3f s)" % (r[1]["mean"] / r[0]["mean"], r[1]["mean"], r[0]["mean"]))' "$1"
 }
 
 hf() { hyperfine -N --style basic "$@" | grep -v '^\s*$' | grep -E 'Time|±|Benchmark' || true; }
 
+cp "$REPO/tests/pyinstaller/apps/real_cryptodome_onedir/app.py" cryptodome.py
+cp "$REPO/tests/pyinstaller/pyiprobe.py" .
+
+# cpu LABEL COMMAND...: runs it, appends "user+sys wall" to $WORK/LABEL.
+cpu() {
+    local label=$1
+    shift
+    /usr/bin/time -f '%U %S %e' -o "$WORK/.time" "$@" >/dev/null 2>"$WORK/.err" || {
+        echo "  $label failed:"
+        tail -n 5 "$WORK/.err"
+        return 0
+    }
+    awk '{printf "%.2f %.2f\n", $1 + $2, $3}' "$WORK/.time" >>"$WORK/$label"
+}
+
+# mean FILE: "CPU s (wall s)" over its lines.
+mean() { awk '{c += $1; w += $2; n++} END {if (n) printf "%.2f s CPU (%.2f s wall)", c / n, w / n}' "$1"; }
+ratio_cpu() { awk '{c += $1; n++} END {print c / n}' "$1"; }
+
+export VIRTUAL_ENV="$VENV" # as the release script runs: PyInstaller in its venv, pyhost sees it
 for mode in onefile onedir; do
-    for s in hello import_all; do
+    for s in hello cryptodome import_all; do
         [ "$mode/$s" = onedir/import_all ] && [ "$RUNS" -lt 2 ] && continue
-        echo
-        echo "== build $mode $s, cold (fresh work directory and caches)"
-        hf --runs "$RUNS" --export-json "cold-$mode-$s.json" \
-            --prepare "rm -rf $WORK/pyi-$mode $WORK/pyi-$mode-build $WORK/cache-pyi" \
-            -n "PyInstaller" "$(build_cmd pyi "$mode" "$s")" \
-            --prepare "rm -rf $WORK/pyhost-$mode $WORK/pyhost-$mode-build $WORK/cache-pyhost" \
-            -n "pyhost" "$(build_cmd pyhost "$mode" "$s")"
-        ratio "cold-$mode-$s.json"
-        echo "== rebuild $mode $s (work directory and caches kept)"
-        hf --runs "$RUNS" --export-json "re-$mode-$s.json" \
-            -n "PyInstaller" "$(build_cmd pyi "$mode" "$s")" \
-            -n "pyhost" "$(build_cmd pyhost "$mode" "$s")"
-        ratio "re-$mode-$s.json"
-        # keep this build for the start-up runs and the sizes
         for t in pyi pyhost; do
+            for i in $(seq "$RUNS"); do
+                rm -rf "$WORK/$t-$mode" "$WORK/$t-$mode-build" "$WORK/cache-$t"
+                # shellcheck disable=SC2046
+                cpu "cold-$t-$mode-$s" $(build_cmd "$t" "$mode" "$s")
+                # shellcheck disable=SC2046
+                cpu "re-$t-$mode-$s" $(build_cmd "$t" "$mode" "$s")
+            done
             rm -rf "$WORK/out-$t-$mode-$s"
             cp -a "$WORK/$t-$mode" "$WORK/out-$t-$mode-$s"
         done
+        echo
+        for k in cold re; do
+            a="$WORK/$k-pyi-$mode-$s" b="$WORK/$k-pyhost-$mode-$s"
+            [ -s "$a" ] && [ -s "$b" ] || continue
+            printf '== build %s %s, %s: PyInstaller %s, pyhost %s, CPU ratio pyhost/PyInstaller %sx\n' \
+                "$mode" "$s" "$([ $k = cold ] && echo cold || echo rebuild)" "$(mean "$a")" \
+                "$(mean "$b")" "$("$PY" -c "print('%.2f' % ($(ratio_cpu "$b") / $(ratio_cpu "$a")))")"
+        done
     done
 done
+unset VIRTUAL_ENV
 
 exe() { [ "$2" = onefile ] && echo "$WORK/out-$1-$2-$3/$3" || echo "$WORK/out-$1-$2-$3/$3/$3"; }
 echo
 echo "== sizes (bytes; onedir: the whole directory)"
 for mode in onefile onedir; do
-    for s in hello import_all; do
+    for s in hello cryptodome import_all; do
         [ -d "$WORK/out-pyi-$mode-$s" ] || continue
         a=$(du -sb "$WORK/out-pyi-$mode-$s" | cut -f1)
         b=$(du -sb "$WORK/out-pyhost-$mode-$s" | cut -f1)

@@ -416,6 +416,24 @@ static PyObject *finder_invalidate_caches(PhFinder *f, PyObject *unused)
     Py_RETURN_NONE; /* the archive never changes under a running app */
 }
 
+/* _set_root(path): module paths from now on live under PATH. The PyInstaller onefile start-up
+ * (_pyhost_pyi_boot) moves them into sys._MEIPASS once the data files and binaries are written
+ * there, so that a package finds its files through __file__ as through _MEIPASS (one root, as
+ * in PyInstaller's). Modules imported before keep their paths. */
+static PyObject *finder_set_root(PhFinder *f, PyObject *path)
+{
+    PyObject *fspath = PyOS_FSPath(path);
+    if (!fspath)
+        return NULL;
+    if (!PyUnicode_Check(fspath) || PyUnicode_GET_LENGTH(fspath) == 0) {
+        Py_DECREF(fspath);
+        PyErr_SetString(PyExc_ValueError, "the root is a non-empty str path");
+        return NULL;
+    }
+    Py_SETREF(f->root, fspath);
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef finder_methods[] = {
     {"find_spec", (PyCFunction)(void (*)(void))finder_find_spec, METH_VARARGS | METH_KEYWORDS,
      NULL},
@@ -432,6 +450,7 @@ static PyMethodDef finder_methods[] = {
     {"find_distributions", (PyCFunction)(void (*)(void))ph_finder_find_distributions,
      METH_VARARGS | METH_KEYWORDS, NULL},
     {"invalidate_caches", (PyCFunction)finder_invalidate_caches, METH_NOARGS, NULL},
+    {"_set_root", (PyCFunction)finder_set_root, METH_O, NULL},
     {NULL, NULL, 0, NULL},
 };
 

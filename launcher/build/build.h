@@ -250,6 +250,8 @@ int ph_analysis_stdlib(const ph_strlist *sites, const ph_strlist *modules, ph_st
                        ph_error *err);
 
 /* ---- The bytecode cache (build_cache.c) ------------------------------------------------ */
+/* It also keeps what the .pyr writer compressed (pyr_compress_cache) and the compressed onefile
+ * runtime (bundle_runtime.c), each under keys of its own. */
 
 typedef struct ph_cache {
     char dir[512];
@@ -261,6 +263,7 @@ typedef struct ph_cache {
 /* Finds and creates the cache directory. Never fails: when the cache is unusable it is turned
  * off and `warning` says why, so the build goes on without it. */
 void ph_cache_open(ph_cache *cache);
+void ph_cache_close(ph_cache *cache);
 uint64_t ph_cache_key(const ph_python_info *py, int optimize, const char *relname,
                       const char *source, size_t size);
 /* Returns 1 and a malloc'd copy of the bytecode on a hit, 0 on a miss. */

@@ -59,6 +59,14 @@ void ph_cache_open(ph_cache *c)
     c->enabled = true;
 }
 
+void ph_cache_close(ph_cache *c)
+{
+    if (c->dirfd >= 0)
+        close(c->dirfd);
+    c->dirfd = -1;
+    c->enabled = false;
+}
+
 uint64_t ph_cache_key(const ph_python_info *py, int optimize, const char *relname,
                       const char *source, size_t size)
 {

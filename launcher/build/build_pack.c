@@ -211,10 +211,23 @@ static int pack_manifest(build *b)
     return pack_file(b, &u, MANIFEST_ENTRY, PYR_PLAIN_FILE, PYR_NO_COMPRESS);
 }
 
+/* The writer's compression cache is the bytecode cache: same policy, keys of their own. */
+static int cache_get(void *ctx, uint64_t key, uint8_t **data, size_t *size)
+{
+    return ph_cache_get(ctx, key, data, size);
+}
+
+static void cache_put(void *ctx, uint64_t key, const uint8_t *data, size_t size)
+{
+    ph_cache_put(ctx, key, data, size);
+}
+
 static int pack(build *b)
 {
     const ph_compress *c = &b->m.python.compress;
+    b->compress_cache = (pyr_compress_cache){.ctx = &b->cache, .get = cache_get, .put = cache_put};
     pyr_writer_options wo = {
+        .cache = b->cache.enabled ? &b->compress_cache : NULL,
         .python_magic = b->py.magic,
         .python_version = b->py.version,
         .compression_level = c->method == PH_COMPRESSION_ZSTD ? c->level : 0,
@@ -300,11 +313,12 @@ static int run(build *b)
 int ph_build(const ph_build_options *options, ph_build_result *result, ph_error *err)
 {
     *result = (ph_build_result){0};
-    build b = {.o = options, .r = result, .err = err, .wheel_cleanup = -1};
+    build b = {.o = options, .r = result, .err = err, .wheel_cleanup = -1, .cache = {.dirfd = -1}};
     int rc = run(&b);
     if (rc < 0 && !result->cache_warning[0])
         memcpy(result->cache_warning, b.cache.warning, sizeof result->cache_warning);
     pyr_writer_free(b.writer);
+    ph_cache_close(&b.cache);
     ph_unit_list_free(&b.units);
     ph_unit_list_free(&b.copies);
     free(b.placed);

@@ -27,6 +27,7 @@ typedef struct build {
     ph_python_info py;
     bool py_started;
     ph_cache cache;
+    pyr_compress_cache compress_cache; /* the writer's view of `cache` (build_pack.c) */
     ph_unit_list units;
     unsigned stdlib_root; /* app paths come before it, site directories after it */
     ph_strlist sites;     /* absolute site directories searched for distributions */

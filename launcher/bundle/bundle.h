@@ -65,8 +65,21 @@ void ph_bundle_result_free(ph_bundle_result *result);
 /* ---- A compressed runtime (bundle_runtime.c) -------------------------------------------- */
 
 /* Appends RUNTIME_PATH (the stripped stub) to OUT as one zstd frame, then zero padding and the
- * onefile record, so that the file ends on a multiple of ALIGN: where the .pyr goes. */
-int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_path, uint64_t align,
-                            ph_error *err);
+ * onefile record, so that the file ends on a multiple of ALIGN: where the .pyr goes. The frame
+ * is taken from STUB_PATH.zst (made with pyhost, ph_bundle_runtime_seed) or from the build cache
+ * when either holds exactly these bytes, else compressed (seconds) and cached. */
+int ph_bundle_write_runtime(int out, const char *out_path, const char *runtime_path,
+                            const char *stub_path, uint64_t align, ph_error *err);
+/* The runtime of a stripped STUB_PATH without stripping it: the seed and the record an earlier
+ * bundle of this pyhost checked (see bundle_runtime.c). 1 written, 0 not known (nothing
+ * written: strip and call ph_bundle_write_runtime), -1 error. */
+int ph_bundle_write_seeded(int out, const char *out_path, const char *stub_path, uint64_t align,
+                           ph_error *err);
+/* Writes OUT: the frame a onefile of STUB (stripped, as `pyhost bundle` strips it) carries, so
+ * that no bundle has to compress the same stub again. Run when pyhost is built. */
+int ph_bundle_runtime_seed(const char *stub, const char *out, ph_error *err);
+/* `strip --strip-all PATH`; false when there is no strip or it failed (the file is then as it
+ * was). */
+bool ph_bundle_strip(const char *path);
 
 #endif

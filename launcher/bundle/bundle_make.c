@@ -115,9 +115,9 @@ static int make_dirs(bundle *b)
 
 /* `strip` drops the static symbol table and debug info the stub was linked with (the dynamic
  * symbols that extension modules resolve against stay). Best effort: no strip, no harm. */
-static void strip_stub(bundle *b, char *path)
+bool ph_bundle_strip(const char *path)
 {
-    char *argv[] = {"strip", "--strip-all", path, NULL};
+    char *argv[] = {"strip", "--strip-all", (char *)path, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
@@ -125,10 +125,16 @@ static void strip_stub(bundle *b, char *path)
     extern char **environ;
     pid_t pid;
     int status = 0;
-    if (posix_spawnp(&pid, "strip", &fa, NULL, argv, environ) == 0 &&
-        waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        b->r->stripped = true;
+    bool ok = posix_spawnp(&pid, "strip", &fa, NULL, argv, environ) == 0 &&
+              waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
     posix_spawn_file_actions_destroy(&fa);
+    return ok;
+}
+
+static void strip_stub(bundle *b, char *path)
+{
+    if (ph_bundle_strip(path))
+        b->r->stripped = true;
 }
 
 /* pyhost-loader, installed next to pyhost-stub: a malloc'd path, or NULL with the error set. */
@@ -160,23 +166,29 @@ static int compress_stub(bundle *b)
         free(loader);
         return ph_error_set(b->err, "out of memory");
     }
-    int rc = ph_copy_file(b->stub, b->runtime, 0755, b->err);
-    if (rc == 0 && b->o->strip)
-        strip_stub(b, b->runtime);
-    if (rc == 0)
-        rc = ph_copy_file(loader, b->exe, 0755, b->err);
+    int rc = ph_copy_file(loader, b->exe, 0755, b->err);
     if (rc == 0 && b->o->strip)
         strip_stub(b, b->exe);
     free(loader);
     int out = rc == 0 ? open(b->exe, O_WRONLY | O_APPEND | O_CLOEXEC) : -1;
     if (rc == 0 && out < 0)
         rc = ph_error_errno(b->err, errno, "cannot open %s", b->exe);
-    if (rc == 0)
-        rc = ph_bundle_write_runtime(out, b->exe, b->runtime, EMBED_ALIGN, b->err);
+    int seeded = rc == 0 && b->o->strip
+                     ? ph_bundle_write_seeded(out, b->exe, b->stub, EMBED_ALIGN, b->err)
+                     : 0;
+    if (seeded < 0)
+        rc = -1;
+    if (rc == 0 && !seeded) { /* the stripped stub, compressed (or its frame found) */
+        rc = ph_copy_file(b->stub, b->runtime, 0755, b->err);
+        if (rc == 0 && b->o->strip)
+            strip_stub(b, b->runtime);
+        if (rc == 0)
+            rc = ph_bundle_write_runtime(out, b->exe, b->runtime, b->stub, EMBED_ALIGN, b->err);
+        if (rc == 0 && unlink(b->runtime) < 0)
+            rc = ph_error_errno(b->err, errno, "cannot remove %s", b->runtime);
+    }
     if (out >= 0 && close(out) < 0 && rc == 0)
         rc = ph_error_errno(b->err, errno, "writing %s", b->exe);
-    if (rc == 0 && unlink(b->runtime) < 0)
-        rc = ph_error_errno(b->err, errno, "cannot remove %s", b->runtime);
     return rc;
 }
 

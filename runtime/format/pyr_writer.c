@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include <zdict.h>
 #include <zstd.h>
 
 #include "pyhost/fsutil.h"
@@ -15,34 +14,7 @@
 #include "pyr_format.h"
 #include "pyhost/pyr_hash.h"
 
-/* Blobs smaller than this are stored: a zstd frame header would eat what little it saves. */
-#define MIN_COMPRESS_SIZE 64
-#define DEFAULT_DICTIONARY_SIZE (110 * 1024)
-
-typedef struct wblob {
-    uint8_t *data; /* raw content, then the stored bytes once compressed */
-    size_t size;   /* raw size */
-    uint8_t *stored;
-    size_t stored_size;
-    uint32_t flags; /* PYR_COMPRESSION_* | location << PYR_LOCATION_SHIFT */
-    unsigned options;
-    bool set;
-} wblob;
-
-typedef struct wentry {
-    char *name;
-    size_t name_len;
-    uint8_t kind;
-    wblob slots[PYR_SLOTS];
-} wentry;
-
-struct pyr_writer {
-    pyr_writer_options options;
-    wentry *entries;
-    size_t count, capacity;
-    uint32_t *lookup; /* open-addressing map name -> entry index + 1 (0 = empty) */
-    size_t lookup_size;
-};
+#include "pyr_writer_private.h"
 
 static uint64_t align_up(uint64_t v, uint64_t a)
 {
@@ -226,94 +198,38 @@ static int compare_entries(const void *pa, const void *pb)
     return c ? c : (a->name_len > b->name_len) - (a->name_len < b->name_len);
 }
 
-static bool compressible(const wblob *b)
+/* Blobs with the same stored bytes are stored once, their records pointing at the same bytes:
+ * a onefile's binaries are also its packages' files (pycryptodomex's .so files, 1.3 MB twice).
+ * Readers take every record on its own, so nothing else changes. */
+static int share_identical(pyr_writer *w, ph_error *err)
 {
-    return b->set && !(b->options & PYR_NO_COMPRESS) && b->size >= MIN_COMPRESS_SIZE &&
-           b->size <= PYR_MAX_COMPRESSED_BLOB &&
-           (b->flags >> PYR_LOCATION_SHIFT) == PYR_LOCATION_MEMORY;
-}
-
-/* Trains a dictionary over every compressible blob. Returns its size, 0 if training found
- * nothing worth keeping (too few or too varied samples), -1 on error. */
-static long train_dictionary(pyr_writer *w, uint8_t **dict, ph_error *err)
-{
-    size_t n = 0, total = 0;
+    size_t n = 0, cap = 16;
     for (size_t i = 0; i < w->count; i++)
         for (int s = 0; s < PYR_SLOTS; s++)
-            if (compressible(&w->entries[i].slots[s]))
-                n++, total += w->entries[i].slots[s].size;
-    size_t cap = w->options.dictionary_size ? w->options.dictionary_size : DEFAULT_DICTIONARY_SIZE;
-    uint8_t *samples = malloc(total ? total : 1);
-    size_t *sizes = malloc((n ? n : 1) * sizeof *sizes);
-    *dict = malloc(cap);
-    if (!samples || !sizes || !*dict) {
-        free(samples), free(sizes), free(*dict), *dict = NULL;
-        return ph_error_set(err, "out of memory training a dictionary");
-    }
-    size_t k = 0, at = 0;
+            n += w->entries[i].slots[s].set;
+    while (cap < 2 * n)
+        cap *= 2;
+    const wblob **table = calloc(cap, sizeof *table);
+    if (!table)
+        return ph_error_set(err, "out of memory");
     for (size_t i = 0; i < w->count; i++)
         for (int s = 0; s < PYR_SLOTS; s++) {
-            const wblob *b = &w->entries[i].slots[s];
-            if (compressible(b)) {
-                memcpy(samples + at, b->data, b->size);
-                at += b->size;
-                sizes[k++] = b->size;
-            }
-        }
-    size_t got = n >= 8 ? ZDICT_trainFromBuffer(*dict, cap, samples, sizes, (unsigned)n) : 0;
-    free(samples);
-    free(sizes);
-    if (n < 8 || ZDICT_isError(got)) {
-        free(*dict);
-        *dict = NULL;
-        return 0;
-    }
-    return (long)got;
-}
-
-/* cctx holds the level, the checksum flag and the dictionary (compress_all sets them). */
-static int compress_blob(wblob *b, ZSTD_CCtx *cctx, bool with_dictionary, ph_error *err)
-{
-    size_t cap = ZSTD_compressBound(b->size);
-    uint8_t *out = malloc(cap);
-    if (!out)
-        return ph_error_set(err, "out of memory compressing");
-    size_t n = ZSTD_compress2(cctx, out, cap, b->data, b->size);
-    if (ZSTD_isError(n)) {
-        free(out);
-        return ph_error_set(err, "zstd: %s", ZSTD_getErrorName(n));
-    }
-    if (n >= b->size) { /* incompressible: keep it stored, readable without a copy */
-        free(out);
-        return 0;
-    }
-    b->stored = out;
-    b->stored_size = n;
-    b->flags |= with_dictionary ? PYR_COMPRESSION_ZSTD_DICT : PYR_COMPRESSION_ZSTD;
-    return 0;
-}
-
-static int compress_all(pyr_writer *w, const uint8_t *dict, size_t dict_size, ph_error *err)
-{
-    int level = w->options.compression_level;
-    ZSTD_CCtx *cctx = ZSTD_createCCtx();
-    ZSTD_CDict *cdict = dict ? ZSTD_createCDict(dict, dict_size, level) : NULL;
-    int rc = (!cctx || (dict && !cdict)) ? ph_error_set(err, "out of memory (zstd)") : 0;
-    /* Every frame carries a checksum of its content: the dictionary is outside every other
-     * checksum, and a damaged dictionary would otherwise decompress to wrong bytes silently. */
-    if (rc == 0 && (ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_compressionLevel, level)) ||
-                    ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_checksumFlag, 1)) ||
-                    (cdict && ZSTD_isError(ZSTD_CCtx_refCDict(cctx, cdict)))))
-        rc = ph_error_set(err, "zstd: cannot set compression parameters");
-    for (size_t i = 0; rc == 0 && i < w->count; i++)
-        for (int s = 0; rc == 0 && s < PYR_SLOTS; s++) {
             wblob *b = &w->entries[i].slots[s];
-            if (compressible(b) && b->stored == b->data)
-                rc = compress_blob(b, cctx, cdict != NULL, err);
+            if (!b->set || !b->stored_size ||
+                (b->flags >> PYR_LOCATION_SHIFT) != PYR_LOCATION_MEMORY)
+                continue;
+            size_t k = pyr_xxh64(b->stored, b->stored_size) & (cap - 1);
+            for (; table[k]; k = (k + 1) & (cap - 1))
+                if (table[k]->stored_size == b->stored_size && table[k]->flags == b->flags &&
+                    !memcmp(table[k]->stored, b->stored, b->stored_size)) {
+                    b->same_as = table[k];
+                    break;
+                }
+            if (!table[k])
+                table[k] = b;
         }
-    ZSTD_freeCDict(cdict);
-    ZSTD_freeCCtx(cctx);
-    return rc;
+    free(table);
+    return 0;
 }
 
 typedef struct layout {
@@ -362,12 +278,12 @@ static void plan_layout(const pyr_writer *w, size_t dict_size, layout *l)
     l->blob_data_offset = end;
     for (size_t i = 0; i < w->count; i++)
         for (int s = 0; s < PYR_SLOTS; s++)
-            if (w->entries[i].slots[s].set)
+            if (w->entries[i].slots[s].set && !w->entries[i].slots[s].same_as)
                 end = align_up(end + w->entries[i].slots[s].stored_size, PYR_ALIGN);
     h->file_size = end;
 }
 
-static void fill_index(const pyr_writer *w, const layout *l, uint8_t *out)
+static void fill_index(pyr_writer *w, const layout *l, uint8_t *out)
 {
     const pyr_header *h = &l->h;
     uint32_t *table = (uint32_t *)(out + h->table_offset);
@@ -377,7 +293,7 @@ static void fill_index(const pyr_writer *w, const layout *l, uint8_t *out)
     uint64_t name_at = 0, data_at = l->blob_data_offset;
     uint32_t blob = 0;
     for (uint32_t i = 0; i < h->entry_count; i++) {
-        const wentry *e = &w->entries[i];
+        wentry *e = &w->entries[i];
         uint32_t hash = (uint32_t)pyr_xxh64(e->name, e->name_len);
         entries[i] = (pyr_entry_record){.name_offset = (uint32_t)name_at,
                                         .name_len = (uint16_t)e->name_len,
@@ -391,17 +307,20 @@ static void fill_index(const pyr_writer *w, const layout *l, uint8_t *out)
             slot = (slot + 1) & (h->table_size - 1);
         table[slot] = i;
         for (int s = 0; s < PYR_SLOTS; s++) {
-            const wblob *b = &e->slots[s];
+            wblob *b = &e->slots[s];
             if (!b->set)
                 continue;
             entries[i].slot_mask |= (uint8_t)(1u << s);
+            b->offset = b->same_as ? b->same_as->offset : data_at;
             blobs[blob++] = (pyr_blob_record){
-                .offset = data_at,
+                .offset = b->offset,
                 .stored_size = b->stored_size,
                 .size = b->size,
                 .flags = b->flags,
                 .checksum = (uint32_t)pyr_xxh64(b->stored, b->stored_size),
             };
+            if (b->same_as)
+                continue;
             memcpy(out + data_at, b->stored, b->stored_size);
             data_at = align_up(data_at + b->stored_size, PYR_ALIGN);
         }
@@ -438,9 +357,14 @@ int pyr_writer_finish(pyr_writer *w, uint8_t **out, size_t *out_size, ph_error *
     uint8_t *dict = NULL;
     long dict_size = 0;
     if (w->options.compression_level > 0 && w->options.train_dictionary &&
-        (dict_size = train_dictionary(w, &dict, err)) < 0)
+        (dict_size = pyr_writer_train_dictionary(w, &dict, err)) < 0)
         return -1;
-    if (w->options.compression_level > 0 && compress_all(w, dict, (size_t)dict_size, err) < 0) {
+    if (w->options.compression_level > 0 &&
+        pyr_writer_compress_all(w, dict, (size_t)dict_size, err) < 0) {
+        free(dict);
+        return -1;
+    }
+    if (share_identical(w, err) < 0) {
         free(dict);
         return -1;
     }

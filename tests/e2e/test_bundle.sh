@@ -264,6 +264,39 @@ $WORK"
     expect_eq "truncated onefile: nothing unpacked" "" "$(ls -A "$WORK/cache2" 2>/dev/null)"
 }
 
+# The compressed runtime is not compressed at every bundle: it comes with pyhost
+# (pyhost-stub.zst) or from the build cache, and either way a onefile holds the bytes that
+# compressing the stub gives; a seed that is not this stub's frame is not used.
+test_runtime_frame_comes_with_pyhost() {
+    fresh
+    make_probe
+    local bin
+    bin=$(dirname "$(realpath "$PYHOST")")
+    [ -f "$bin/pyhost-stub.zst" ] || {
+        fail "pyhost-stub.zst is not built next to pyhost-stub ($bin)"
+        return
+    }
+    PYHOST_CACHE_DIR="$WORK/c1" bundle_app "$WORK/probe" "$WORK/seeded" || return
+    expect_eq "the seed leaves nothing in the cache" "" \
+        "$(find "$WORK/c1" -type f -size +1000k 2>/dev/null)"
+    # the same pyhost without the seed: compresses, and caches the frame
+    mkdir -p "$WORK/bin"
+    cp "$bin/pyhost" "$bin/pyhost-stub" "$bin/pyhost-loader" "$WORK/bin/"
+    PYHOST_CACHE_DIR="$WORK/c2" PYHOST="$WORK/bin/pyhost" bundle_app "$WORK/probe" "$WORK/fresh" ||
+        return
+    expect_eq "the seeded onefile is the freshly compressed one" same \
+        "$(cmp -s "$WORK/seeded/probe/probe" "$WORK/fresh/probe/probe" && echo same)"
+    expect_eq "the frame was cached" 1 "$(find "$WORK/c2" -type f -size +1000k | wc -l)"
+    # a seed that is not this stub's frame: ignored; the cached frame is used
+    head -c 100000 /dev/urandom >"$WORK/bin/pyhost-stub.zst"
+    PYHOST_CACHE_DIR="$WORK/c2" PYHOST="$WORK/bin/pyhost" bundle_app "$WORK/probe" "$WORK/cached" ||
+        return
+    expect_eq "a wrong seed is ignored, the cached frame gives the same onefile" same \
+        "$(cmp -s "$WORK/seeded/probe/probe" "$WORK/cached/probe/probe" && echo same)"
+    run_capture env PYHOST_CACHE_DIR="$WORK/run" "$WORK/cached/probe/probe" exit 3
+    expect_eq "it runs" 3 "$STATUS"
+}
+
 test_multiprocessing_spawn() {
     fresh
     mkdir -p "$WORK/mp"

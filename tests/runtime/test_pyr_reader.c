@@ -458,3 +458,36 @@ Test(pyr_reader, wrong_offset_or_missing_file_is_an_error)
     free(path);
     free_sample(&s);
 }
+
+/* Identical blobs under two names (a onefile's binary that is also a package file) are stored
+ * once: the file is smaller by one copy, and both read back whole. */
+Test(pyr_reader, identical_blobs_are_stored_once_and_both_read_back)
+{
+    char big[8192];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof big; i++) /* hardly compressible: the copy is the size */
+        big[i] = (char)((x = x * 1103515245u + 12345u) >> 24);
+    size_t one_size, two_size;
+    pyr_writer *w = new_writer(3, 0);
+    add_blob(w, "pkg/lib.so", PYR_PACKAGE_RESOURCE, PYR_DATA, big, sizeof big, PYR_IN_MEMORY);
+    uint8_t *one = finish(w, &one_size);
+    w = new_writer(3, 0);
+    add_blob(w, "pkg/lib.so", PYR_PACKAGE_RESOURCE, PYR_DATA, big, sizeof big, PYR_IN_MEMORY);
+    add_blob(w, "_meipass/lib.so", PYR_PLAIN_FILE, PYR_DATA, big, sizeof big, PYR_IN_MEMORY);
+    uint8_t *two = finish(w, &two_size);
+    pyr_archive *a = open_ok(two, two_size);
+    pyr_blob b1, b2;
+    ph_error err;
+    cr_assert_eq(pyr_blob_at(a, pyr_find(a, "pkg/lib.so", 10), PYR_DATA, &b1, &err), 1);
+    cr_assert_eq(pyr_blob_at(a, pyr_find(a, "_meipass/lib.so", 15), PYR_DATA, &b2, &err), 1);
+    cr_assert_eq(b1.stored_size, b2.stored_size);
+    cr_assert_lt(two_size, one_size + sizeof big / 2, "%zu vs %zu: stored twice", two_size,
+                 one_size);
+    expect_blob(a, pyr_find(a, "pkg/lib.so", 10), PYR_DATA, big, sizeof big, b1.compression,
+                PYR_IN_MEMORY);
+    expect_blob(a, pyr_find(a, "_meipass/lib.so", 15), PYR_DATA, big, sizeof big, b2.compression,
+                PYR_IN_MEMORY);
+    pyr_close(a);
+    free(one);
+    free(two);
+}

@@ -166,12 +166,55 @@ def _literal(node):
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def scan_imports(tree, skip_main=False):
+# The fields of a statement that hold statements (an except handler's and a match case's
+# body too), in the order ast.iter_child_nodes gives them.
+_STATEMENT_FIELDS = ('body', 'handlers', 'orelse', 'finalbody', 'cases')
+
+
+def _scan_statements(tree, skip_main):
+    """scan_imports for a module that calls neither import_module nor __import__: import
+    statements are statements, so only statements are walked, never the expressions that are
+    most of a tree (several times faster; the same result in the same order)."""
+    found = []
+    try_types = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, 'TryStar') else ())
+
+    def visit(node, flags):
+        for field in _STATEMENT_FIELDS:
+            for child in getattr(node, field, None) or ():
+                if not isinstance(child, ast.AST):
+                    continue  # an IfExp's or a Lambda's body is never reached: not statements
+                if isinstance(child, ast.Import):
+                    for alias in child.names:
+                        found.append((0, alias.name, None, child.lineno, flags))
+                elif isinstance(child, ast.ImportFrom):
+                    found.append((child.level or 0, child.module,
+                                  [a.name for a in child.names], child.lineno, flags))
+                elif isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    visit(child, flags | DELAYED)
+                elif isinstance(child, ast.If):
+                    if skip_main and _is_main_test(child.test):
+                        for sub in child.orelse:
+                            visit(ast.Module(body=[sub], type_ignores=[]), flags | CONDITIONAL)
+                    else:
+                        visit(child, flags | CONDITIONAL)
+                elif isinstance(child, try_types):
+                    visit(child, flags | OPTIONAL)
+                else:
+                    visit(child, flags)
+
+    visit(tree, 0)
+    return found
+
+
+def scan_imports(tree, skip_main=False, calls=True):
     """The imports of a module's AST, in source order, as tuples
     (level, module, fromlist, line, flags): `import a.b` is (0, 'a.b', None, ...);
     `from .m import x, y` is (1, 'm', ['x', 'y'], ...); importlib.import_module('a') and
     __import__('a') with a literal name are imports too (a relative import_module with
-    __name__ or __package__ as its package resolves against the module)."""
+    __name__ or __package__ as its package resolves against the module). calls=False: the
+    source has no such call (its text names neither), so only statements are walked."""
+    if not calls:
+        return _scan_statements(tree, skip_main)
     found = []
     try_types = (ast.Try,) + ((ast.TryStar,) if hasattr(ast, 'TryStar') else ())
     func_types = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -227,6 +270,60 @@ def scan_imports(tree, skip_main=False):
 
     visit(tree, 0)
     return found
+
+
+# (path, skip_main) -> (digest of the source, scan_imports result or the parse error): parsing
+# is most of an analysis, and a file is parsed again when a hook's excludedimports restarts it,
+# or by the next build of the same app (load_scan_cache/save_scan_cache keep it on disk).
+SCAN_CACHE = {}
+# What makes a stored scan stale besides the source: this module's scanner and the Python
+# parsing it.
+SCAN_FORMAT = ('pyhost-scan', 1, sys.version)
+
+
+def scan_cached(source, path, skip_main):
+    """scan_imports of the source at path, from SCAN_CACHE when the source is the same bytes;
+    a str is the reason the source does not parse."""
+    import hashlib
+    digest = hashlib.blake2b(source, digest_size=16).digest()
+    hit = SCAN_CACHE.get((path, skip_main))
+    if hit is not None and hit[0] == digest:
+        return hit[1]
+    try:
+        calls = b'import_module' in source or b'__import__' in source
+        found = scan_imports(ast.parse(source, path), skip_main=skip_main, calls=calls)
+    except (SyntaxError, ValueError) as e:
+        found = str(e)
+    SCAN_CACHE[(path, skip_main)] = (digest, found)
+    return found
+
+
+def load_scan_cache(path):
+    """Fills SCAN_CACHE from a file save_scan_cache wrote; anything else is ignored (the next
+    analysis parses again)."""
+    import marshal
+    try:
+        with open(path, 'rb') as f:
+            fmt, entries = marshal.load(f)
+    except (OSError, EOFError, ValueError, TypeError):
+        return
+    if fmt == SCAN_FORMAT and isinstance(entries, dict):
+        SCAN_CACHE.update(entries)
+
+
+def save_scan_cache(path):
+    """Writes SCAN_CACHE atomically (a crash leaves the old file or none)."""
+    import marshal
+    tmp = '%s.tmp-%d' % (path, os.getpid())
+    try:
+        with open(tmp, 'wb') as f:
+            marshal.dump((SCAN_FORMAT, SCAN_CACHE), f)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.remove(tmp)
+        except OSError:
+            pass
 
 
 def _six_table(path):
@@ -487,12 +584,14 @@ class Analysis:
         try:
             with open(m.path, 'rb') as f:
                 source = f.read()
-            tree = ast.parse(source, m.path)
-        except (OSError, SyntaxError, ValueError) as e:
+        except OSError as e:
             self.errors.append((m.path, str(e)))
             return
-        for level, mod, fromlist, line, flags in scan_imports(
-                tree, skip_main=self.skip_main and not m.entry):
+        found = scan_cached(source, m.path, self.skip_main and not m.entry)
+        if isinstance(found, str):
+            self.errors.append((m.path, found))
+            return
+        for level, mod, fromlist, line, flags in found:
             self._handle(m, level, mod, fromlist, line, flags)
 
     def _handle(self, m, level, mod, fromlist, line, flags):

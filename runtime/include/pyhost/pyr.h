@@ -130,12 +130,24 @@ bool pyr_safe_relative_path(const void *path, size_t size);
 
 typedef struct pyr_writer pyr_writer;
 
+/* Where the writer keeps what it compressed, so that a rebuild does not compress the same
+ * bytes again (zstd at high levels is most of a build's time). Each key covers every input of
+ * its result (the content's hash and size, the level, the dictionary, the zstd version), so a
+ * hit is what compressing again would give and the output stays reproducible. get returns 1 and
+ * a malloc'd copy on a hit, else 0; put may drop what it is given. */
+typedef struct pyr_compress_cache {
+    void *ctx;
+    int (*get)(void *ctx, uint64_t key, uint8_t **data, size_t *size);
+    void (*put)(void *ctx, uint64_t key, const uint8_t *data, size_t size);
+} pyr_compress_cache;
+
 typedef struct pyr_writer_options {
     uint32_t python_magic;
     uint32_t python_version;
-    int compression_level;  /* 0: store everything; 1..22: zstd level */
-    bool train_dictionary;  /* with compression: train a dictionary over the blobs */
-    size_t dictionary_size; /* 0: a default (110 KiB) */
+    int compression_level;           /* 0: store everything; 1..22: zstd level */
+    bool train_dictionary;           /* with compression: train a dictionary over the blobs */
+    size_t dictionary_size;          /* 0: a default (110 KiB) */
+    const pyr_compress_cache *cache; /* NULL: compress everything */
 } pyr_writer_options;
 
 /* Per-blob flag for pyr_writer_add_blob. */

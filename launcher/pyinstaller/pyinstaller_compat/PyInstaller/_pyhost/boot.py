@@ -6,7 +6,8 @@ inspect when they are imported, run the runtime hooks, then run each script as _
 __file__ = _MEIPASS/SCRIPT.py, __spec__ None and its code named SCRIPT.py, as PyInstaller
 compiles it. Modules never leave the .pyr. A onefile app that has data
 files gets them written once to a content-addressed directory of pyhost's cache (never at every
-start, never deleted behind a running app), which becomes sys._MEIPASS.
+start, never deleted behind a running app), which becomes sys._MEIPASS and the root of the
+modules' __file__ (one root, as in PyInstaller's onefile).
 """
 
 TEMPLATE = '''\
@@ -188,10 +189,20 @@ class _Patcher:
         return spec
 
 
+def _move_root(loader, old, new):
+    """Modules imported from now on have their __file__ and __path__ under the extraction
+    directory, beside the data files and binaries, as all live under _MEIPASS in PyInstaller's
+    onefile: a package finds its .so files through __file__ as through _MEIPASS."""
+    loader._set_root(new)
+    sys.path[:] = [new if p == old else p for p in sys.path]
+
+
 def main():
     loader = __loader__
     if DATA_KEY:
-        sys._MEIPASS = _extract(loader, __file__.rpartition('/')[0])
+        here = __file__.rpartition('/')[0]
+        sys._MEIPASS = _extract(loader, here)
+        _move_root(loader, here, sys._MEIPASS)
     meipass = sys._MEIPASS
     sys._stdlib_dir = meipass  # as PyInstaller's: the stdlib lives in the bundle
     sys.meta_path.insert(0, _Patcher)
