@@ -4,7 +4,11 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/.ci/install-deps"
-[ -f "$root/build/build.ninja" ] || meson setup "$root/build" "$root" --buildtype=release >/dev/null
+if [ ! -f "$root/build/build.ninja" ]; then
+    echo "configuring pyhost; the first time on this machine this builds the optimized libpython" \
+        "(about 12 minutes of 2 cores, once; log: build/libpython-build.log)"
+    meson setup "$root/build" "$root" --buildtype=release >/dev/null
+fi
 ninja -C "$root/build" launcher/pyhost >/dev/null
 app=${1:-notes}
 [ $# -gt 0 ] && shift

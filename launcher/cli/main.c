@@ -131,9 +131,9 @@ int main(int argc, char **argv)
         return help_command(argc, argv);
     if (!strcmp(argv[1], "--version")) {
         /* which Python is inside, and where `pyhost build` takes its stdlib from */
-        printf("pyhost%s %s\nembeds CPython %s (%s)\nbuilt against %s\nstdlib from %s\n",
-               PH_EXE_SUFFIX, PH_VERSION, PH_PYTHON_VERSION, PH_PYTHON_LIBRARY, PH_PYTHON_EXE,
-               PH_PYTHON_STDLIB);
+        printf("pyhost%s %s\nembeds CPython %s (%s, %s)\nbuilt against %s\nstdlib from %s\n",
+               PH_EXE_SUFFIX, PH_VERSION, PH_PYTHON_VERSION, PH_PYTHON_LIBRARY_KIND,
+               PH_PYTHON_LIBRARY, PH_PYTHON_EXE, PH_PYTHON_STDLIB);
         return 0;
     }
     if (!strcmp(argv[1], PH_SPAWN_CHILD_ARG) ||

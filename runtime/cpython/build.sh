@@ -1,88 +1,118 @@
 #!/bin/sh
-# Builds the libpython that release builds of pyhost embed: a static library made from Debian's
-# own source package of the installed python3.11 (upstream tarball + Debian's patches and its
-# set of built-in modules), optimized the way Debian optimizes /usr/bin/python3.11 — profile
-# guided (CPython's --pgo training run) and link-time optimized — which Debian does not do for
-# the libpython3.11-pic.a it ships (bench/RESULTS.md: pure-Python code runs 17-46% slower in any
-# program embedding that one).
+# The optimized libpython pyhost embeds by default: a static library made from Debian's own
+# source package of the installed python3.X (upstream source + Debian's patches and its set of
+# built-in modules), profile-guided (train.py, a run shaped like what pyhost executables do) and
+# link-time optimized, as Debian optimizes /usr/bin/python3.X but not the libpython3.X-pic.a it
+# ships (pure-Python code runs 17-46% slower in a program embedding that one: bench/RESULTS.md).
+# The result is ABI-identical to Debian's interpreter, so pyhost keeps packing Debian's stdlib
+# and lib-dynload extension modules.
 #
-# The result is ABI-identical to Debian's interpreter (same version, patches and built-in
-# modules), so pyhost keeps packing Debian's stdlib and lib-dynload extension modules.
-#
-# Usage: runtime/cpython/build.sh [OUTDIR]        (default: build-cpython; ~25 min on 2 cores)
-# Then:  meson setup build-pgo --buildtype=release -Dtests=disabled \
-#            -Dlibpython=$PWD/build-cpython/libpython3.11.a && ninja -C build-pgo
-# Needs: curl, xz-utils, patch, gcc, make, and Debian's build dependencies for the built-in
-# modules (libexpat1-dev, zlib1g-dev); the source comes from deb.debian.org, checked against
-# the SHA-256 sums of the archive's Sources index.
+# Usage: runtime/cpython/build.sh PYTHON LOG      (meson setup runs it: -Dlibpython=optimized)
+# Prints the path of the library on its last line. Built once per machine and user, then found
+# in the cache: /var/cache/pyhost/libpython for root, else $XDG_CACHE_HOME/pyhost/libpython
+# ($PYHOST_LIBPYTHON_CACHE overrides), keyed by the Python's source version, the compiler and
+# the training run. About 12 minutes of two cores the first time; the build log goes to LOG.
+# The source comes through apt from the archive apt is configured with (deb-src lines are added
+# in a private apt configuration; the system's is not touched), checked by apt against the
+# archive's signed index.
 set -eu
 
-out=$(mkdir -p "${1:-build-cpython}" && cd "${1:-build-cpython}" && pwd)
-package=python3.11
-version=$(dpkg-query -W -f '${source:Version}' "$package")
-echo "== $package $version: source package from deb.debian.org"
-
-# Source packages of the same upstream version, from the archive's Sources indices: one line per
-# file, "VERSION BASE DIRECTORY SHA256 FILE". The installed revision comes first; an archive
-# mirror may lack its files (security updates), and then the nearest other revision is used.
-upstream=${version%-*}
-list_sources() { # BASE SUITE
-    curl -fsS --max-time 120 "$1/dists/$2/main/source/Sources.xz" | xz -d |
-        awk -v pkg="$package" -v up="$upstream" -v base="$1" '
-            function flush() {
-                if (p == pkg && index(v, up "-") == 1) { n = split(sums, f, "\n")
-                    for (i = 1; i <= n; i++) if (f[i] != "") print v, base, dir, f[i] }
-                p = v = dir = sums = ""; s = 0 }
-            /^$/ { flush(); next }
-            /^Package: / { p = $2 } /^Version: / { v = $2 } /^Directory: / { dir = $2 }
-            /^Checksums-Sha256:/ { s = 1; next } /^[^ ]/ { s = 0 }
-            s && /^ / { sums = sums $1 " " $3 "\n" }
-            END { flush() }'
-}
-download() { # VERSION: fetches and checks that revision's files; fails if any is missing
-    grep "^$1 " "$out/sources.txt" | while read -r _ base dir sum file; do
-        if [ ! -f "$file" ]; then
-            curl -fsS --max-time 600 -o "$file.part" "$base/$dir/$file" || exit 1
-            mv "$file.part" "$file"
-        fi
-        echo "$sum  $file" | sha256sum -c --quiet - || { rm -f "$file"; exit 1; }
-    done
-}
-{
-    list_sources http://deb.debian.org/debian-security bookworm-security || true
-    list_sources http://deb.debian.org/debian bookworm-updates || true
-    list_sources http://deb.debian.org/debian bookworm || true
-} >"$out/sources.txt"
-mkdir -p "$out/src-download"
-cd "$out/src-download"
-used=""
-for v in "$version" $(cut -d' ' -f1 "$out/sources.txt" | sort -u -r -V | grep -v -x -F "$version"); do
-    grep -q "^$v " "$out/sources.txt" && download "$v" && used=$v && break
-    rm -f ./*.part
-done
-[ -n "$used" ] || {
-    echo "error: no source package of $package $upstream could be downloaded from deb.debian.org" >&2
-    echo "hint: check the network, or apt-get install --only-upgrade $package and run again" >&2
+python=$1
+log=$2
+here=$(cd "$(dirname "$0")" && pwd)
+exec 3>&1 4>&2 # the caller's stdout and stderr: the build's own output goes to LOG
+die() {
+    echo "error: $1" >&4
+    [ $# -lt 2 ] || echo "hint: $2" >&4
     exit 1
 }
-[ "$used" = "$version" ] || echo "note: $version's files are not on the mirror; using $used (same upstream version, same ABI)"
 
-echo "== unpacking, applying Debian's patches"
-rm -rf "$out/src" "$out/build"
-mkdir -p "$out/src" "$out/build"
-tar -xzf "$out/src-download/${package}_$upstream.orig.tar.gz" -C "$out/src" --strip-components=1
-tar -xJf "$out/src-download/${package}_$used.debian.tar.xz" -C "$out/src"
-cd "$out/src"
+minor=$("$python" -I -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+package=python$minor
+version=$(dpkg-query -W -f '${source:Version}' "$package" 2>/dev/null) ||
+    die "$python is not Debian's $package: no source package to build an optimized libpython from" \
+        "pass -Dlibpython=system to embed its own libpython"
+upstream=${version%-*}
+jobs=$(nproc 2>/dev/null || echo 2)
+# The cache key: what the library is made of. RECIPE changes with any change to the steps below
+# that changes the library (not with comments or messages).
+RECIPE=1
+key=$({
+    echo "$package $version recipe $RECIPE"
+    gcc --version | head -1
+    cat "$here/train.py"
+} | sha256sum | cut -c1-16)
+
+# The cache is a trust boundary (docs/security.md): the library is linked into every pyhost, so
+# the directory and every ancestor must be the user's or root's and writable by nobody else
+# (sticky directories aside), and nothing on the way may be a symlink.
+if [ -n "${PYHOST_LIBPYTHON_CACHE:-}" ]; then
+    cache=$PYHOST_LIBPYTHON_CACHE
+elif [ "$(id -u)" = 0 ]; then
+    cache=/var/cache/pyhost/libpython
+else
+    cache=${XDG_CACHE_HOME:-$HOME/.cache}/pyhost/libpython
+fi
+case $cache in /*) ;; *) die "the libpython cache $cache is not an absolute path" ;; esac
+mkdir -p -m 700 "$cache"
+check_dir() { # DIR OWN: OWN=1 when it must be ours, else ours or root's
+    [ ! -L "$1" ] || die "the libpython cache path has a symlink: $1" "use a directory of your own (PYHOST_LIBPYTHON_CACHE)"
+    set -- "$1" "$2" $(stat -c '%u %a' "$1")
+    [ "$3" = "$(id -u)" ] || { [ "$2" = 0 ] && [ "$3" = 0 ]; } ||
+        die "$1 belongs to user $3: not using it as the libpython cache" "use a directory of your own (PYHOST_LIBPYTHON_CACHE)"
+    mode=$((0$4))
+    if [ $((mode & 022)) != 0 ] && { [ "$2" = 1 ] || [ $((mode & 01000)) = 0 ]; }; then
+        die "$1 is writable by other users: not using it as the libpython cache" "chmod go-w $1"
+    fi
+}
+dir=$cache
+check_dir "$dir" 1
+while [ "$dir" != / ]; do
+    dir=$(dirname "$dir")
+    check_dir "$dir" 0
+done
+out=$cache/$minor-$key
+lib=$out/libpython$minor.a
+if [ -f "$lib" ] && [ ! -L "$lib" ]; then
+    echo "$lib"
+    exit 0
+fi
+
+# One build at a time per cache (two meson setups at once wait for each other).
+exec 9>"$cache/.lock"
+flock 9
+if [ -f "$lib" ]; then
+    echo "$lib"
+    exit 0
+fi
+rm -rf "$cache"/.build-* # what a killed build left: none can be running, we hold the lock
+work=$(mktemp -d "$cache/.build-XXXXXX")
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM HUP
+exec >"$log" 2>&1
+started=$(date +%s)
+step() { echo "== $(($(date +%s) - started)) s: $*"; }
+
+step "$package $version: source package through apt"
+used=$("$here/apt_source.sh" "$package" "$version" "$work/download") ||
+    die "no source package of $package $upstream could be downloaded (see $log)" \
+        "check the network, or pass -Dlibpython=system"
+[ "$used" = "$version" ] || echo "note: $version's files are not in the archive; using $used (same upstream version, same ABI)"
+
+step "unpacking, applying Debian's patches"
+mkdir -p "$work/src" "$work/build"
+tar -xzf "$work/download/${package}_$upstream.orig.tar.gz" -C "$work/src" --strip-components=1
+tar -xJf "$work/download/${package}_$used.debian.tar.xz" -C "$work/src"
+cd "$work/src"
 grep -v '^\s*\(#\|$\)' debian/patches/series | while read -r p _; do
     patch -p1 -s -N <"debian/patches/$p"
 done
 
-echo "== configuring as Debian's static interpreter, plus PGO and LTO"
-cd "$out/build"
+step "configuring as Debian's static interpreter"
+cd "$work/build"
 ../src/configure --prefix=/usr --libdir=/usr/lib/x86_64-linux-gnu --enable-ipv6 \
     --enable-loadable-sqlite-extensions --with-computed-gotos --without-ensurepip \
-    --with-system-expat --with-ssl-default-suites=openssl \
-    --enable-optimizations --with-lto >configure.log
+    --with-system-expat --with-ssl-default-suites=openssl >configure.log
 # Debian's built-in modules (debian/rules, __post_configure): those its README lists as
 # "extension" are compiled into libpython, so they are not in lib-dynload.
 exts=$(awk -v ORS='|' '$2 ~ /^extension$/ {print $1}' ../src/debian/PVER-minimal.README.Debian.in)
@@ -96,33 +126,39 @@ sed '/^Modules\/_math.o: .*PY_STDMODULE_CFLAGS/d' Makefile >Makefile.fixed
 touch -r Makefile Makefile.fixed
 mv -f Makefile.fixed Makefile
 
-# The training run is CPython's --pgo test subset. A test that fails in it (test_generators did
-# once here) still produced its profile, but regrtest's exit status would stop make: run it
-# through a script that reports the status and exits 0.
-cat >pgo_task.py <<'EOF'
-import sys
-from test.libregrtest import main
-sys.argv[1:] = ['--pgo', '--timeout=1200']
-try:
-    main()
-except SystemExit as e:
-    print('pgo training run: regrtest exit status %s (the profile is used either way)' % e.code)
-EOF
-echo "== building (instrumented build, training run, optimized build): make.log"
-make -j"$(nproc)" PROFILE_TASK="$out/build/pgo_task.py" >make.log 2>&1 || {
-    tail -30 make.log >&2
-    exit 1
-}
-
+# Only what the embedding needs is built: the interpreter and libpython, never the shared
+# extension modules (pyhost packs Debian's); the training run imports those from lib-dynload.
+# No -g: the library goes into stripped executables, and debug information is a fifth of the
+# compile time.
+opt="-DNDEBUG -fwrapv -O3 -Wall"
+step "instrumented build"
+make -j"$jobs" OPT="$opt" CFLAGS_NODIST="-fprofile-generate -fprofile-update=prefer-atomic" \
+    LDFLAGS_NODIST=-fprofile-generate python pybuilddir.txt
 # The same built-in modules as Debian's interpreter, or extension modules would go missing.
 ours=$(./python -c 'import sys; print(" ".join(sorted(sys.builtin_module_names)))')
-debian=$(/usr/bin/$package -c 'import sys; print(" ".join(sorted(sys.builtin_module_names)))')
-[ "$ours" = "$debian" ] || {
-    echo "error: built-in modules differ from /usr/bin/$package's:" >&2
-    echo " ours:   $ours" >&2
-    echo " debian: $debian" >&2
-    exit 1
-}
-cp "libpython3.11.a" "$out/libpython3.11.a"
-echo "== $out/libpython3.11.a"
-echo "next: meson setup build-pgo --buildtype=release -Dtests=disabled -Dlibpython=$out/libpython3.11.a"
+debian=$("$python" -c 'import sys; print(" ".join(sorted(sys.builtin_module_names)))')
+[ "$ours" = "$debian" ] || die "built-in modules differ from $python's: ours: $ours; Debian's: $debian"
+
+step "training run (runtime/cpython/train.py)"
+dynload=$("$python" -I -c 'import sysconfig; print(sysconfig.get_config_var("DESTSHARED"))')
+./python -I "$here/train.py" "$dynload"
+
+step "optimized build (profile use, link-time optimization)"
+find . -name '*.o' -delete
+rm -f "libpython$minor.a" python
+flags="-fprofile-use -fprofile-correction -Wno-missing-profile -flto=$jobs -fno-fat-lto-objects"
+# The frozen modules the instrumented build generated are kept (-o): regenerating them would
+# link _freeze_module with link-time optimization, minutes for nothing.
+make -j"$jobs" -o Programs/_freeze_module OPT="$opt" CFLAGS_NODIST="$flags" "libpython$minor.a"
+# Link-time optimization once, here: the archive's objects become one ordinary object, so every
+# program that links it (pyhost, the stub, the tests) links at normal speed and needs no LTO.
+gcc -r -O3 $flags -flinker-output=nolto-rel -o libpython-lto.o \
+    -Wl,--whole-archive "libpython$minor.a" -Wl,--no-whole-archive
+ar rcsD "libpython-opt.a" libpython-lto.o
+mkdir -p "$work/out"
+mv "libpython-opt.a" "$work/out/libpython$minor.a"
+echo "$package $used $(gcc --version | head -1)" >"$work/out/SOURCE"
+rm -rf "$out"
+mv "$work/out" "$out"
+step "done: $lib"
+echo "$lib" >&3
