@@ -409,4 +409,30 @@ test_placed_files_in_a_cache_another_user_owns() {
         "pyhost: warning: files the app reads by path stay in memory: cache directory $cache belongs to another user"
 }
 
+# The optimized libpython's cache (runtime/cpython/build.sh, run by meson setup): a library in it
+# is linked into every pyhost, so a cache another user owns or can write, a symlink on the way or
+# a relative path is refused before anything in it is used or built.
+test_libpython_cache_policy() {
+    local build="$REPO/runtime/cpython/build.sh" planted="$WORK/libpython-cache"
+    mkdir -p "$planted" && chmod 0777 "$planted"
+    run_capture env PYHOST_LIBPYTHON_CACHE="$planted" sh "$build" "$PYTHON" "$WORK/lp.log"
+    expect_eq "world-writable: status" 1 "$STATUS"
+    expect_eq "world-writable: message" "error: $planted is writable by other users: not using it as the libpython cache
+hint: chmod go-w $planted" "$ERR"
+    chmod 0700 "$planted"
+    ln -s "$planted" "$WORK/link"
+    run_capture env PYHOST_LIBPYTHON_CACHE="$WORK/link" sh "$build" "$PYTHON" "$WORK/lp.log"
+    expect_eq "symlink: status" 1 "$STATUS"
+    expect_contains "symlink: message" "$ERR" "error: the libpython cache path has a symlink: $WORK/link"
+    run_capture env PYHOST_LIBPYTHON_CACHE=relative/cache sh "$build" "$PYTHON" "$WORK/lp.log"
+    expect_contains "relative: message" "$ERR" "error: the libpython cache relative/cache is not an absolute path"
+    if [ "$(id -u)" = 0 ] && have_users; then
+        chown $ATTACKER "$planted"
+        run_capture env PYHOST_LIBPYTHON_CACHE="$planted" sh "$build" "$PYTHON" "$WORK/lp.log"
+        expect_eq "another user's: status" 1 "$STATUS"
+        expect_contains "another user's: message" "$ERR" "belongs to user $(id -u $ATTACKER): not using it as the libpython cache"
+    fi
+    expect_eq "nothing built or written there" "" "$(ls -A "$planted")"
+}
+
 run_tests "$@"
