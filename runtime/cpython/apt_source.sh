@@ -5,11 +5,14 @@
 # archive's signed index. Used for the optimized libpython (build.sh) and Mercurial's test
 # suite (bench/fast.sh).
 #
-# Usage: runtime/cpython/apt_source.sh PACKAGE VERSION DESTDIR
+# Usage: runtime/cpython/apt_source.sh [--exact] PACKAGE VERSION DESTDIR
 # Fetches PACKAGE's VERSION into DESTDIR (.dsc, .orig.tar.*, .debian.tar.*), or, when the archive
-# no longer has that revision's files (a mirror keeps only the newest security update), the
-# newest revision of the same upstream version. Prints the version it fetched.
+# does not have that revision's files, the newest revision of the same upstream version (a test
+# suite's files, say); with --exact, that revision or nothing (sources compiled into a program
+# that runs with the installed revision's other files). Prints the version it fetched.
 set -eu
+exact=false
+[ "$1" != --exact ] || { exact=true; shift; }
 package=$1
 version=$2
 dest=$(mkdir -p "$3" && cd "$3" && pwd)
@@ -35,11 +38,17 @@ upstream=${version%-*}
 cd "$dest"
 for v in "$version" $(apt-cache "$@" showsrc "$package" | sed -n 's/^Version: //p' | sort -r -V); do
     case $v in "$upstream"-*) ;; *) continue ;; esac
+    [ "$v" = "$version" ] || [ "$exact" = false ] || continue
     if apt-get "$@" source --download-only "$package=$v" >/dev/null 2>&1; then
         echo "$v"
         exit 0
     fi
 done
+if [ "$exact" = true ]; then
+    echo "error: the archive has no source of $package $version, the installed revision" >&2
+    echo "hint: when the archive has it again (apt-get update && apt-get install --only-upgrade $package), run again" >&2
+    exit 1
+fi
 echo "error: no source package of $package $upstream could be downloaded" >&2
 echo "hint: check the network, or apt-get install --only-upgrade $package and run again" >&2
 exit 1

@@ -36,7 +36,7 @@ upstream=${version%-*}
 jobs=$(nproc 2>/dev/null || echo 2)
 # The cache key: what the library is made of. RECIPE changes with any change to the steps below
 # that changes the library (not with comments or messages).
-RECIPE=1
+RECIPE=2 # 2: only the installed revision's source (1 took the nearest when it was missing)
 key=$({
     echo "$package $version recipe $RECIPE"
     # PYHOST_PGO_TRAINING=regrtest trains on CPython's --pgo test subset instead, to compare
@@ -96,16 +96,27 @@ exec >"$log" 2>&1
 started=$(date +%s)
 step() { echo "== $(($(date +%s) - started)) s: $*"; }
 
+# Only the installed revision: its C code goes with the installed stdlib and lib-dynload. Another
+# revision of the same upstream version has the same ABI but not the same behaviour (Debian's
+# 3.11.2-6+deb12u9 fixed _sre, which its own csv.Sniffer relies on; a libpython built from
+# deb12u8 fails CPython's test_csv with deb12u9's stdlib). Without that source the build stops
+# here, and is not tried again for a day (a missing source is not a network glitch).
 step "$package $version: source package through apt"
-used=$("$here/apt_source.sh" "$package" "$version" "$work/download") ||
-    die "no source package of $package $upstream could be downloaded (see $log)" \
-        "check the network, or pass -Dlibpython=system"
-[ "$used" = "$version" ] || echo "note: $version's files are not in the archive; using $used (same upstream version, same ABI)"
+missing=$cache/$minor-$key.no-source
+if [ -f "$missing" ] && [ -n "$(find "$missing" -mmin -1440)" ]; then
+    die "the archive has no source of $package $version, the installed revision (checked $(date -r "$missing" '+%F %R'))" \
+        "pass -Dlibpython=system, or remove $missing to ask the archive again"
+fi
+used=$("$here/apt_source.sh" --exact "$package" "$version" "$work/download") || {
+    touch "$missing"
+    die "the archive has no source of $package $version, the installed revision; an optimized libpython must be built from exactly that" \
+        "pass -Dlibpython=system, or run again when the archive has it (remove $missing to ask again before a day has passed)"
+}
 
 step "unpacking, applying Debian's patches"
 mkdir -p "$work/src" "$work/build"
 tar -xzf "$work/download/${package}_$upstream.orig.tar.gz" -C "$work/src" --strip-components=1
-tar -xJf "$work/download/${package}_$used.debian.tar.xz" -C "$work/src"
+tar -xJf "$work/download/${package}_$version.debian.tar.xz" -C "$work/src"
 cd "$work/src"
 grep -v '^\s*\(#\|$\)' debian/patches/series | while read -r p _; do
     patch -p1 -s -N <"debian/patches/$p"
@@ -165,7 +176,7 @@ gcc -r -O3 $flags -flinker-output=nolto-rel -o libpython-lto.o \
 ar rcsD "libpython-opt.a" libpython-lto.o
 mkdir -p "$work/out"
 mv "libpython-opt.a" "$work/out/libpython$minor.a"
-echo "$package $used $(gcc --version | head -1)" >"$work/out/SOURCE"
+echo "$package $version $(gcc --version | head -1)" >"$work/out/SOURCE"
 rm -rf "$out"
 mv "$work/out" "$out"
 step "done: $lib"
