@@ -1,66 +1,8 @@
 # Shared by the real-application e2e tests (test_realapps.sh, test_pypi.sh), sourced after
-# lib.sh: prerequisites that install themselves (Debian packages, pinned PyPI wheels in a venv
-# of the embedded Python), and an app checked three ways: its reference (python with the
-# app's site, or the venv's own console script), `pyhost run APP.pyr`, and a single-file
-# bundle run with every Python on the machine hidden; stdout and exit status must be equal.
-
-CACHE_ROOT=${PYHOST_TEST_CACHE:-/var/cache/pyhost-tests}
-
-# ---- prerequisites ------------------------------------------------------------------------
-
-# need_debs PKG...: installs the Debian packages that are missing, or skips the test. Debian's
-# python3-* packages are for Debian's Python: with another one (pyenv's) the test skips.
-need_debs() {
-    local missing="" p
-    case ":$PY_SITES:" in
-        *:/usr/lib/python3/dist-packages:*) ;;
-        *) skip "Debian's packages ($*) are for Debian's Python, not $PYTHON (Python $PY_VERSION)" ;;
-    esac
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        # shellcheck disable=SC2086
-        (
-            flock 9
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing ||
-                { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-                    apt-get install -y -qq --no-install-recommends $missing; }
-        ) 9>"/tmp/pyhost-tests-apt.lock" >"$WORK/.apt.log" 2>&1
-    fi
-    for p in $missing; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-            skip "Debian package $p is not installed and could not be installed ($(tail -n 1 "$WORK/.apt.log" 2>/dev/null))"
-    done
-}
-
-# need_venv NAME REQUIREMENTS: a venv of $PYTHON holding exactly REQUIREMENTS (pip
-# --require-hashes lines, wheels only), made once and cached as $CACHE_ROOT/venv-NAME-pyX.Y
-# (a venv belongs to one Python version: each gets its own; its stamp names the interpreter,
-# so another X.Y installation remakes it); sets VENV and SITE. Skips when it cannot be made
-# (no network, no pip, no wheel for that version).
-need_venv() {
-    local name=$1-py$PY_VERSION reqs=$2 stamp
-    local dir="$CACHE_ROOT/venv-$name"
-    stamp="# $PYTHON
-$reqs"
-    mkdir -p "$CACHE_ROOT" 2>/dev/null || skip "cannot create the venv cache $CACHE_ROOT (set PYHOST_TEST_CACHE)"
-    (
-        flock 9
-        [ -f "$dir/.requirements.txt" ] && [ "$(cat "$dir/.requirements.txt")" == "$stamp" ] &&
-            [ -x "$dir/bin/python" ] && exit 0
-        rm -rf "$dir"
-        printf '%s\n' "$reqs" >"$WORK/requirements-$name.txt"
-        "$PYTHON" -m venv "$dir" &&
-            "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-input \
-                --require-hashes --only-binary=:all: -r "$WORK/requirements-$name.txt" &&
-            printf '%s\n' "$stamp" >"$dir/.requirements.txt" || { rm -rf "$dir"; exit 1; }
-    ) 9>"$CACHE_ROOT/venv-$name.lock" >"$WORK/.venv.log" 2>&1 ||
-        skip "venv $name could not be made ($(grep -v '^\s*$' "$WORK/.venv.log" | tail -n 1))"
-    VENV=$dir
-    SITE=$dir/lib/python$PY_VERSION/site-packages
-}
+# lib.sh (which has the prerequisites, need_debs and need_venv): an app checked three ways,
+# its reference (python with the app's site, or the venv's own console script), `pyhost run
+# APP.pyr`, and a single-file bundle run with every Python on the machine hidden; stdout and
+# exit status must be equal.
 
 # ---- the app, its reference and its runs ---------------------------------------------------
 

@@ -146,13 +146,80 @@ C
 }
 
 
+# ---- prerequisites that install themselves, or skip --------------------------------------
+# Cached across runs under $CACHE_ROOT (venvs of pinned wheels, one per Python version).
+CACHE_ROOT=${PYHOST_TEST_CACHE:-/var/cache/pyhost-tests}
+
+# debian_python_only PKG...: skips the test unless $PYTHON is Debian's (its site directories
+# hold Debian's python3-* packages, which are built for it).
+debian_python_only() {
+    case ":$PY_SITES:" in
+        *:/usr/lib/python3/dist-packages:*) ;;
+        *) skip "Debian's packages ($*) are for Debian's Python, not $PYTHON (Python $PY_VERSION)" ;;
+    esac
+}
+
+# need_debs PKG...: installs the Debian packages that are missing, or skips the test. Debian's
+# python3-* packages are for Debian's Python: with another one (pyenv's) the test skips.
+need_debs() {
+    local missing="" p
+    debian_python_only "$@"
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        # shellcheck disable=SC2086
+        (
+            flock 9
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing ||
+                { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
+                    apt-get install -y -qq --no-install-recommends $missing; }
+        ) 9>"/tmp/pyhost-tests-apt.lock" >"$WORK/.apt.log" 2>&1
+    fi
+    for p in $missing; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+            skip "Debian package $p is not installed and could not be installed ($(tail -n 1 "$WORK/.apt.log" 2>/dev/null))"
+    done
+}
+
+# need_venv NAME REQUIREMENTS: a venv of $PYTHON holding exactly REQUIREMENTS (pip
+# --require-hashes lines, wheels only), made once and cached as $CACHE_ROOT/venv-NAME-pyX.Y
+# (a venv belongs to one Python version: each gets its own; its stamp names the interpreter,
+# so another X.Y installation remakes it); sets VENV and SITE. Skips when it cannot be made
+# (no network, no pip, no wheel for that version).
+need_venv() {
+    local name=$1-py$PY_VERSION reqs=$2 stamp
+    local dir="$CACHE_ROOT/venv-$name"
+    stamp="# $PYTHON
+$reqs"
+    mkdir -p "$CACHE_ROOT" 2>/dev/null || skip "cannot create the venv cache $CACHE_ROOT (set PYHOST_TEST_CACHE)"
+    (
+        flock 9
+        [ -f "$dir/.requirements.txt" ] && [ "$(cat "$dir/.requirements.txt")" == "$stamp" ] &&
+            [ -x "$dir/bin/python" ] && exit 0
+        rm -rf "$dir"
+        printf '%s\n' "$reqs" >"$WORK/requirements-$name.txt"
+        "$PYTHON" -m venv "$dir" &&
+            "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-input \
+                --require-hashes --only-binary=:all: -r "$WORK/requirements-$name.txt" &&
+            printf '%s\n' "$stamp" >"$dir/.requirements.txt" || { rm -rf "$dir"; exit 1; }
+    ) 9>"$CACHE_ROOT/venv-$name.lock" >"$WORK/.venv.log" 2>&1 ||
+        skip "venv $name could not be made ($(grep -v '^\s*$' "$WORK/.venv.log" | tail -n 1))"
+    VENV=$dir
+    SITE=$dir/lib/python$PY_VERSION/site-packages
+}
+
 # Runs every test_* function (or those matching $1) in its own subshell, so one test's state
 # cannot leak into the next; a test fails when any expectation in it failed.
 # skip REASON: ends the current test as skipped (it cannot run here: not root, a tool missing).
 # Each test runs in a subshell, so this exits that subshell with 77, the status meson reads as
-# SKIP; run_tests prints "SKIP name: REASON".
+# SKIP; run_tests prints "SKIP name: REASON". Outside a test (a script's setup) it skips the
+# whole script: "SKIP: REASON", status 77.
 _skip_file="$WORK/.skip" # not $WORK/...: a test may point WORK elsewhere in its subshell
+_in_test=""
 skip() {
+    [ -n "$_in_test" ] || { echo "SKIP: $*"; exit 77; }
     echo "$*" >"$_skip_file"
     exit 77
 }
@@ -162,7 +229,7 @@ run_tests() {
     for t in $(declare -F | awk '{print $3}' | grep '^test_'); do
         [ -n "$filter" ] && [[ $t != *"$filter"* ]] && continue
         rm -f "$_skip_file"
-        ( _failures=0; "$t"; exit $((_failures > 0)) )
+        ( _failures=0; _in_test=$t; "$t"; exit $((_failures > 0)) )
         status=$?
         if [ "$status" = 77 ] && [ -f "$_skip_file" ]; then
             skipped=$((skipped + 1))
