@@ -12,8 +12,11 @@ export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 
 SRV=$WORK/srv  # what the servers serve
 WHL=$WORK/whl  # the wheels built from source
-SERVERS=""
-trap 'for p in $SERVERS; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+# The servers' pids, one a line: start_server runs in a command substitution (a subshell), so
+# a variable would not reach this trap.
+SERVERS=$WORK/servers.pids
+trap 'while read -r p; do kill "$p" 2>/dev/null; done <"$SERVERS"; rm -rf "$WORK"' EXIT
+: >"$SERVERS"
 mkdir -p "$SRV" "$WHL"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -100,7 +103,7 @@ PY
 start_server() {
     local portfile="$WORK/port.$RANDOM$RANDOM"
     "$PYTHON" "$WORK/server.py" "$SRV" "$1" "$portfile" "${2:-}" "${3:-}" >/dev/null 2>&1 &
-    SERVERS="$SERVERS $!"
+    echo "$!" >>"$SERVERS"
     for _ in $(seq 100); do
         [ -s "$portfile" ] && break
         sleep 0.05
