@@ -112,9 +112,15 @@ run_hidden() {
 # phdemo/_native and phdemo/_twin need libphdemo (DT_RUNPATH $ORIGIN/../phdemo.libs), which
 # needs libphbase (DT_RPATH $ORIGIN), both renamed with a hash and answering to that name
 # (DT_SONAME). phdemo.answer() imports _native only when called.
-# vendored_site SITE [SONAME_FLAG]: SONAME_FLAG "" builds libphdemo without a DT_SONAME.
+# vendored_site SITE [SONAME_FLAG [OLD]]: SONAME_FLAG "" builds libphdemo without a DT_SONAME;
+# OLD "old" lays it out as older auditwheel versions did (pyzmq's cp39 wheel): DT_RPATH, not
+# RUNPATH, in the extensions, and in libphdemo a DT_RPATH "phdemo.libs" that finds nothing,
+# so libphbase is found only through the extension's DT_RPATH, which the loader searches for
+# the needs of what the extension loads.
 vendored_site() {
     local site=$1 soname=${2--Wl,-soname,libphdemo-5e1f0a.so.1} libs="$1/phdemo.libs"
+    local lib_rpath='$ORIGIN' ext_tags=--enable-new-dtags
+    [ "${3:-}" = old ] && lib_rpath=phdemo.libs ext_tags=--disable-new-dtags
     mkdir -p "$libs" "$site/phdemo" "$site/phdemo-1.0.dist-info" "$WORK/src"
     printf 'int phbase_value(void) { return 40; }\n' >"$WORK/src/base.c"
     printf 'int phbase_value(void);\nint phdemo_answer(void) { return phbase_value() + 2; }\n' \
@@ -130,12 +136,12 @@ C
     cc -shared -fPIC -o "$libs/libphbase-77aa01.so.2" -Wl,-soname,libphbase-77aa01.so.2 \
         "$WORK/src/base.c" &&
         cc -shared -fPIC -o "$libs/libphdemo-5e1f0a.so.1" $soname "$WORK/src/demo.c" \
-            -L"$libs" -l:libphbase-77aa01.so.2 -Wl,--disable-new-dtags -Wl,-rpath,'$ORIGIN' &&
+            -L"$libs" -l:libphbase-77aa01.so.2 -Wl,--disable-new-dtags -Wl,-rpath,"$lib_rpath" &&
         for ext in _native _twin; do
             cc -shared -fPIC -I"$PY_INCLUDE" -DNAME="\"$ext\"" -DINIT=PyInit_$ext \
                 -o "$site/phdemo/$ext$PY_EXT_SUFFIX" "$WORK/src/native.c" \
                 -L"$libs" -l:libphdemo-5e1f0a.so.1 \
-                -Wl,--enable-new-dtags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || return
+                -Wl,$ext_tags -Wl,-rpath,'$ORIGIN/../phdemo.libs' || return
         done || fail "compiling the fixture"
     printf 'def answer():\n    from phdemo._native import answer\n    return answer()\n' \
         >"$site/phdemo/__init__.py"
