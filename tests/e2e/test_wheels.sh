@@ -4,8 +4,9 @@
 # starts (127.0.0.1, a port the kernel picks), fetched into the cache, packed and run. Failure
 # cases must fail with a clear message and leave no file under the digest's final name.
 # The C extension's wheel is built by $PYTHON (so tagged for the embedded Python, whichever
-# version); its setuptools comes from $PYTHON, or where it has none (pyenv's 3.12 and later),
-# from a venv of $PYTHON with setuptools pinned, cached like test_pypi.sh's.
+# version); its setuptools comes from $PYTHON, or where it cannot make wheels (pyenv's: no
+# setuptools from 3.12, no bdist_wheel before), from a venv of $PYTHON with setuptools pinned,
+# cached like test_pypi.sh's.
 . "$(dirname "$0")/lib.sh"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
@@ -119,9 +120,13 @@ FASTMATH=fastmath-0.3-$PY_TAG-$PY_TAG-linux_x86_64.whl
 OTHER_TAG=cp39
 [ "$PY_TAG" = cp39 ] && OTHER_TAG=cp310
 
-# the interpreter that builds the wheels: $PYTHON, or a venv of it that has setuptools
+# the interpreter that builds the wheels: $PYTHON when its setuptools can make wheels (it has
+# bdist_wheel from 70.1, or the wheel package beside it: pyenv's 3.9-3.11 have neither), else a
+# venv of it with setuptools pinned
 wheel_builder() {
-    if "$PYTHON" -c 'import setuptools' 2>/dev/null; then
+    if "$PYTHON" -c 'import importlib.util as u, sys
+sys.exit(not u.find_spec("setuptools") or
+         not (u.find_spec("wheel") or u.find_spec("setuptools.command.bdist_wheel")))' 2>/dev/null; then
         BUILDER=$PYTHON
     else
         need_venv setuptools "$SETUPTOOLS_REQS"
@@ -195,7 +200,9 @@ from importlib import metadata, resources
 import greet, fastmath
 print(greet.hello("pyhost"))
 print(resources.files("greet").joinpath("data/msg.txt").read_text().strip())
-ep = [e for e in metadata.entry_points(group="console_scripts") if e.name == "greet"][0]
+eps = metadata.entry_points()  # 3.9: a dict by group, no select()
+eps = eps.select(group="console_scripts") if hasattr(eps, "select") else eps["console_scripts"]
+ep = [e for e in eps if e.name == "greet"][0]
 print(ep.value, metadata.version("greet"), metadata.version("fastmath"))
 ep.load()()
 print("2 + 40 =", fastmath.add(2, 40))
