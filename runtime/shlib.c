@@ -16,7 +16,17 @@
 enum { MAX_DEPTH = 16 }; /* library -> library chains; deeper is a cycle */
 
 static int load_library(PhFinder *f, uint32_t index, const char *name, const char *needed_by,
-                        int depth);
+                        const ph_elf_loaders *loaders, int depth);
+
+/* ph_elf_search's candidates: a library packed under that name. */
+static int packed_library(void *ctx, const char *name)
+{
+    PhFinder *f = ctx;
+    uint32_t index = ph_finder_lookup(f, name, (Py_ssize_t)strlen(name));
+    pyr_entry entry;
+    return index != PYR_NOT_FOUND && pyr_entry_at(f->archive, index, &entry, NULL) == 0 &&
+           entry.kind == PYR_SHARED_LIBRARY;
+}
 
 static int load_from(PhFinder *f, PyObject *path, const char *name, const char *needed_by)
 {
@@ -32,9 +42,10 @@ static int load_from(PhFinder *f, PyObject *path, const char *name, const char *
     return 0;
 }
 
-/* Loads what `elf` needs, then nothing else: the caller loads the object itself. */
+/* Loads what `elf` needs, then nothing else: the caller loads the object itself. `loaders`:
+ * the objects that needed it (NULL for an extension module), whose DT_RPATHs count too. */
 static int load_needed(PhFinder *f, const char *origin, const pyr_data *elf, const char *what,
-                       int depth)
+                       const ph_elf_loaders *loaders, int depth)
 {
     ph_elf_dynamic dyn;
     ph_error err;
@@ -42,28 +53,20 @@ static int load_needed(PhFinder *f, const char *origin, const pyr_data *elf, con
         PyErr_Format(PyExc_ImportError, "%s in %s", err.message, pyr_path(f->archive));
         return -1;
     }
-    for (size_t n = 0; dyn.runpath && n < dyn.needed_count; n++) {
-        for (const char *p = dyn.runpath; *p;) {
-            size_t len = strcspn(p, ":");
-            char name[1024];
-            uint32_t index;
-            pyr_entry entry;
-            if (ph_elf_origin_path(origin, p, len, dyn.needed[n], name, sizeof name) &&
-                (index = ph_finder_lookup(f, name, (Py_ssize_t)strlen(name))) != PYR_NOT_FOUND &&
-                pyr_entry_at(f->archive, index, &entry, NULL) == 0 &&
-                entry.kind == PYR_SHARED_LIBRARY) {
-                if (load_library(f, index, name, what, depth + 1) < 0)
-                    return -1;
-                break; /* the first run path entry that has it, as the loader searches */
-            }
-            p += len + (p[len] == ':');
-        }
+    ph_elf_loaders self = ph_elf_as_loader(&dyn, origin, loaders);
+    for (size_t n = 0; n < dyn.needed_count; n++) {
+        char name[1024];
+        if (ph_elf_search(&dyn, origin, loaders, dyn.needed[n], packed_library, f, name,
+                          sizeof name) &&
+            load_library(f, ph_finder_lookup(f, name, (Py_ssize_t)strlen(name)), name, what, &self,
+                         depth + 1) < 0)
+            return -1;
     }
     return 0;
 }
 
 static int load_packed(PhFinder *f, uint32_t index, const char *name, const char *needed_by,
-                       int depth)
+                       const ph_elf_loaders *loaders, int depth)
 {
     pyr_data data;
     ph_error err;
@@ -76,7 +79,7 @@ static int load_packed(PhFinder *f, uint32_t index, const char *name, const char
     snprintf(origin, sizeof origin, "%.*s", base ? (int)(base - name) : 0, name);
     int fd = -1, rc = -1;
     PyObject *path = NULL;
-    if (load_needed(f, origin, &data, name, depth) == 0)
+    if (load_needed(f, origin, &data, name, loaders, depth) == 0)
         path = ph_loadable_path(base ? base + 1 : name, base ? base + 1 : name, &data, &fd);
     if (path)
         rc = load_from(f, path, name, needed_by);
@@ -88,7 +91,7 @@ static int load_packed(PhFinder *f, uint32_t index, const char *name, const char
 }
 
 static int load_library(PhFinder *f, uint32_t index, const char *name, const char *needed_by,
-                        int depth)
+                        const ph_elf_loaders *loaders, int depth)
 {
     if (depth > MAX_DEPTH) {
         PyErr_Format(PyExc_ImportError,
@@ -111,7 +114,7 @@ static int load_library(PhFinder *f, uint32_t index, const char *name, const cha
     PyObject *real = ph_finder_filesystem_path(f, index);
     int rc = real               ? load_from(f, real, name, needed_by)
              : PyErr_Occurred() ? -1
-                                : load_packed(f, index, name, needed_by, depth);
+                                : load_packed(f, index, name, needed_by, loaders, depth);
     Py_XDECREF(real);
     if (rc == 0)
         f->libraries[index] = 1;
@@ -120,5 +123,5 @@ static int load_library(PhFinder *f, uint32_t index, const char *name, const cha
 
 int ph_shlib_load_needed(PhFinder *f, const char *origin, const pyr_data *elf, const char *what)
 {
-    return load_needed(f, origin, elf, what, 0);
+    return load_needed(f, origin, elf, what, NULL, 0);
 }

@@ -5,7 +5,8 @@
 #   3. every parser's fuzzer: seed replay + FUZZ_SECONDS (default 60) of fuzzing;
 #   4. valgrind over `pyhost run` of a real app;
 #   5. pyhost embedding each other CPython (3.9, 3.10, 3.12, 3.13 from pyenv): a build plus the
-#      app-mode and bundle end-to-end tests (.ci/pyversions; SKIP when pyenv is missing).
+#      app-mode, bundle and real-package (PyPI wheels for that version) end-to-end tests, and
+#      on 3.12 the wheel and PyInstaller ones (.ci/pyversions; SKIP when pyenv is missing).
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/.ci/install-deps" --tests

@@ -46,26 +46,13 @@ static bool unit_root(const ph_unit *u, const char *origin, char *buf, size_t si
     return (size_t)snprintf(buf, size, "%.*s", (int)root_len, u->path) < size;
 }
 
-static bool is_file(const char *path)
+/* ph_elf_search's candidates: a file `rel` under the root `ctx`. */
+static int file_under_root(void *ctx, const char *rel)
 {
+    char path[PATH_MAX];
     struct stat st;
-    return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-/* The library `needed` through run path `runpath`, relative to the root: 1 and `rel` filled
- * when a file is there. */
-static int find_needed(const char *root, const char *origin, const char *runpath,
-                       const char *needed, char *rel, size_t rel_size)
-{
-    for (const char *p = runpath; p && *p;) {
-        size_t len = strcspn(p, ":");
-        char path[PATH_MAX];
-        if (ph_elf_origin_path(origin, p, len, needed, rel, rel_size) &&
-            (size_t)snprintf(path, sizeof path, "%s/%s", root, rel) < sizeof path && is_file(path))
-            return 1;
-        p += len + (p[len] == ':');
-    }
-    return 0;
+    return (size_t)snprintf(path, sizeof path, "%s/%s", (const char *)ctx, rel) < sizeof path &&
+           stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
 static bool on_filesystem(const ph_manifest *m, const char *module)
@@ -95,12 +82,14 @@ static int check_soname(const ph_manifest *m, const ph_unit *ext, const char *ne
                          needed, ext->name);
 }
 
-static int libraries_of(ph_unit_list *units, const ph_manifest *m, size_t i, ph_strlist *explain,
-                        ph_error *err);
+static int libraries_of(ph_unit_list *units, const ph_manifest *m, size_t i,
+                        const ph_elf_loaders *loaders, ph_strlist *explain, ph_error *err);
 
-/* Packs the library `rel` under `root` for unit `ext` (an extension module or a library). */
+/* Packs the library `rel` under `root` for unit `ext` (an extension module or a library),
+ * then what it needs; `self` is `ext` as its loader. */
 static int add_library(ph_unit_list *units, const ph_manifest *m, size_t ext, const char *root,
-                       const char *rel, const char *needed, ph_strlist *explain, ph_error *err)
+                       const char *rel, const char *needed, const ph_elf_loaders *self,
+                       ph_strlist *explain, ph_error *err)
 {
     const char *module = units->items[ext].owner && units->items[ext].kind == PYR_SHARED_LIBRARY
                              ? units->items[ext].owner
@@ -121,7 +110,7 @@ static int add_library(ph_unit_list *units, const ph_manifest *m, size_t ext, co
             return ph_error_set(err, "out of memory");
         free(units->items[at].owner);
         units->items[at].owner = owner;
-        return libraries_of(units, m, at, NULL, err);
+        return libraries_of(units, m, at, self, NULL, err);
     }
     if (at != (size_t)-1) { /* a data file of a package ("pkg/.libs/libx.so"): it is a library */
         ph_unit *u = &units->items[at];
@@ -131,9 +120,6 @@ static int add_library(ph_unit_list *units, const ph_manifest *m, size_t ext, co
         free(u->owner);
         u->owner = owner;
         u->kind = PYR_SHARED_LIBRARY;
-        /* the caller's loop has passed it already: follow what it needs now */
-        if (at < ext && libraries_of(units, m, at, explain, err) < 0)
-            return -1;
     } else if (ph_unit_push(units, rel, PYR_SHARED_LIBRARY, path, rel, module,
                             units->items[ext].root, err) < 0) {
         return -1;
@@ -150,11 +136,13 @@ static int add_library(ph_unit_list *units, const ph_manifest *m, size_t ext, co
         explain->items = grown;
         explain->items[explain->count++] = copy;
     }
-    return 0;
+    /* What it needs is followed now, while its loaders are known (they may be found through
+     * their DT_RPATHs); the caller's loop may visit it again, finding nothing new. */
+    return libraries_of(units, m, at == (size_t)-1 ? units->count - 1 : at, self, explain, err);
 }
 
-static int libraries_of(ph_unit_list *units, const ph_manifest *m, size_t i, ph_strlist *explain,
-                        ph_error *err)
+static int libraries_of(ph_unit_list *units, const ph_manifest *m, size_t i,
+                        const ph_elf_loaders *loaders, ph_strlist *explain, ph_error *err)
 {
     char origin[PATH_MAX], root[PATH_MAX], rel[PATH_MAX];
     virtual_origin(&units->items[i], origin, sizeof origin);
@@ -166,9 +154,11 @@ static int libraries_of(ph_unit_list *units, const ph_manifest *m, size_t i, ph_
         return -1;
     ph_elf_dynamic dyn;
     int rc = ph_elf_read_dynamic(bytes, size, units->items[i].path, &dyn, err);
-    for (size_t n = 0; rc == 0 && dyn.runpath && n < dyn.needed_count; n++)
-        if (find_needed(root, origin, dyn.runpath, dyn.needed[n], rel, sizeof rel))
-            rc = add_library(units, m, i, root, rel, dyn.needed[n], explain, err);
+    ph_elf_loaders self = ph_elf_as_loader(&dyn, origin, loaders);
+    for (size_t n = 0; rc == 0 && n < dyn.needed_count; n++)
+        if (ph_elf_search(&dyn, origin, loaders, dyn.needed[n], file_under_root, root, rel,
+                          sizeof rel))
+            rc = add_library(units, m, i, root, rel, dyn.needed[n], &self, explain, err);
     free(bytes);
     return rc;
 }
@@ -180,7 +170,7 @@ int ph_collect_shared_libraries(ph_unit_list *units, const ph_manifest *m, ph_st
     for (size_t i = 0; i < units->count; i++) {
         pyr_kind kind = units->items[i].kind;
         if ((kind == PYR_EXTENSION_MODULE || kind == PYR_SHARED_LIBRARY) &&
-            libraries_of(units, m, i, explain, err) < 0)
+            libraries_of(units, m, i, NULL, explain, err) < 0)
             return -1;
     }
     return 0;

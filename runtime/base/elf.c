@@ -171,6 +171,7 @@ static int resolve_strings(const elf *e, const dynamic_tags *t, ph_elf_dynamic *
                                 what);
     if (t->has_soname && !(out->soname = string_at(e, table, t->strsz, t->soname)))
         return ph_error_set(err, "%s: DT_SONAME is outside the string table", what);
+    out->inherits = !t->has_runpath;
     uint64_t path = t->has_runpath ? t->runpath : t->rpath;
     if ((t->has_runpath || t->has_rpath) && !(out->runpath = string_at(e, table, t->strsz, path)))
         return ph_error_set(err, "%s: the run path is outside the string table", what);
@@ -343,4 +344,35 @@ int ph_elf_origin_path(const char *origin, const char *entry, size_t len, const 
               push_path(out, out_size, &used, entry + skip, len - skip) &&
               push_component(out, out_size, &used, needed, strlen(needed));
     return ok && used > 0;
+}
+
+/* The first entry of the run path `path` (directory `origin`) under which `exists` finds it. */
+static int search_path(const char *path, const char *origin, const char *needed,
+                       ph_elf_exists exists, void *ctx, char *rel, size_t rel_size)
+{
+    for (const char *p = path; p && *p;) {
+        size_t len = strcspn(p, ":");
+        if (ph_elf_origin_path(origin, p, len, needed, rel, rel_size) && exists(ctx, rel))
+            return 1;
+        p += len + (p[len] == ':');
+    }
+    return 0;
+}
+
+int ph_elf_search(const ph_elf_dynamic *dyn, const char *origin, const ph_elf_loaders *loaders,
+                  const char *needed, ph_elf_exists exists, void *ctx, char *rel, size_t rel_size)
+{
+    if (search_path(dyn->runpath, origin, needed, exists, ctx, rel, rel_size))
+        return 1;
+    for (const ph_elf_loaders *l = loaders; dyn->inherits && l; l = l->up)
+        if (search_path(l->rpath, l->origin, needed, exists, ctx, rel, rel_size))
+            return 1;
+    return 0;
+}
+
+ph_elf_loaders ph_elf_as_loader(const ph_elf_dynamic *dyn, const char *origin,
+                                const ph_elf_loaders *up)
+{
+    ph_elf_loaders self = {origin, dyn->inherits ? dyn->runpath : NULL, up};
+    return self;
 }

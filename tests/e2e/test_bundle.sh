@@ -35,29 +35,6 @@ PY
     make_app "$WORK/probe" probe probe:main
 }
 
-# run_hidden CMD...: runs CMD in a private mount namespace where the system's Python and the
-# embedded one ($PYTHON, which may be pyenv's) are gone: empty directories over their library
-# directories, an empty file over every libpython and python3 executable. Sets OUT, ERR,
-# STATUS; status 97 means the hiding itself failed.
-run_hidden() {
-    mkdir -p "$WORK/empty" && : >"$WORK/empty-file"
-    local script='
-        for d in "$S" /usr/lib/python3.11 /usr/lib/python3; do
-            [ -d "$d" ] && { mount --bind "$E/empty" "$d" || exit 97; }
-        done
-        for f in /usr/lib/x86_64-linux-gnu/libpython3* /usr/bin/python3* "$P" \
-                 "${S%/*}"/libpython3*; do
-            [ -e "$f" ] && { mount --bind "$E/empty-file" "$f" || exit 97; }
-        done
-        # really gone: the interpreter cannot start, the stdlib directory is empty
-        if "$P" -c pass 2>/dev/null || [ -n "$(ls -A "$S")" ]; then
-            echo "the system Python is still usable" >&2
-            exit 97
-        fi
-        exec "$@"'
-    run_capture env E="$WORK" S="$PY_STDLIB" P="$PYTHON" unshare -m sh -c "$script" sh "$@"
-}
-
 test_summary_layout_and_replace() {
     fresh
     copy_example hello

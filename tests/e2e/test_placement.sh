@@ -51,23 +51,6 @@ PY
 ${1:-}"
 }
 
-run_hidden() {
-    mkdir -p "$WORK/empty" && : >"$WORK/empty-file"
-    local script='
-        for d in /usr/lib/python3.11 /usr/lib/python3; do
-            [ -d "$d" ] && { mount --bind "$E/empty" "$d" || exit 97; }
-        done
-        for f in /usr/lib/x86_64-linux-gnu/libpython3* /usr/bin/python3*; do
-            [ -e "$f" ] && { mount --bind "$E/empty-file" "$f" || exit 97; }
-        done
-        if /usr/bin/python3.11 -c pass 2>/dev/null || [ -n "$(ls -A /usr/lib/python3.11)" ]; then
-            echo "the system Python is still usable" >&2
-            exit 97
-        fi
-        exec "$@"'
-    run_capture env E="$WORK" unshare -m sh -c "$script" sh "$@"
-}
-
 test_explain_says_where_each_file_goes() {
     fresh
     make_placeapp

@@ -2,9 +2,9 @@
 # End-to-end with real applications, packed the way a new user would after reading the docs:
 # a manifest with `[app] name/entry` and `[resources] distributions = THE_APP` only (plus
 # `site_packages = VENV` for apps installed from PyPI into a venv). Each app runs
-#   - under /usr/bin/python3.11 (the reference: Debian's dist-packages, or the venv),
+#   - under $PYTHON (the reference: Debian's dist-packages, or the venv),
 #   - with `pyhost run APP.pyr`,
-#   - as a single-file bundle (`pyhost bundle`, default: embedded) with the system Python hidden,
+#   - as a single-file bundle (`pyhost bundle`, default: embedded) with every Python hidden,
 # and stdout and the exit status must be equal to the reference's.
 #
 # What the apps cover (issue 15): a Debian package not named python3-* (yamllint, gcovr,
@@ -18,151 +18,11 @@
 #
 # Prerequisites install themselves when missing: Debian packages with apt-get (the same list is
 # in .ci/install-deps --tests), PyPI wheels pinned by version and sha256 into venvs cached under
-# ${PYHOST_TEST_CACHE:-/var/cache/pyhost-tests}/venv-NAME. A prerequisite that cannot be had
-# makes its tests SKIP with the reason.
+# ${PYHOST_TEST_CACHE:-/var/cache/pyhost-tests}/venv-NAME-pyX.Y. A prerequisite that cannot be
+# had makes its tests SKIP with the reason (Debian's packages: with a Python other than
+# Debian's). The machinery is in apps_lib.sh; test_pypi.sh runs PyPI apps on every version.
 . "$(dirname "$0")/lib.sh"
-
-CACHE_ROOT=${PYHOST_TEST_CACHE:-/var/cache/pyhost-tests}
-
-# ---- prerequisites ------------------------------------------------------------------------
-
-# need_debs PKG...: installs the Debian packages that are missing, or skips the test.
-need_debs() {
-    local missing="" p
-    for p in "$@"; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        # shellcheck disable=SC2086
-        (
-            flock 9
-            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing ||
-                { apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-                    apt-get install -y -qq --no-install-recommends $missing; }
-        ) 9>"/tmp/pyhost-tests-apt.lock" >"$WORK/.apt.log" 2>&1
-    fi
-    for p in $missing; do
-        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
-            skip "Debian package $p is not installed and could not be installed ($(tail -n 1 "$WORK/.apt.log" 2>/dev/null))"
-    done
-}
-
-# need_venv NAME REQUIREMENTS: a venv of /usr/bin/python3.11 holding exactly REQUIREMENTS (pip
-# --require-hashes lines), made once and cached; sets VENV and SITE. Skips when it cannot be made.
-need_venv() {
-    local name=$1 reqs=$2 dir="$CACHE_ROOT/venv-$1"
-    mkdir -p "$CACHE_ROOT" 2>/dev/null || skip "cannot create the venv cache $CACHE_ROOT (set PYHOST_TEST_CACHE)"
-    (
-        flock 9
-        [ -f "$dir/.requirements.txt" ] && [ "$(cat "$dir/.requirements.txt")" == "$reqs" ] && exit 0
-        rm -rf "$dir"
-        printf '%s\n' "$reqs" >"$WORK/requirements-$name.txt"
-        "$PYTHON" -m venv "$dir" &&
-            "$dir/bin/python" -m pip install -q --disable-pip-version-check --no-input \
-                --require-hashes --only-binary=:all: -r "$WORK/requirements-$name.txt" &&
-            printf '%s\n' "$reqs" >"$dir/.requirements.txt" || { rm -rf "$dir"; exit 1; }
-    ) 9>"$CACHE_ROOT/venv-$name.lock" >"$WORK/.venv.log" 2>&1 ||
-        skip "venv $name could not be made ($(grep -v '^\s*$' "$WORK/.venv.log" | tail -n 1))"
-    VENV=$dir
-    SITE=$dir/lib/python3.11/site-packages
-}
-
-# ---- the app, its reference and its three runs ---------------------------------------------
-
-# new_app NAME ENTRY DISTRIBUTION [EXTRA_RESOURCES_LINES]: $APP/pyhost.ini as the docs suggest,
-# $REF (a script that calls ENTRY like its console script does, the reference under python3.11)
-# and $IN, an empty directory the app runs in.
-new_app() {
-    local name=$1 entry=$2 dist=$3 extra=${4:-}
-    T="$WORK/$name"
-    APP="$T/app" REF="$T/ref/$name" IN="$T/in"
-    mkdir -p "$APP" "$T/ref" "$IN"
-    NAME=$name
-    printf '[app]\nname = %s\nentry = %s\n\n[resources]\ndistributions = %s\n%s' \
-        "$name" "$entry" "$dist" "$extra" >"$APP/pyhost.ini"
-    # [resources] paths defaults to the manifest's directory: the app's own modules live there
-    printf 'import sys\nsys.path.insert(0, %s)\nfrom %s import %s\nsys.exit(%s())\n' \
-        "'$APP'" "${entry%%:*}" "${entry##*:}" "${entry##*:}" >"$REF"
-    REF_PYTHON=$PYTHON
-}
-
-# Hooks a test may redefine: prepare (before each run, in $IN), collect (after each run: what
-# the app wrote, appended to its stdout) and normalize (filters stdout, e.g. timings).
-prepare() { :; }
-collect() { :; }
-normalize() { cat; }
-
-# reference ARGS...: the app under python3.11, site on; sets REF_OUT and REF_STATUS.
-reference() {
-    (cd "$IN" && prepare)
-    run_capture sh -c 'cd "$1" && shift && exec "$@"' sh "$IN" "$REF_PYTHON" -E -s "$REF" "$@"
-    REF_STATUS=$STATUS
-    REF_OUT="$(printf '%s\n' "$OUT" | normalize)$(cd "$IN" && collect)"
-    # the reference must work, or the comparison means nothing
-    expect_eq "the reference's status (python3.11: $ERR)" "${REF_EXPECT_STATUS:-0}" "$REF_STATUS"
-}
-
-# compare WHAT: OUT/STATUS (just captured) against the reference.
-compare() {
-    local out
-    out="$(printf '%s\n' "$OUT" | normalize)$(cd "$IN" && collect)"
-    expect_eq "$1: status" "$REF_STATUS" "$STATUS"
-    [ "$REF_OUT" == "$out" ] ||
-        fail "$1: stdout differs from python3.11's (-python3.11 +pyhost):
-$(diff -u <(printf '%s\n' "$REF_OUT") <(printf '%s\n' "$out") | sed -n '3,14p')"
-    [ "$REF_STATUS" == "$STATUS" ] && [ "$REF_OUT" == "$out" ] ||
-        echo "    $1 stderr: $(printf '%s' "$ERR" | tail -n 3)" >&2
-}
-
-# check_run ARGS...: pyhost build + pyhost run, compared with python3.11.
-check_run() {
-    reference "$@"
-    "$PYHOST" build -c "$APP/pyhost.ini" >"$T/build.log" 2>&1 || {
-        cat "$T/build.log" >&2
-        fail "pyhost build $NAME"
-        return 1
-    }
-    (cd "$IN" && prepare)
-    run_capture sh -c 'cd "$1" && shift && exec "$@"' sh "$IN" "$PYHOST" run "$APP/$NAME.pyr" "$@"
-    compare "pyhost run"
-}
-
-# check_bundle ARGS...: pyhost bundle (one file), run with the system Python hidden, compared
-# with python3.11.
-check_bundle() {
-    reference "$@"
-    "$PYHOST" bundle -c "$APP/pyhost.ini" -o "$T/dist" >"$T/bundle.log" 2>&1 || {
-        cat "$T/bundle.log" >&2
-        fail "pyhost bundle $NAME"
-        return 1
-    }
-    expect_eq "one file" "$NAME" "$(ls -A "$T/dist/$NAME")"
-    (cd "$IN" && prepare)
-    run_hidden "$IN" "$T/dist/$NAME/$NAME" "$@"
-    [ "$STATUS" = 97 ] && skip "cannot hide the system Python (unshare -m and mount --bind need root)"
-    compare "bundle, system Python hidden"
-}
-
-# run_hidden DIR CMD...: CMD in DIR, in a private mount namespace where the system's Python is
-# gone (as in test_bundle.sh): empty directories over its library directories, an empty file
-# over every libpython and python3 executable. Status 97: the hiding itself failed.
-run_hidden() {
-    mkdir -p "$WORK/empty" && : >"$WORK/empty-file"
-    local script='
-        for d in /usr/lib/python3.11 /usr/lib/python3; do
-            [ -d "$d" ] && { mount --bind "$E/empty" "$d" || exit 97; }
-        done
-        for f in /usr/lib/x86_64-linux-gnu/libpython3* /usr/bin/python3*; do
-            [ -e "$f" ] && { mount --bind "$E/empty-file" "$f" || exit 97; }
-        done
-        if /usr/bin/python3.11 -c pass 2>/dev/null || [ -n "$(ls -A /usr/lib/python3.11)" ]; then
-            echo "the system Python is still usable" >&2
-            exit 97
-        fi
-        cd "$D" && exec "$@"'
-    run_capture env E="$WORK" D="$1" unshare -m sh -c "$script" sh "${@:2}" 2>/dev/null
-}
+. "$(dirname "$0")/apps_lib.sh"
 
 # ---- yamllint (Debian `yamllint`): not a python3-* package; reads conf/default.yaml beside
 # yamllint/config.py's __file__ (os.path.realpath(__file__)).

@@ -3,14 +3,21 @@
 # wheel --no-index) and crafted with zipfile, served by a loopback HTTP(S) server this script
 # starts (127.0.0.1, a port the kernel picks), fetched into the cache, packed and run. Failure
 # cases must fail with a clear message and leave no file under the digest's final name.
+# The C extension's wheel is built by $PYTHON (so tagged for the embedded Python, whichever
+# version); its setuptools comes from $PYTHON, or where it cannot make wheels (pyenv's: no
+# setuptools from 3.12, no bdist_wheel before), from a venv of $PYTHON with setuptools pinned,
+# cached like test_pypi.sh's.
 . "$(dirname "$0")/lib.sh"
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY ALL_PROXY all_proxy
 export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
 
 SRV=$WORK/srv  # what the servers serve
 WHL=$WORK/whl  # the wheels built from source
-SERVERS=""
-trap 'for p in $SERVERS; do kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
+# The servers' pids, one a line: start_server runs in a command substitution (a subshell), so
+# a variable would not reach this trap.
+SERVERS=$WORK/servers.pids
+trap 'while read -r p; do kill "$p" 2>/dev/null; done <"$SERVERS"; rm -rf "$WORK"' EXIT
+: >"$SERVERS"
 mkdir -p "$SRV" "$WHL"
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -97,7 +104,7 @@ PY
 start_server() {
     local portfile="$WORK/port.$RANDOM$RANDOM"
     "$PYTHON" "$WORK/server.py" "$SRV" "$1" "$portfile" "${2:-}" "${3:-}" >/dev/null 2>&1 &
-    SERVERS="$SERVERS $!"
+    echo "$!" >>"$SERVERS"
     for _ in $(seq 100); do
         [ -s "$portfile" ] && break
         sleep 0.05
@@ -106,6 +113,26 @@ start_server() {
 }
 
 # ---- Wheels ------------------------------------------------------------------------------
+
+SETUPTOOLS_REQS="setuptools==75.3.0 --hash=sha256:f2504966861356aa38616760c0f66568e535562374995367b4e69c7143cf6bcd"
+FASTMATH=fastmath-0.3-$PY_TAG-$PY_TAG-linux_x86_64.whl
+# A tag for another CPython: the wheel renamed to claim it must be refused.
+OTHER_TAG=cp39
+[ "$PY_TAG" = cp39 ] && OTHER_TAG=cp310
+
+# the interpreter that builds the wheels: $PYTHON when its setuptools can make wheels (it has
+# bdist_wheel from 70.1, or the wheel package beside it: pyenv's 3.9-3.11 have neither), else a
+# venv of it with setuptools pinned
+wheel_builder() {
+    if "$PYTHON" -c 'import importlib.util as u, sys
+sys.exit(not u.find_spec("setuptools") or
+         not (u.find_spec("wheel") or u.find_spec("setuptools.command.bdist_wheel")))' 2>/dev/null; then
+        BUILDER=$PYTHON
+    else
+        need_venv setuptools "$SETUPTOOLS_REQS"
+        BUILDER=$VENV/bin/python
+    fi
+}
 
 build_wheels() {
     local src=$WORK/src
@@ -138,7 +165,7 @@ static struct PyModuleDef mod = {PyModuleDef_HEAD_INIT, "fastmath", NULL, -1, me
 PyMODINIT_FUNC PyInit_fastmath(void) { return PyModule_Create(&mod); }
 C
     for s in greet fastmath; do
-        "$PYTHON" -m pip wheel -q --no-deps --no-build-isolation --no-index -w "$WHL" \
+        "$BUILDER" -m pip wheel -q --no-deps --no-build-isolation --no-index -w "$WHL" \
             "$src/$s" >"$WORK/pip.log" 2>&1 || { cat "$WORK/pip.log" >&2; return 1; }
     done
     # Crafted with zipfile: a 4 MB wheel (for interrupted and parallel downloads), one whose
@@ -161,8 +188,9 @@ with open(f"{out}/corrupt-1.0-py3-none-any.whl", "wb") as f:
     f.write(b"PK\x03\x04 this is not a zip file" * 40)
 PY
     cp "$WHL"/*.whl "$SRV/"
-    # The C extension renamed to claim CPython 3.9: must be refused by its tags.
-    cp "$WHL"/fastmath-0.3-cp311-cp311-linux_x86_64.whl "$SRV/fastmath-0.3-cp39-cp39-linux_x86_64.whl"
+    [ -f "$WHL/$FASTMATH" ] || { echo "pip wheel did not make $FASTMATH: $(ls "$WHL")" >&2; return 1; }
+    # The C extension renamed to claim another CPython: must be refused by its tags.
+    cp "$WHL/$FASTMATH" "$SRV/fastmath-0.3-$OTHER_TAG-$OTHER_TAG-linux_x86_64.whl"
 }
 
 # ---- Helpers -----------------------------------------------------------------------------
@@ -172,7 +200,9 @@ from importlib import metadata, resources
 import greet, fastmath
 print(greet.hello("pyhost"))
 print(resources.files("greet").joinpath("data/msg.txt").read_text().strip())
-ep = [e for e in metadata.entry_points(group="console_scripts") if e.name == "greet"][0]
+eps = metadata.entry_points()  # 3.9: a dict by group, no select()
+eps = eps.select(group="console_scripts") if hasattr(eps, "select") else eps["console_scripts"]
+ep = [e for e in eps if e.name == "greet"][0]
 print(ep.value, metadata.version("greet"), metadata.version("fastmath"))
 ep.load()()
 print("2 + 40 =", fastmath.add(2, 40))
@@ -214,7 +244,7 @@ own_cache() { export PYHOST_CACHE_DIR="$WORK/cache.$1"; }
 # ---- Tests -------------------------------------------------------------------------------
 
 test_local_wheels_build_and_run() {
-    wheel_app "$WORK/local" "$WHL/greet-1.2.0-py3-none-any.whl, $WHL/fastmath-0.3-cp311-cp311-linux_x86_64.whl"
+    wheel_app "$WORK/local" "$WHL/greet-1.2.0-py3-none-any.whl, $WHL/$FASTMATH"
     build_app "$WORK/local" || return
     run_capture "$PYHOST" run "$WORK/local/app.pyr"
     expect_eq "status" 0 "$STATUS"
@@ -231,7 +261,7 @@ test_fetch_then_offline_build_from_requirements() {
 # pinned wheels, by direct URL
 greet @ http://127.0.0.1:$PORT/moved/greet-1.2.0-py3-none-any.whl \\
     --hash=sha256:$(sha "$SRV/greet-1.2.0-py3-none-any.whl")
-fastmath @ file://$SRV/fastmath-0.3-cp311-cp311-linux_x86_64.whl --hash=sha256:$(sha "$SRV/fastmath-0.3-cp311-cp311-linux_x86_64.whl")  # a comment
+fastmath @ file://$SRV/$FASTMATH --hash=sha256:$(sha "$SRV/$FASTMATH")  # a comment
 EOF
     wheel_app "$dir" "" "requirements = requirements.txt"
     run_capture "$PYHOST" build --offline -c "$dir/pyhost.ini"
@@ -241,11 +271,11 @@ EOF
     run_capture "$PYHOST" fetch -c "$dir/pyhost.ini"
     expect_eq "fetch status" 0 "$STATUS"
     expect_contains "fetch line 1" "$OUT" "downloaded  greet-1.2.0-py3-none-any.whl: "
-    expect_contains "fetch line 2" "$OUT" "downloaded  fastmath-0.3-cp311-cp311-linux_x86_64.whl: "
+    expect_contains "fetch line 2" "$OUT" "downloaded  $FASTMATH: "
     expect_eq "no progress bar off a terminal" "" "$ERR"
     run_capture "$PYHOST" fetch -c "$dir/pyhost.ini"
     expect_eq "second fetch" "cached      greet-1.2.0-py3-none-any.whl
-cached      fastmath-0.3-cp311-cp311-linux_x86_64.whl" "$OUT"
+cached      $FASTMATH" "$OUT"
     run_capture "$PYHOST" build --offline -c "$dir/pyhost.ini"
     expect_eq "offline build after fetch" 0 "$STATUS"
     run_capture "$PYHOST" run "$dir/app.pyr"
@@ -362,7 +392,7 @@ test_tls_with_a_throwaway_ca() {
 
 test_bad_wheels_are_refused_by_build() {
     local name
-    for name in fastmath-0.3-cp39-cp39-linux_x86_64.whl corrupt-1.0-py3-none-any.whl \
+    for name in fastmath-0.3-$OTHER_TAG-$OTHER_TAG-linux_x86_64.whl corrupt-1.0-py3-none-any.whl \
         evil-1.0-py3-none-any.whl; do
         mkdir -p "$WORK/bad"
         printf 'print(1)\n' >"$WORK/bad/main.py"
@@ -371,9 +401,9 @@ test_bad_wheels_are_refused_by_build() {
         expect_eq "$name: status" 1 "$STATUS"
         expect_not_contains "$name: no .pyr" "$(ls "$WORK/bad")" "bad.pyr"
         case $name in
-        *cp39*)
-            expect_contains "tags" "$ERR" "wheel $name does not run on the embedded Python 3.11"
-            expect_contains "accepted tags" "$ERR" "accepted: cp311-cp311-PLATFORM" ;;
+        fastmath*)
+            expect_contains "tags" "$ERR" "wheel $name does not run on the embedded Python $PY_VERSION"
+            expect_contains "accepted tags" "$ERR" "accepted: $PY_TAG-$PY_TAG-PLATFORM" ;;
         corrupt*) expect_contains "corrupt" "$ERR" "$name: not a valid zip file" ;;
         evil*)
             expect_contains "escape" "$ERR" "wheel $name: member '../escaped.py' would be written outside"
@@ -407,6 +437,7 @@ test_thirty_parallel_fetches_leave_one_intact_copy() {
     expect_eq "30 reports" 30 "$(cat "$WORK"/par.*.out | grep -c "bigdata-1.0-py3-none-any.whl")"
 }
 
+wheel_builder
 build_wheels || exit 1
 LOG=$WORK/server.log
 PORT=$(start_server "$LOG")

@@ -121,6 +121,51 @@ static int exports(const char *path, const char *name)
     return rc;
 }
 
+/* The files ph_elf_search may find: a NULL-terminated list. */
+static int listed(void *ctx, const char *rel)
+{
+    for (const char *const *f = ctx; *f; f++)
+        if (!strcmp(*f, rel))
+            return 1;
+    return 0;
+}
+
+Test(elf, search_follows_the_loaders_rpaths_as_the_loader_does)
+{
+    const char *files[] = {"z.libs/libzmq.so.5", "z.libs/libsodium.so.26", NULL};
+    char rel[256];
+    /* the extension z/backend/_zmq: DT_RPATH $ORIGIN/../../z.libs; libzmq: DT_RPATH "z.libs" */
+    ph_elf_dynamic ext = {.runpath = "$ORIGIN/../../z.libs", .inherits = 1};
+    ph_elf_dynamic lib = {.runpath = "z.libs", .inherits = 1};
+    cr_assert_eq(
+        ph_elf_search(&ext, "z/backend", NULL, "libzmq.so.5", listed, files, rel, sizeof rel), 1);
+    cr_assert_str_eq(rel, "z.libs/libzmq.so.5");
+    ph_elf_loaders by_ext = ph_elf_as_loader(&ext, "z/backend", NULL);
+    cr_assert_eq(
+        ph_elf_search(&lib, "z.libs", &by_ext, "libsodium.so.26", listed, files, rel, sizeof rel),
+        1, "libsodium through the extension's DT_RPATH");
+    cr_assert_str_eq(rel, "z.libs/libsodium.so.26");
+    cr_assert_eq(
+        ph_elf_search(&lib, "z.libs", NULL, "libsodium.so.26", listed, files, rel, sizeof rel), 0,
+        "its own run path finds nothing");
+    cr_assert_eq(
+        ph_elf_search(&lib, "z.libs", &by_ext, "libc.so.6", listed, files, rel, sizeof rel), 0,
+        "the system's libraries are left to the system");
+    /* DT_RUNPATH: the object's own run path only, never its loaders' */
+    ph_elf_dynamic new_lib = {.runpath = "z.libs", .inherits = 0};
+    cr_assert_eq(ph_elf_search(&new_lib, "z.libs", &by_ext, "libsodium.so.26", listed, files, rel,
+                               sizeof rel),
+                 0);
+    /* a loader with DT_RUNPATH passes nothing on, but the walk goes on above it */
+    ph_elf_dynamic runpath_ext = {.runpath = "$ORIGIN/../../z.libs", .inherits = 0};
+    ph_elf_loaders top = ph_elf_as_loader(&ext, "z/backend", NULL);
+    ph_elf_loaders middle = ph_elf_as_loader(&runpath_ext, "z/backend", &top);
+    cr_assert_null(middle.rpath);
+    cr_assert_eq(
+        ph_elf_search(&lib, "z.libs", &middle, "libsodium.so.26", listed, files, rel, sizeof rel),
+        1);
+}
+
 /* The build tells an extension module (PyInit_<stem> exported) from a shared object that code
  * loads with ctypes by this lookup. _bz2 has DT_HASH (and DT_GNU_HASH), libc DT_GNU_HASH only:
  * both ways of counting the symbols are used. */

@@ -23,7 +23,34 @@ typedef struct ph_elf_dynamic {
     const char *soname;  /* NULL: none */
     const char *runpath; /* DT_RUNPATH, else DT_RPATH (the loader ignores RPATH when both
                           * are present); NULL: none. Colon-separated. */
+    int inherits;        /* no DT_RUNPATH: the loader also searches, for this object's needs,
+                          * the DT_RPATHs of the objects that loaded it (ph_elf_loaders) */
 } ph_elf_dynamic;
+
+/* The objects that loaded one, nearest first, as the dynamic loader walks them for the needs
+ * of an object without DT_RUNPATH: each one's DT_RPATH, then its loader's. Old auditwheel
+ * wheels rely on it: pyzmq's cp39 extension has DT_RPATH $ORIGIN/../../../pyzmq.libs and its
+ * libzmq a useless DT_RPATH "pyzmq.libs", so libzmq's libsodium is found through the
+ * extension's run path. */
+typedef struct ph_elf_loaders {
+    const char *origin; /* its directory relative to the top ("pkg.libs") */
+    const char *rpath;  /* its DT_RPATH when it has no DT_RUNPATH; NULL: nothing to search */
+    const struct ph_elf_loaders *up; /* what loaded it; NULL for an extension module */
+} ph_elf_loaders;
+
+/* ph_elf_search's test of a candidate ("pkg.libs/libx.so.1"): 1 when it is there. */
+typedef int (*ph_elf_exists)(void *ctx, const char *rel);
+
+/* Where the loader finds `needed` of the object `dyn` (in directory `origin`, loaded by
+ * `loaders`) among the files `exists` says are there: its own run path, then (`inherits`)
+ * each loader's DT_RPATH, `$ORIGIN`-relative entries only, first match. Writes it into `rel`
+ * and returns 1; 0 when none is there (the system's libraries: left to the system). */
+int ph_elf_search(const ph_elf_dynamic *dyn, const char *origin, const ph_elf_loaders *loaders,
+                  const char *needed, ph_elf_exists exists, void *ctx, char *rel, size_t rel_size);
+
+/* This object as the nearest loader of the libraries it needs. */
+ph_elf_loaders ph_elf_as_loader(const ph_elf_dynamic *dyn, const char *origin,
+                                const ph_elf_loaders *up);
 
 /* Reads the dynamic section of an ELF file held in memory. A file without one (a static
  * executable) yields no entries. Errors say what is wrong, prefixed with `what` (the file's

@@ -28,6 +28,15 @@ getsitepackages = getattr(__import__('site'), 'getsitepackages', lambda: [])
 strict_collect_mode = False
 
 
+def entry_points(group):
+    """importlib.metadata.entry_points(group=GROUP); Python 3.9's takes no group and returns a
+    dict of lists by group."""
+    import importlib.metadata
+    if sys.version_info >= (3, 10):
+        return importlib.metadata.entry_points(group=group)
+    return importlib.metadata.entry_points().get(group, [])
+
+
 def exec_command(*cmd, **kwargs):
     import subprocess
     return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout

@@ -21,13 +21,13 @@ bootstrap modules and always packs its base library.
 """
 import glob
 import importlib
-import importlib.metadata
 import logging
 import os
 import re
 import sys
 
 import pyhost_analysis as pa
+from PyInstaller import compat
 from PyInstaller import log
 from PyInstaller._pyhost import state
 
@@ -113,7 +113,7 @@ def expand_files(pairs, base, typecode):
 def entry_point_hook_dirs():
     """Directories that installed packages announce (entry points: pyinstaller40 hook-dirs)."""
     dirs = []
-    for ep in importlib.metadata.entry_points(group='pyinstaller40'):
+    for ep in compat.entry_points('pyinstaller40'):
         if ep.name != 'hook-dirs':
             continue
         try:

@@ -200,9 +200,9 @@ def collect_all(package_name, include_py_files=True, filter_submodules=None, exc
 
 def collect_entry_point(name):
     datas, hidden = [], []
-    for ep in importlib.metadata.entry_points(group=name):
+    for ep in compat.entry_points(name):
         hidden.append(ep.module)
-        if ep.dist is not None:
+        if getattr(ep, 'dist', None) is not None:  # 3.10+: the distribution it comes from
             try:
                 datas += copy_metadata(ep.dist.metadata['Name'])
             except RuntimeError:
