@@ -247,10 +247,12 @@ $WORK"
 test_runtime_frame_comes_with_pyhost() {
     fresh
     make_probe
-    local bin
+    local bin v # v: the version suffix of -Dsuffix_version builds (pyhost3.12, pyhost-stub3.12)
     bin=$(dirname "$(realpath "$PYHOST")")
-    [ -f "$bin/pyhost-stub.zst" ] || {
-        fail "pyhost-stub.zst is not built next to pyhost-stub ($bin)"
+    v=$(basename "$(realpath "$PYHOST")")
+    v=${v#pyhost}
+    [ -f "$bin/pyhost-stub$v.zst" ] || {
+        fail "pyhost-stub$v.zst is not built next to pyhost-stub$v ($bin)"
         return
     }
     PYHOST_CACHE_DIR="$WORK/c1" bundle_app "$WORK/probe" "$WORK/seeded" || return
@@ -258,15 +260,15 @@ test_runtime_frame_comes_with_pyhost() {
         "$(find "$WORK/c1" -type f -size +1000k 2>/dev/null)"
     # the same pyhost without the seed: compresses, and caches the frame
     mkdir -p "$WORK/bin"
-    cp "$bin/pyhost" "$bin/pyhost-stub" "$bin/pyhost-loader" "$WORK/bin/"
-    PYHOST_CACHE_DIR="$WORK/c2" PYHOST="$WORK/bin/pyhost" bundle_app "$WORK/probe" "$WORK/fresh" ||
+    cp "$bin/pyhost$v" "$bin/pyhost-stub$v" "$bin/pyhost-loader$v" "$WORK/bin/"
+    PYHOST_CACHE_DIR="$WORK/c2" PYHOST="$WORK/bin/pyhost$v" bundle_app "$WORK/probe" "$WORK/fresh" ||
         return
     expect_eq "the seeded onefile is the freshly compressed one" same \
         "$(cmp -s "$WORK/seeded/probe/probe" "$WORK/fresh/probe/probe" && echo same)"
     expect_eq "the frame was cached" 1 "$(find "$WORK/c2" -type f -size +1000k | wc -l)"
     # a seed that is not this stub's frame: ignored; the cached frame is used
-    head -c 100000 /dev/urandom >"$WORK/bin/pyhost-stub.zst"
-    PYHOST_CACHE_DIR="$WORK/c2" PYHOST="$WORK/bin/pyhost" bundle_app "$WORK/probe" "$WORK/cached" ||
+    head -c 100000 /dev/urandom >"$WORK/bin/pyhost-stub$v.zst"
+    PYHOST_CACHE_DIR="$WORK/c2" PYHOST="$WORK/bin/pyhost$v" bundle_app "$WORK/probe" "$WORK/cached" ||
         return
     expect_eq "a wrong seed is ignored, the cached frame gives the same onefile" same \
         "$(cmp -s "$WORK/seeded/probe/probe" "$WORK/cached/probe/probe" && echo same)"
