@@ -23,20 +23,24 @@ static void reseal(uint8_t *buf, size_t size)
     if (size < PYR_HEADER_SIZE)
         return;
     pyr_header *h = (pyr_header *)buf;
-    if (h->blob_count < size / sizeof(pyr_blob_record) && h->blobs_offset % 8 == 0 &&
-        fits(h->blobs_offset, (uint64_t)h->blob_count * sizeof(pyr_blob_record), size)) {
+    const uint32_t blob_count = h->blob_count; /* as below: the writes may land on the header */
+    if (blob_count < size / sizeof(pyr_blob_record) && h->blobs_offset % 8 == 0 &&
+        fits(h->blobs_offset, (uint64_t)blob_count * sizeof(pyr_blob_record), size)) {
         pyr_blob_record *b = (pyr_blob_record *)(buf + h->blobs_offset);
-        for (uint32_t i = 0; i < h->blob_count; i++)
+        for (uint32_t i = 0; i < blob_count; i++)
             if (fits(b[i].offset, b[i].stored_size, size))
                 b[i].checksum = (uint32_t)pyr_xxh64(buf + b[i].offset, b[i].stored_size);
     }
-    uint64_t chunks = h->index_size / PYR_CHUNK_SIZE + 1;
-    if (fits(PYR_HEADER_SIZE, h->index_size, size) && h->chunks_offset % 4 == 0 &&
-        fits(h->chunks_offset, chunks * 4, size)) {
-        uint32_t *sums = (uint32_t *)(buf + h->chunks_offset);
-        chunks = (h->index_size + PYR_CHUNK_SIZE - 1) / PYR_CHUNK_SIZE;
+    /* read once: the checksums written below may land on the header itself (a forged
+     * chunks_offset) and must not change the bounds the loop was checked against */
+    const uint64_t index_size = h->index_size, chunks_offset = h->chunks_offset;
+    uint64_t chunks = index_size / PYR_CHUNK_SIZE + 1;
+    if (fits(PYR_HEADER_SIZE, index_size, size) && chunks_offset % 4 == 0 &&
+        fits(chunks_offset, chunks * 4, size)) {
+        uint32_t *sums = (uint32_t *)(buf + chunks_offset);
+        chunks = (index_size + PYR_CHUNK_SIZE - 1) / PYR_CHUNK_SIZE;
         for (uint64_t c = 0; c < chunks; c++) {
-            uint64_t len = h->index_size - c * PYR_CHUNK_SIZE;
+            uint64_t len = index_size - c * PYR_CHUNK_SIZE;
             sums[c] = (uint32_t)pyr_xxh64(buf + PYR_HEADER_SIZE + c * PYR_CHUNK_SIZE,
                                           len < PYR_CHUNK_SIZE ? len : PYR_CHUNK_SIZE);
         }
