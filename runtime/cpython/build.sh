@@ -7,7 +7,7 @@
 # The result is ABI-identical to Debian's interpreter, so pyhost keeps packing Debian's stdlib
 # and lib-dynload extension modules.
 #
-# Usage: runtime/cpython/build.sh PYTHON LOG      (meson setup runs it: -Dlibpython=optimized)
+# Usage: runtime/cpython/build.sh PYTHON LOG      (meson setup runs it: -Dlibpython=auto|optimized)
 # Prints the path of the library on its last line. Built once per machine and user, then found
 # in the cache: /var/cache/pyhost/libpython for root, else $XDG_CACHE_HOME/pyhost/libpython
 # ($PYHOST_LIBPYTHON_CACHE overrides), keyed by the Python's source version, the compiler and
