@@ -174,6 +174,55 @@ PY
     expect_contains "the generated manifest" "$(cat build/dyn/pyhost/pyhost.ini)" "stdlib_include ="
 }
 
+# An installed distribution is packed as PyInstaller packs it when a hook covers it: the modules
+# the analysis and the hook reach, not the rest of the distribution (pycryptodomex's SelfTest);
+# data files stay. A distribution no hook covers is packed whole, since PyInstaller's own
+# standard hooks (pygments') may name modules the analysis cannot see.
+test_hooked_distribution_packs_what_is_reached() {
+    fresh
+    local minor site
+    minor=$("$PYHOST" --version | sed -n 's/^embeds CPython \([0-9]*\.[0-9]*\).*/\1/p')
+    site="venv/lib/python$minor/site-packages"
+    mkdir -p "$site/hooked/tests" "$site/hooked/data" "$site/hooked-1.0.dist-info" \
+        "$site/plain" "$site/plain-1.0.dist-info" hooks
+    printf 'include-system-site-packages = false\n' >venv/pyvenv.cfg
+    printf 'from . import used\n' >"$site/hooked/__init__.py"
+    echo 'NAME = "used"' >"$site/hooked/used.py"
+    echo 'NAME = "hidden"' >"$site/hooked/hidden.py"
+    echo 'NAME = "unused"' >"$site/hooked/unused.py"
+    : >"$site/hooked/tests/__init__.py"
+    echo 'import hooked.unused' >"$site/hooked/tests/test_x.py"
+    echo "data next to the module" >"$site/hooked/data/x.txt"
+    : >"$site/plain/__init__.py"
+    echo 'NAME = "plugin"' >"$site/plain/plugin.py"
+    local d
+    for d in hooked plain; do
+        printf 'Metadata-Version: 2.1\nName: %s\nVersion: 1.0\n' "$d" >"$site/$d-1.0.dist-info/METADATA"
+        (cd "$site" && find "$d" "$d-1.0.dist-info" -type f | sed 's/$/,,/') >"$site/$d-1.0.dist-info/RECORD"
+    done
+    echo "hiddenimports = ['hooked.hidden']" >hooks/hook-hooked.py
+    cat >app.py <<'PY'
+import importlib, sys
+import hooked, plain
+print(hooked.used.NAME, importlib.import_module(sys.argv[1]).NAME)
+PY
+    VIRTUAL_ENV="$WORK/venv" pyi -F --additional-hooks-dir hooks app.py || return
+    local entries
+    entries=$("$PYHOST" inspect dist/app | awk '{print $1}')
+    for m in hooked hooked.used hooked.hidden hooked/data/x.txt plain plain.plugin; do
+        grep -qx "$m" <<<"$entries" || fail "$m is not packed"
+    done
+    for m in hooked.unused hooked.tests hooked.tests.test_x; do
+        ! grep -qx "$m" <<<"$entries" || fail "$m is packed, but nothing reaches it"
+    done
+    run_capture dist/app hooked.hidden
+    expect_eq "the hook's hidden import" "used hidden" "$OUT"
+    run_capture dist/app plain.plugin
+    expect_eq "an unhooked distribution, whole" "used plugin" "$OUT"
+    run_capture dist/app hooked.unused
+    expect_contains "unreached: not packed" "$ERR" "No module named 'hooked.unused'"
+}
+
 # The spawn start method (and concurrent.futures' process pool) starts the executable again:
 # the child imports the script's module by the name its __spec__ gives, as under python.
 test_multiprocessing_spawn() {

@@ -110,6 +110,47 @@ def expand_files(pairs, base, typecode):
     return toc
 
 
+_MODULE_SUFFIXES = sorted(importlib.machinery.EXTENSION_SUFFIXES + ['.py'], key=len,
+                          reverse=True)
+
+
+def _module_name(filename):
+    """The module a file in a package directory provides, or None (data, stubs, bad names)."""
+    for suffix in _MODULE_SUFFIXES:
+        if filename.endswith(suffix):
+            stem = filename[:-len(suffix)]
+            return stem if stem.isidentifier() and stem != '__init__' else None
+    return None
+
+
+def _unreached_under(directory, package, reached):
+    """unreached_modules() for one directory of `package` (`reached`: the modules found and
+    every package above them): a regular package with nothing reached is one `package.sub.*`,
+    its data files with it, as PyInstaller leaves them out."""
+    patterns = []
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return patterns
+    for filename in names:
+        path = os.path.join(directory, filename)
+        if os.path.isdir(path):
+            if not filename.isidentifier():
+                continue
+            sub = package + '.' + filename
+            if sub in reached or not os.path.isfile(os.path.join(path, '__init__.py')):
+                # (a directory without __init__.py may hold data read through __file__:
+                # only its modules are left out, named one by one)
+                patterns += _unreached_under(path, sub, reached)
+            else:
+                patterns.append(sub + '.*')
+            continue
+        name = _module_name(filename)
+        if name and package + '.' + name not in reached:
+            patterns.append(package + '.' + name)
+    return patterns
+
+
 def entry_point_hook_dirs():
     """Directories that installed packages announce (entry points: pyinstaller40 hook-dirs)."""
     dirs = []
@@ -495,6 +536,7 @@ class Analysis:
             if not cut:
                 break
         self.mf = a
+        self.hooked = done
         # what a hook's excludedimports (or --exclude-module) cut and the analysis then did not
         # find: build.py removes their files from the app's packages it copies whole
         cut = {n for names in excluded_imports.values() for n in names} | set(self.excludes)
@@ -515,6 +557,31 @@ class Analysis:
             if name in names:
                 names.update(h for h in hidden if '*' in h)
         return names
+
+    # ---- what distributions hold and the analysis did not reach ------------------------
+
+    def unreached_modules(self):
+        """Module patterns for the modules of the packed distributions that the analysis did
+        not reach. pyhost packs a distribution by name, whole; PyInstaller packs only the
+        modules found (pycryptodomex's SelfTest, 0.5 MB, is never imported by an app), so these
+        become [resources] exclude. Data files in reached packages stay (only hooks' datas would
+        bring them into a PyInstaller build, on disk, where `__file__` finds them either way).
+
+        Only packages that a hook covered are trimmed: a hook names what the analysis cannot
+        see (hidden imports), and pyhost runs the hooks of hook directories, not PyInstaller's
+        own standard ones, so a package that relies on one of those (pygments, whose hook
+        collects the lexers it imports by computed names) is packed whole."""
+        found = self.mf.modules
+        reached = {'.'.join(n.split('.')[:i + 1]) for n in found for i in range(n.count('.') + 1)}
+        hooked_tops = {n.split('.')[0] for n in self.hooked}
+        patterns = []
+        for top, m in sorted(found.items()):
+            if '.' in top or not (m.origin or '').startswith('dist:') or m.paths is None or \
+                    top not in hooked_tops:
+                continue
+            for d in m.paths:
+                patterns += _unreached_under(d, top, reached)
+        return sorted(set(patterns))
 
     # ---- sorting what was found ---------------------------------------------------------
 
