@@ -24,6 +24,7 @@
 #include "installer.h"
 #include "installer_util.h"
 #include "ph_build_config.h"
+#include "pyhost/elf.h"
 #include "pyhost/fsutil.h"
 #include "report.h"
 #include "installer_deb.h"
@@ -258,6 +259,21 @@ static char *license_text(deb *d)
     return text;
 }
 
+/* @NO_PIE@ of the lintian overrides: "" keeps the hardening-no-pie lines, for an executable
+ * linked without PIE (the default libpython, Debian's profile-guided libpython3.X.a, is not
+ * position-independent: docs/security.md); NULL drops them. */
+static const char *no_pie_lines(deb *d)
+{
+    unsigned char head[64];
+    char path[4096];
+    snprintf(path, sizeof path, "%s/usr/lib/%s/%s", d->root, d->m.app.name, d->m.app.name);
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    return ph_elf_is_position_dependent(head, n) ? "" : NULL;
+}
+
 static int stage_docs(deb *d)
 {
     char date[64], *lic = license_text(d);
@@ -274,6 +290,7 @@ static int stage_docs(deb *d)
         {"LICENSE", d->m.deb.license},
         {"LICENSE_TEXT", lic},
         {"DATE", date},
+        {"NO_PIE", no_pie_lines(d)},
         {NULL, NULL},
     };
     int rc = lic ? 0 : ph_error_set(d->err, "out of memory");

@@ -9,6 +9,7 @@
 #include "pyhost/bytes.h"
 
 enum {
+    ET_EXEC_ = 2,
     PT_LOAD_ = 1,
     PT_DYNAMIC_ = 2,
     DT_NULL_ = 0,
@@ -53,6 +54,14 @@ int ph_elf_is_elf(const void *bytes, size_t size)
                                "\x7f"
                                "ELF",
                                4) == 0;
+}
+
+int ph_elf_is_position_dependent(const void *bytes, size_t size)
+{
+    const uint8_t *b = bytes;
+    if (!ph_elf_is_elf(bytes, size) || size < 18 || (b[5] != 1 && b[5] != 2))
+        return 0;
+    return (b[5] == 2 ? ph_load_be(b + 16, 2) : ph_load_le(b + 16, 2)) == ET_EXEC_;
 }
 
 static int read_header(elf *e, const char *what, ph_error *err)

@@ -57,6 +57,28 @@ Test(elf, reads_the_soname_of_libc)
     free(lib);
 }
 
+/* The deb recipe overrides lintian's hardening-no-pie only for an executable linked at a
+ * fixed address (ET_EXEC), as the default libpython makes it; a library or PIE is ET_DYN. */
+Test(elf, tells_position_dependent_executables)
+{
+    size_t size;
+    unsigned char *lib = (unsigned char *)read_all(libc_path(), &size);
+    cr_assert_eq(ph_elf_is_position_dependent(lib, size), 0, "libc is ET_DYN");
+    unsigned char head[64];
+    memcpy(head, lib, sizeof head);
+    free(lib);
+    head[16] = 2; /* e_type = ET_EXEC, little-endian */
+    head[17] = 0;
+    cr_assert_eq(ph_elf_is_position_dependent(head, sizeof head), 1);
+    cr_assert_eq(ph_elf_is_position_dependent(head, 17), 0, "e_type cut off");
+    head[5] = 2; /* big-endian: the same bytes read 0x0200 */
+    cr_assert_eq(ph_elf_is_position_dependent(head, sizeof head), 0);
+    head[17] = 2;
+    head[16] = 0;
+    cr_assert_eq(ph_elf_is_position_dependent(head, sizeof head), 1);
+    cr_assert_eq(ph_elf_is_position_dependent("#!/bin/sh\n", 10), 0);
+}
+
 Test(elf, rejects_what_is_not_elf)
 {
     ph_elf_dynamic d;

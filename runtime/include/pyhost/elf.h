@@ -75,4 +75,7 @@ int ph_elf_origin_path(const char *origin, const char *entry, size_t len, const 
 /* Is this the start of an ELF file? */
 int ph_elf_is_elf(const void *bytes, size_t size);
 
+/* Is it an executable linked at a fixed address (ET_EXEC, not PIE)? 0 for anything else. */
+int ph_elf_is_position_dependent(const void *bytes, size_t size);
+
 #endif
