@@ -101,11 +101,19 @@ for mode in onefile onedir; do
                 rm -rf "$WORK/$t-$mode" "$WORK/$t-$mode-build" "$WORK/cache-$t"
                 # shellcheck disable=SC2046
                 cpu "cold-$t-$mode-$s" $(build_cmd "$t" "$mode" "$s")
+                # what is run below: a cold build's output, as a release build makes it.
+                # (PyInstaller 6.11's rebuild here sometimes collects libpython3.11.so.1.0
+                # under that name where its bootloader loads libpython3.11.so: the program
+                # then exits 255 at start, "Failed to load Python shared library".)
+                rm -rf "$WORK/out-$t-$mode-$s"
+                cp -a "$WORK/$t-$mode" "$WORK/out-$t-$mode-$s"
                 # shellcheck disable=SC2046
                 cpu "re-$t-$mode-$s" $(build_cmd "$t" "$mode" "$s")
+                built="$WORK/$t-$mode/$s"
+                [ "$mode" = onefile ] || built="$built/$s"
+                "$built" >/dev/null 2>"$WORK/.start" ||
+                    echo "  $t $mode $s: the rebuild's program does not start: $(tail -n 1 "$WORK/.start")"
             done
-            rm -rf "$WORK/out-$t-$mode-$s"
-            cp -a "$WORK/$t-$mode" "$WORK/out-$t-$mode-$s"
         done
         echo
         for k in cold re; do

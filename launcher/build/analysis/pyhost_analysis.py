@@ -19,6 +19,7 @@ categories PyInstaller's warn file uses. Every module found has an origin: 'stdl
 'app', or 'builtin'.
 """
 import ast
+import csv
 import fnmatch
 import importlib.machinery
 import importlib.metadata
@@ -105,8 +106,29 @@ if sys.platform != 'darwin':
 ALIASES = {'os.path': 'posixpath'}
 
 
+def _listed_files(dist):
+    """The paths `dist.files` gives, as strings. A RECORD is read with csv directly, as
+    importlib.metadata reads it, without making a PackagePath of each of its lines: for the
+    thousands of files of a venv that was most of a rebuild's analysis."""
+    text = dist.read_text('RECORD')
+    if text is not None:
+        return [row[0] for row in csv.reader(text.splitlines()) if row]
+    return [str(f) for f in dist.files or ()]
+
+
 def _within(name, prefixes):
-    return any(name == p or name.startswith(p + '.') for p in prefixes)
+    """Is `name` one of `prefixes` or inside one? `prefixes`: a set, or any iterable (made one
+    here). The name's own dotted parents are looked up, a handful, whatever the prefixes' number:
+    the analysis asks this for every import against every exclude."""
+    if not isinstance(prefixes, (set, frozenset)):
+        prefixes = frozenset(prefixes)
+    while True:
+        if name in prefixes:
+            return True
+        dot = name.rfind('.')
+        if dot < 0:
+            return False
+        name = name[:dot]
 
 
 _LOADERS = [
@@ -360,8 +382,8 @@ class Analysis:
         self.path = list(dict.fromkeys(self.app_dirs + self.stdlib_dirs + self.site_dirs))
         self.builtins = set(sys.builtin_module_names if builtins is None else builtins)
         self.builtins.update(('_frozen_importlib', '_frozen_importlib_external'))
-        self.user_excludes = list(excludes)
-        self.excludes = list(excludes) + list(STDLIB_SKIPPED)
+        self.user_excludes = frozenset(excludes)
+        self.excludes = frozenset(excludes) | frozenset(STDLIB_SKIPPED)
         self.excluded_seen = {}  # name in `excludes` -> {importer: flags} that asked for it
         self.trim = trim
         self.excluded_imports = dict(STDLIB_EXCLUDED_IMPORTS)
@@ -551,7 +573,8 @@ class Analysis:
             return True
         if importer:
             for hooked, names in self.excluded_imports.items():
-                if _within(importer, (hooked,)) and _within(name, names):
+                if (importer == hooked or importer.startswith(hooked + '.')) and \
+                        _within(name, names):
                     return True
         return False
 
@@ -711,11 +734,10 @@ class Analysis:
             if not name:
                 continue
             try:
-                listed = d.files or ()
+                listed = _listed_files(d)
             except Exception:
                 listed = ()
-            for f in listed:
-                s = str(f)
+            for s in listed:
                 if s.startswith('..') or os.path.isabs(s):
                     p = os.path.normpath(os.path.join(site, s))
                 else:
