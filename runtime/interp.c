@@ -269,9 +269,11 @@ static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_erro
  * a failure: `encodings` and what it needs for the file system and stdio codecs (and, where
  * they are not frozen, what io and os need). A damaged blob there ends in CPython's "Fatal
  * Python error: init_fs_encoding" and a dump of its path configuration, which names neither
- * the file nor the module; checked here first, it is one line saying both. Each is read
- * whole (checksum, and zstd's content checksum), as the finder will read it; absent ones are
- * not this check's business. */
+ * the file nor the module; checked here first, it is one line saying both. The bytecode the
+ * finder will run is read whole (checksum, and zstd's content checksum, which also catches a
+ * damaged dictionary); the source, which only a traceback reads, has its stored bytes checked
+ * (decompressing it too was a sixteenth of a hello's start-up). Absent ones are not this
+ * check's business. */
 static int check_startup_modules(pyr_archive *archive, ph_error *err)
 {
     static const char *const names[] = {
@@ -298,10 +300,11 @@ static int check_startup_modules(pyr_archive *archive, ph_error *err)
             (index != PYR_NOT_FOUND && pyr_entry_at(archive, index, &entry, err) < 0))
             return -1;
         for (unsigned slot = 0; index != PYR_NOT_FOUND && slot < PYR_SLOTS; slot++) {
-            pyr_data data;
+            pyr_data data = {0};
             if (!(entry.slot_mask & (1u << slot)))
                 continue;
-            if (pyr_read(archive, index, (pyr_slot)slot, &data, err) < 0) {
+            if ((slot == PYR_SOURCE ? pyr_verify(archive, index, PYR_SOURCE, err)
+                                    : pyr_read(archive, index, (pyr_slot)slot, &data, err)) < 0) {
                 ph_error why = *err; /* ph_error_set writes over what it formats from */
                 ph_error_set(err, "%.900s (a module Python needs to start)", why.message);
                 return ph_error_hint(err, "%s", why.hint);

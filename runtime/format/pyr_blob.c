@@ -69,18 +69,35 @@ static int decompress(pyr_archive *a, const pyr_blob_record *r, uint8_t *out, ph
     return 0;
 }
 
-int pyr_read(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err)
+/* The blob's record, once its stored bytes pass their checksum; NULL with `err` set. */
+static const pyr_blob_record *checked_record(pyr_archive *a, uint32_t index, pyr_slot slot,
+                                             ph_error *err)
 {
-    *data = (pyr_data){0};
     const pyr_blob_record *r = NULL; /* set whenever pyr_archive_blob_record returns 1 */
     int rc = pyr_archive_blob_record(a, index, slot, &r, err);
     if (rc == 0)
-        return blob_error(a, index, slot, "is not present", err);
-    if (rc < 0)
+        blob_error(a, index, slot, "is not present", err);
+    if (rc <= 0)
+        return NULL;
+    if ((uint32_t)pyr_xxh64(a->base + r->offset, r->stored_size) != r->checksum) {
+        blob_error(a, index, slot, "fails its checksum", err);
+        return NULL;
+    }
+    return r;
+}
+
+int pyr_verify(pyr_archive *a, uint32_t index, pyr_slot slot, ph_error *err)
+{
+    return checked_record(a, index, slot, err) ? 0 : -1;
+}
+
+int pyr_read(pyr_archive *a, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err)
+{
+    *data = (pyr_data){0};
+    const pyr_blob_record *r = checked_record(a, index, slot, err);
+    if (!r)
         return -1;
     const uint8_t *stored = a->base + r->offset;
-    if ((uint32_t)pyr_xxh64(stored, r->stored_size) != r->checksum)
-        return blob_error(a, index, slot, "fails its checksum", err);
     if ((r->flags & PYR_COMPRESSION_MASK) == PYR_COMPRESSION_NONE) {
         data->bytes = stored;
         data->size = r->stored_size;

@@ -121,6 +121,8 @@ int pyr_entry_at(pyr_archive *archive, uint32_t index, pyr_entry *entry, ph_erro
 int pyr_blob_at(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_blob *blob, ph_error *err);
 /* Reads a blob, verifying its checksum and decompressing it. */
 int pyr_read(pyr_archive *archive, uint32_t index, pyr_slot slot, pyr_data *data, ph_error *err);
+/* pyr_read's checks of the stored bytes (record, bounds, checksum), without decompressing. */
+int pyr_verify(pyr_archive *archive, uint32_t index, pyr_slot slot, ph_error *err);
 void pyr_data_release(pyr_data *data);
 /* A filesystem-relative blob's path stays below the app's directory: not empty, not absolute,
  * no NUL, no ".." component. The writer refuses others; the runtime checks again on reading. */
