@@ -1,9 +1,10 @@
 /* The import analysis, run in the build-time interpreter. Its Python (analysis/
- * pyhost_analysis.py) is compiled into pyhost as a C array (analysis_source.c, made by meson)
- * and executed as the module `pyhost_analysis`; nothing is read from disk but the app's own
+ * pyhost_analysis.py) is compiled into pyhost as a C array of its code object
+ * (analysis_source.c, made by meson) and executed as the module `pyhost_analysis`; nothing is read from disk but the app's own
  * sources and the directories it is asked to search. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <marshal.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 #include "build.h"
 #include "ph_build_config.h"
 
-extern const char ph_analysis_source[];
-extern const size_t ph_analysis_source_size;
+extern const unsigned char ph_analysis_source_code[];
+extern const size_t ph_analysis_source_code_size;
 
 /* The pending exception as an error ("pyhost_analysis: KeyError: ..."). */
 static int py_error(const char *what, ph_error *err)
@@ -37,8 +38,9 @@ int ph_analysis_load(ph_error *err)
     PyObject *mods = PyImport_GetModuleDict(); /* borrowed */
     if (PyDict_GetItemString(mods, "pyhost_analysis"))
         return 0;
-    PyObject *code =
-        Py_CompileString(ph_analysis_source, "<pyhost>/pyhost_analysis.py", Py_file_input);
+    /* compiled when pyhost was built, by the same Python (embed_source.py) */
+    PyObject *code = PyMarshal_ReadObjectFromString((const char *)ph_analysis_source_code,
+                                                    (Py_ssize_t)ph_analysis_source_code_size);
     PyObject *m = code ? PyImport_ExecCodeModule("pyhost_analysis", code) : NULL;
     Py_XDECREF(code);
     if (!m)

@@ -2,12 +2,13 @@
  * carries the package and serves it with pyhost's own finder (pyhost/serve.h) instead of
  * looking for it on disk. pyhost pyinstaller's compatibility package is packed this way.
  *
- *   ph-pack-sources OUT.c SYMBOL ROOT FILE...
+ *   ph-pack-sources OUT.c SYMBOL ROOT CODE FILE...
  *
  * Each FILE is a path under ROOT ("PyInstaller/utils/__init__.py"): "pkg/__init__.py" becomes
- * the package "pkg", "pkg/mod.py" the module "pkg.mod", with its source only (the interpreter
- * compiles it when it is imported, as it would from the file). The header names the embedded
- * Python (ph_build_config.h), as a .pyr built for it does. */
+ * the package "pkg", "pkg/mod.py" the module "pkg.mod", with its source and its bytecode. CODE
+ * is what compile_sources.py made of the same files with the embedded interpreter: per file,
+ * its path, a NUL, an 8-byte little-endian size and the marshalled code object. The header
+ * names the embedded Python (ph_build_config.h), as a .pyr built for it does. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,7 +32,32 @@ static char *module_name(const char *rel, pyr_kind *kind)
     return name;
 }
 
-static int add_file(pyr_writer *w, const char *root, const char *rel, ph_error *err)
+/* The code object compile_sources.py wrote for `rel`, or NULL (*size 0) when CODE has none. */
+static const uint8_t *code_for(const uint8_t *code, size_t code_size, const char *rel,
+                               size_t *size)
+{
+    for (size_t at = 0; at < code_size;) {
+        const uint8_t *nul = memchr(code + at, 0, code_size - at);
+        if (!nul || code_size - (size_t)(nul + 1 - code) < 8)
+            break;
+        size_t n = 0;
+        for (int i = 7; i >= 0; i--)
+            n = n << 8 | nul[1 + i];
+        size_t body = (size_t)(nul + 9 - code);
+        if (n > code_size - body)
+            break;
+        if (!strcmp((const char *)code + at, rel)) {
+            *size = n;
+            return code + body;
+        }
+        at = body + n;
+    }
+    *size = 0;
+    return NULL;
+}
+
+static int add_file(pyr_writer *w, const char *root, const char *rel, const uint8_t *code,
+                    size_t code_size, ph_error *err)
 {
     pyr_kind kind = PYR_MODULE;
     char *name = module_name(rel, &kind), *path = ph_path_join(root, rel, ""), *src = NULL;
@@ -41,6 +67,13 @@ static int add_file(pyr_writer *w, const char *root, const char *rel, ph_error *
                      : ph_read_file(path, &src, &size, err);
     if (rc == 0)
         rc = pyr_writer_add_blob(w, name, kind, PYR_SOURCE, src, size, PYR_IN_MEMORY, 0, err);
+    size_t bytecode_size = 0;
+    const uint8_t *bytecode = code_for(code, code_size, rel, &bytecode_size);
+    if (rc == 0 && !bytecode)
+        rc = ph_error_set(err, "%s: no bytecode for it in the compiled sources", rel);
+    if (rc == 0)
+        rc = pyr_writer_add_blob(w, name, kind, PYR_BYTECODE_OPT0, bytecode, bytecode_size,
+                                 PYR_IN_MEMORY, 0, err);
     free(src);
     free(path);
     free(name);
@@ -64,8 +97,8 @@ static int write_c(const char *out, const char *symbol, const uint8_t *data, siz
 int main(int argc, char **argv)
 {
     unsigned major = 0, minor = 0;
-    if (argc < 5 || sscanf(PH_PYTHON_VERSION, "%u.%u", &major, &minor) != 2) {
-        fprintf(stderr, "usage: %s OUT.c SYMBOL ROOT FILE...\n", argv[0]);
+    if (argc < 6 || sscanf(PH_PYTHON_VERSION, "%u.%u", &major, &minor) != 2) {
+        fprintf(stderr, "usage: %s OUT.c SYMBOL ROOT CODE FILE...\n", argv[0]);
         return 2;
     }
     pyr_writer_options o = {.python_magic = PH_PYTHON_MAGIC,
@@ -75,9 +108,14 @@ int main(int argc, char **argv)
     uint8_t *data = NULL;
     size_t size = 0;
     ph_error err = {{0}, {0}};
-    int rc = pyr_writer_new(&w, &o, &err);
-    for (int i = 4; rc == 0 && i < argc; i++)
-        rc = add_file(w, argv[3], argv[i], &err);
+    char *code = NULL;
+    size_t code_size = 0;
+    int rc = ph_read_file(argv[4], &code, &code_size, &err);
+    if (rc == 0)
+        rc = pyr_writer_new(&w, &o, &err);
+    for (int i = 5; rc == 0 && i < argc; i++)
+        rc = add_file(w, argv[3], argv[i], (const uint8_t *)code, code_size, &err);
+    free(code);
     if (rc == 0)
         rc = pyr_writer_finish(w, &data, &size, &err);
     pyr_writer_free(w);
