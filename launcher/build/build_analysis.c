@@ -1,7 +1,7 @@
 /* The import analysis, run in the build-time interpreter. Its Python (analysis/
  * pyhost_analysis.py) is compiled into pyhost as a C array of its code object
- * (analysis_source.c, made by meson) and executed as the module `pyhost_analysis`; nothing is read from disk but the app's own
- * sources and the directories it is asked to search. */
+ * (analysis_source.c, made by meson) and executed as the module `pyhost_analysis`; nothing is read
+ * from disk but the app's own sources and the directories it is asked to search. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <marshal.h>

@@ -33,8 +33,7 @@ static char *module_name(const char *rel, pyr_kind *kind)
 }
 
 /* The code object compile_sources.py wrote for `rel`, or NULL (*size 0) when CODE has none. */
-static const uint8_t *code_for(const uint8_t *code, size_t code_size, const char *rel,
-                               size_t *size)
+static const uint8_t *code_for(const uint8_t *code, size_t code_size, const char *rel, size_t *size)
 {
     for (size_t at = 0; at < code_size;) {
         const uint8_t *nul = memchr(code + at, 0, code_size - at);
