@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "ph_build_config.h"
+#include "pyhost/bytes.h"
 #include "pyhost/fsutil.h"
 #include "pyhost/pyr.h"
 
@@ -39,9 +40,7 @@ static const uint8_t *code_for(const uint8_t *code, size_t code_size, const char
         const uint8_t *nul = memchr(code + at, 0, code_size - at);
         if (!nul || code_size - (size_t)(nul + 1 - code) < 8)
             break;
-        size_t n = 0;
-        for (int i = 7; i >= 0; i--)
-            n = n << 8 | nul[1 + i];
+        size_t n = (size_t)ph_load_le(nul + 1, 8);
         size_t body = (size_t)(nul + 9 - code);
         if (n > code_size - body)
             break;
