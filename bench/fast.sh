@@ -31,7 +31,6 @@ need=""
 command -v hg >/dev/null || need="$need mercurial"
 [ -x /usr/bin/pygmentize ] || need="$need python3-pygments"
 [ -x /usr/bin/yamllint ] || need="$need yamllint"
-command -v hyperfine >/dev/null || need="$need hyperfine"
 [ -z "$need" ] || DEBIAN_FRONTEND=noninteractive apt-get install -y -q $need >/dev/null
 
 echo "== fast by default: $(nproc) cores, $(date -u +%Y-%m-%d), load $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -77,32 +76,38 @@ for t in opt other; do
 done
 
 runs=${RUNS:-20}
-cmds=(-n "python3.11 -I -S -c pass" "$PY -I -S -c pass"
-    -n "python3.11 -I -S import_all.py" "$PY -I -S import_all.py"
-    -n "hg version -q" "/usr/bin/hg version -q"
-    -n "hg log" "/usr/bin/hg -R repo log"
-    -n "hg status" "/usr/bin/hg -R repo status"
-    -n "pygmentize" "/usr/bin/pygmentize -l python -f terminal -o /dev/null $sample"
-    -n "yamllint" "/usr/bin/yamllint doc.yaml")
+# name command pairs, run in turns (bench/interleave.py): each round runs every command once
+cmds=("python3.11 -I -S -c pass" "$PY -I -S -c pass"
+    "python3.11 -I -S import_all.py" "$PY -I -S import_all.py"
+    "hg version -q" "/usr/bin/hg version -q"
+    "hg log" "/usr/bin/hg -R repo log"
+    "hg status" "/usr/bin/hg -R repo status"
+    "pygmentize" "/usr/bin/pygmentize -l python -f terminal -o /dev/null $sample"
+    "yamllint" "/usr/bin/yamllint doc.yaml")
 for t in opt other; do
     [ -d "$t" ] || continue
-    cmds+=(-n "$t hello" "$(exe $t hello)"
-        -n "$t import_all" "$(exe $t import_all)"
-        -n "$t hg version -q" "$(exe $t hg) version -q"
-        -n "$t hg log" "$(exe $t hg) -R repo log"
-        -n "$t hg status" "$(exe $t hg) -R repo status"
-        -n "$t pygmentize" "$(exe $t pygmentize) -l python -f terminal -o /dev/null $sample"
-        -n "$t yamllint" "$(exe $t yamllint) doc.yaml")
+    cmds+=("$t hello" "$(exe $t hello)"
+        "$t import_all" "$(exe $t import_all)"
+        "$t hg version -q" "$(exe $t hg) version -q"
+        "$t hg log" "$(exe $t hg) -R repo log"
+        "$t hg status" "$(exe $t hg) -R repo status"
+        "$t pygmentize" "$(exe $t pygmentize) -l python -f terminal -o /dev/null $sample"
+        "$t yamllint" "$(exe $t yamllint) doc.yaml")
 done
-hyperfine -N -i --warmup 3 --runs "$runs" --export-json fast.json "${cmds[@]}" >/dev/null
+"$PY" -I -S "$BENCH/interleave.py" --runs "$runs" --warmup 3 fast.json "${cmds[@]}"
 
 "$PY" -I -S - fast.json <<'PY'
 import json, sys
 r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
-cpu = lambda n: (r[n]["user"] + r[n]["system"]) * 1000
+cpu = lambda n: r[n]["median_cpu_ms"]
+bad = [n for n in r if r[n]["failures"]]
+if bad:
+    print("exited non-zero: " + ", ".join(bad))
 pairs = [("hello", "python3.11 -I -S -c pass", 0.75), ("import_all", "python3.11 -I -S import_all.py", 0.80),
          ("hg version -q", "hg version -q", 0.85), ("hg log", "hg log", 0.85),
          ("hg status", "hg status", 0.85), ("pygmentize", "pygmentize", 0.85), ("yamllint", "yamllint", 0.85)]
+print("Median CPU time (user + system) over %d rounds; each round runs every command once, in turn."
+      % len(r["opt hello"]["cpu_ms"]))
 print("| app | Debian's (CPU ms) | pyhost (CPU ms) | ratio | target | other pyhost (CPU ms) | ratio |")
 print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
 for mine, theirs, target in pairs:

@@ -200,7 +200,7 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("bundle", "resources", t_bundle_resources, bundle.adjacent), .def = "embedded",
      .example = "adjacent",
      .comment = "embedded: one executable; adjacent: the executable plus NAME.pyr next to it."},
-    {KEY("bundle", "compress_runtime", t_bool, bundle.compress_runtime), .def = "true",
+    {KEY("bundle", "compress_runtime", t_bool, bundle.compress_runtime), .def = "false",
      .example = "true",
      .comment = "embedded only: store the interpreter zstd-compressed (about 4.5 MB smaller); it "
                 "is unpacked once per user into the cache and started from there."},

@@ -164,12 +164,11 @@ $WORK/elsewhere" "$OUT"
 
 # Everything in memory: the run opens nothing for writing, creates or removes nothing, and
 # writes only to stdout and stderr.
-# With the plain runtime (compress_runtime = false), a single file that never writes anything.
+# With the plain runtime (the default), a single file that never writes anything.
 test_single_file_writes_nothing() {
     fresh
     command -v strace >/dev/null || { fail "strace is not installed"; return; }
     copy_example hello
-    printf '\n[bundle]\ncompress_runtime = false\n' >>"$WORK/hello/pyhost.ini"
     bundle_app "$WORK/hello" "$WORK/dist" || return
     local log="$WORK/strace.log"
     run_capture sh -c 'cd / && exec strace -f -e trace=%file,write -o "$1" "$2" Ada' \
@@ -190,10 +189,10 @@ test_single_file_writes_nothing() {
 test_compressed_runtime() {
     fresh
     make_probe
-    cp "$WORK/probe/pyhost.ini" "$WORK/probe/plain.ini"
-    printf '\n[bundle]\ncompress_runtime = false\n' >>"$WORK/probe/plain.ini"
-    bundle_app "$WORK/probe" "$WORK/plain" -c "$WORK/probe/plain.ini" || return
-    bundle_app "$WORK/probe" "$WORK/dist" || return # compress_runtime is the default
+    cp "$WORK/probe/pyhost.ini" "$WORK/probe/compressed.ini"
+    printf '\n[bundle]\ncompress_runtime = true\n' >>"$WORK/probe/compressed.ini"
+    bundle_app "$WORK/probe" "$WORK/plain" || return # the plain runtime is the default
+    bundle_app "$WORK/probe" "$WORK/dist" -c "$WORK/probe/compressed.ini" || return
     local exe="$WORK/dist/probe/probe" dir="$WORK/dist/probe" cache="$WORK/cache"
     local plain_size size
     plain_size=$(stat -c %s "$WORK/plain/probe/probe")
@@ -247,6 +246,7 @@ $WORK"
 test_runtime_frame_comes_with_pyhost() {
     fresh
     make_probe
+    printf '\n[bundle]\ncompress_runtime = true\n' >>"$WORK/probe/pyhost.ini"
     local bin v # v: the version suffix of -Dsuffix_version builds (pyhost3.12, pyhost-stub3.12)
     bin=$(dirname "$(realpath "$PYHOST")")
     v=$(basename "$(realpath "$PYHOST")")
@@ -319,7 +319,6 @@ expect_clean_failure() {
 test_damaged_bundles_fail_cleanly() {
     fresh
     copy_example hello
-    printf '\n[bundle]\ncompress_runtime = false\n' >>"$WORK/hello/pyhost.ini"
     bundle_app "$WORK/hello" "$WORK/dist" || return
     local exe="$WORK/dist/hello/hello" b="$WORK/bad"
     mkdir -p "$b"
