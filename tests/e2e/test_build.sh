@@ -225,6 +225,20 @@ t5=$(now)
 "$PYHOST" build -c dict.ini -o dict2.pyr >/dev/null
 t6=$(now)
 check "zstd:19+dict: the compression is in the .pyr" contains "$("$PYHOST" inspect dict1.pyr)" "zstd-dict"
+# Bytecode and extension modules, which imports read, are stored as they are unless
+# compress_modules says otherwise; sources are compressed either way.
+check "bytecode stored as it is by default, source compressed" grep -qE \
+    '^argparse module source=[0-9]+/[0-9]+,zstd,memory bytecode-opt0=([0-9]+)/\1,none,' <("$PYHOST" inspect std.pyr)
+check "extension modules stored as they are by default" grep -qE \
+    ' extension-module data=([0-9]+)/\1,none,' <("$PYHOST" inspect std.pyr)
+check "no extension module compressed by default" lacks "$("$PYHOST" inspect std.pyr)" "extension-module data=[0-9/]*,zstd"
+sed 's/^stdlib = true/stdlib = true\ncompress_modules = true/' std.ini >cbc.ini
+"$PYHOST" build -c cbc.ini -o cbc.pyr >/dev/null
+check "compress_modules = true: bytecode compressed" grep -qE \
+    '^argparse module source=[0-9]+/[0-9]+,zstd,memory bytecode-opt0=[0-9]+/[0-9]+,zstd,' <("$PYHOST" inspect cbc.pyr)
+check "compress_modules = true: extension modules compressed" grep -qE \
+    ' extension-module data=[0-9]+/[0-9]+,zstd,' <("$PYHOST" inspect cbc.pyr)
+check "compress_modules = true: a smaller .pyr" test "$(stat -c %s cbc.pyr)" -lt "$(stat -c %s std.pyr)"
 check "zstd:19+dict: a rebuild from the cache gives identical bytes" cmp -s dict1.pyr dict2.pyr
 check "zstd:19+dict: a rebuild from the cache takes under half the time ($(elapsed "$t4" "$t5") vs $(elapsed "$t5" "$t6"))" \
     "$PY" -c "import sys; sys.exit(not ($t6 - $t5) * 2 < ($t5 - $t4))"

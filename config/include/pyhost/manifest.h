@@ -106,6 +106,8 @@ typedef struct ph_manifest {
         char *version; /* "3.12", always the embedded Python's when set; NULL when not set */
         ph_source_policy include_source; /* whose .py source is packed (tracebacks, inspect) */
         ph_compress compress;
+        bool compress_modules;    /* bytecode and extension modules compressed too (else
+                                   * stored as they are: imports read them in place) */
         bool dictionary;          /* train a zstd dictionary at pack time */
         bool site;                /* import site at start-up */
         bool fast_exit;           /* end without tearing the heap down (runtime/finish.c) */

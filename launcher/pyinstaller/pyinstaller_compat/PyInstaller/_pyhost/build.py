@@ -258,6 +258,9 @@ def _manifest(t, path):
              # compressed is cached, so a rebuild costs nothing either way; decompression costs
              # the same, so start-up does not change
              'compress = zstd:%d' % (19 if t.onefile else 9), 'dictionary = true',
+             # PyInstaller compresses its PYZ and its binaries: so does this, to stay within its
+             # sizes (pyhost's own default stores modules as they are, for faster imports)
+             'compress_modules = true',
              # only what the analysis found, as PyInstaller packs: one module per line
              'stdlib = all',
              'stdlib_include = %s' % ',\n    '.join(_stdlib_include(t)),
