@@ -349,13 +349,22 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
         Py_FinalizeEx();
         return -1;
     }
+    /* python -v shows zipimport's hook installed, so a traced start keeps it */
+    if (!ic->verbose && ph_zip_hook_defer() < 0) {
+        Py_DECREF(finder);
+        python_error("deferring zipimport", err);
+        Py_FinalizeEx();
+        return -1;
+    }
     s = _Py_InitializeMain();
     if (PyStatus_Exception(s)) {
         Py_DECREF(finder);
         Py_FinalizeEx();
         return status_error(s, "initializing Python (main phase)", err);
     }
-    int rc = finish_import_system(finder, ic->filesystem_importer);
+    int rc = ph_zip_hook_install();
+    if (rc == 0)
+        rc = finish_import_system(finder, ic->filesystem_importer);
     if (rc == 0)
         rc = ph_finder_serve_io_open((PhFinder *)finder);
     if (rc == 0) /* after the main phase, which sets it from the config (None) */

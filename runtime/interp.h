@@ -38,4 +38,9 @@ int ph_interp_start(const ph_interp_config *config, ph_error *err);
  * Returns what Py_FinalizeEx returns: -1 when flushing stdout failed. */
 int ph_interp_finish(bool fast);
 
+/* zipimport deferred to the first zip file on sys.path (zip_hook.c): _defer before the main
+ * phase of initialization, _install after it. Return -1 with a Python error set. */
+int ph_zip_hook_defer(void);
+int ph_zip_hook_install(void);
+
 #endif

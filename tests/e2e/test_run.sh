@@ -65,6 +65,45 @@ plugin from an added path" "$expected"
     expect_eq "bundle: output" "$expected" "$OUT"
 }
 
+# zipimport is imported on the first zip file met on sys.path, not at start-up (runtime/
+# zip_hook.c): a zip archive added to sys.path imports as under python, the real zipimporter then
+# stands in sys.path_hooks, and `import zipimport` works before that.
+test_zip_archive_on_sys_path() {
+    mkdir -p "$WORK/zp"
+    cat >"$WORK/zp/zipapp.py" <<'PY'
+import os, sys, zipfile
+def main():
+    started = "zipimport" in sys.modules
+    z = os.path.join(sys.argv[1], "lib.zip")
+    with zipfile.ZipFile(z, "w") as f:
+        f.writestr("zmod.py", "X = 42\n")
+        f.writestr("zpkg/__init__.py", "Y = 7\n")
+        f.writestr("zpkg/data.txt", "zipped data")
+    sys.path.append(z)
+    import zmod, zpkg, importlib.resources
+    print(zmod.X, zpkg.Y, type(zmod.__loader__).__name__, zmod.__file__ == os.path.join(z, "zmod.py"))
+    print(importlib.resources.files("zpkg").joinpath("data.txt").read_text())
+    print("zipimporter" in [getattr(h, "__name__", "") for h in sys.path_hooks])
+    return started
+if __name__ == "__main__":
+    sys.exit(main())
+PY
+    make_app "$WORK/zp" zipapp zipapp:main
+    build_app "$WORK/zp" || return
+    mkdir -p "$WORK/zp/a" "$WORK/zp/b"
+    local expected="42 7 zipimporter True
+zipped data
+True"
+    run_capture "$PYTHON" -I "$WORK/zp/zipapp.py" "$WORK/zp/a"
+    expect_eq "python's own output" "$expected" "$OUT"
+    run_capture "$PYHOST" run "$WORK/zp/zipapp.pyr" "$WORK/zp/b"
+    expect_eq "pyhost run: output" "$expected" "$OUT"
+    expect_eq "pyhost run: zipimport not imported at start-up" 0 "$STATUS"
+    run_capture env PYHOST_VERBOSE=1 "$PYHOST" run "$WORK/zp/zipapp.pyr" "$WORK/zp/b"
+    expect_contains "traced start: zipimport's hook installed, as python -v shows it" "$ERR" \
+        "# installing zipimport hook"
+}
+
 # A Python upgrade under a built pyhost: the stdlib on disk no longer matches the interpreter
 # inside pyhost, and packing it would run new stdlib code on old built-in modules. Simulated in
 # a private mount namespace: one stdlib file replaced by a copy with another timestamp.
