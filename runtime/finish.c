@@ -70,12 +70,28 @@ static void close_io(PyObject *o)
     Py_XDECREF(r);
 }
 
+/* The objects the collector tracks that have a finalizer (tp_finalize), in its order: most
+ * objects (dicts, tuples, functions) have none, so the passes below walk a short list. */
+static PyObject *objects_with_finalizers(void)
+{
+    PyObject *gc = PyImport_ImportModule("gc");
+    PyObject *all = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    Py_XDECREF(gc);
+    PyObject *some = all ? PyList_New(0) : NULL;
+    for (Py_ssize_t i = 0; some && i < PyList_GET_SIZE(all); i++) {
+        PyObject *o = PyList_GET_ITEM(all, i);
+        if (Py_TYPE(o)->tp_finalize && PyList_Append(some, o) < 0)
+            Py_CLEAR(some);
+    }
+    Py_XDECREF(all);
+    return some;
+}
+
 /* Runs the finalizer (tp_finalize: __del__, io's close, generators' close) of every object the
  * collector tracks, io objects after the others so that a __del__ may still write to a file. */
 static void finalize_live_objects(void)
 {
-    PyObject *gc = PyImport_ImportModule("gc");
-    PyObject *objects = gc ? PyObject_CallMethod(gc, "get_objects", NULL) : NULL;
+    PyObject *objects = objects_with_finalizers();
     PyObject *io = PyImport_ImportModule("_io");
     PyObject *iobase = io ? PyObject_GetAttrString(io, "_IOBase") : NULL;
     PyObject *text = io ? PyObject_GetAttrString(io, "_TextIOBase") : NULL;
@@ -87,10 +103,7 @@ static void finalize_live_objects(void)
         Py_ssize_t n = PyList_GET_SIZE(objects);
         for (Py_ssize_t i = 0; i < n; i++) {
             PyObject *o = PyList_GET_ITEM(objects, i);
-            /* most objects (dicts, tuples, functions) have no finalizer: one pointer test; io
-             * objects inherit _IOBase's */
-            if (!Py_TYPE(o)->tp_finalize)
-                continue;
+            /* io objects inherit _IOBase's finalizer */
             int is_io = PyObject_IsInstance(o, iobase) == 1;
             int layer = !is_io                                  ? 0
                         : PyObject_IsInstance(o, text) == 1     ? 1
@@ -113,7 +126,6 @@ static void finalize_live_objects(void)
     Py_XDECREF(iobase);
     Py_XDECREF(io);
     Py_XDECREF(objects);
-    Py_XDECREF(gc);
 }
 
 static int flush_std(const char *name)
