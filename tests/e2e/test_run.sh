@@ -104,6 +104,35 @@ True"
         "# installing zipimport hook"
 }
 
+# The objects made while Python starts are moved to the oldest generation instead of being
+# collected over and over (runtime/interp.c, gc_pause): the app still finds the collector as
+# python leaves it, every object visible to gc, nothing frozen, and cycles collected.
+test_collector_as_python_leaves_it() {
+    mkdir -p "$WORK/gcapp"
+    cat >"$WORK/gcapp/gcapp.py" <<'PY'
+import gc, sys
+class Node:
+    pass
+def main():
+    ids = {id(o) for o in gc.get_objects()}
+    print(gc.isenabled(), gc.get_freeze_count(), id(sys.modules["encodings"]) in ids,
+          id(sys.stdout) in ids, gc.get_threshold())
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    del a, b
+    print(gc.collect() >= 2)
+if __name__ == "__main__":
+    main()
+PY
+    make_app "$WORK/gcapp" gcapp gcapp:main
+    build_app "$WORK/gcapp" || return
+    local expected
+    expected=$("$PYTHON" -I -S "$WORK/gcapp/gcapp.py")
+    expect_contains "python's own output" "$expected" "True 0 True True ("
+    run_capture "$PYHOST" run "$WORK/gcapp/gcapp.pyr"
+    expect_eq "pyhost run: the collector as python leaves it" "$expected" "$OUT"
+}
+
 # A Python upgrade under a built pyhost: the stdlib on disk no longer matches the interpreter
 # inside pyhost, and packing it would run new stdlib code on old built-in modules. Simulated in
 # a private mount namespace: one stdlib file replaced by a copy with another timestamp.
