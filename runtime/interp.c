@@ -271,20 +271,30 @@ static int install_finder(const ph_interp_config *ic, PyObject **finder, ph_erro
  * paused for the main phase; the objects are then moved to the oldest generation, as if they
  * had survived those collections: gc.freeze() and gc.unfreeze(), which also start the count of
  * the young generation again (enabling alone leaves the count, and collects at once). */
-static PyObject *gc_pause(void)
+/* Returns the gc module with *PAUSED set when the collector was paused, which it is only when
+ * nothing is frozen yet: unfreeze() could not tell CPython's own frozen objects (3.12 freezes
+ * some while it starts) from those of the main phase. */
+static PyObject *gc_pause(bool *paused)
 {
+    *paused = false;
     PyObject *gc = PyImport_ImportModule("gc");
-    PyObject *r = gc ? PyObject_CallMethod(gc, "disable", NULL) : NULL;
-    if (!r)
-        Py_CLEAR(gc);
+    PyObject *frozen = gc ? PyObject_CallMethod(gc, "get_freeze_count", NULL) : NULL;
+    long count = frozen ? PyLong_AsLong(frozen) : -1;
+    Py_XDECREF(frozen);
+    PyObject *r = count == 0 ? PyObject_CallMethod(gc, "disable", NULL) : NULL;
+    if (count < 0 || (count == 0 && !r)) {
+        Py_XDECREF(gc);
+        return NULL;
+    }
+    *paused = r != NULL;
     Py_XDECREF(r);
     return gc;
 }
 
-static int gc_resume(PyObject *gc)
+static int gc_resume(PyObject *gc, bool paused)
 {
     static const char *const steps[] = {"freeze", "unfreeze", "enable"};
-    for (size_t i = 0; gc && i < sizeof steps / sizeof steps[0]; i++) {
+    for (size_t i = 0; gc && paused && i < sizeof steps / sizeof steps[0]; i++) {
         PyObject *r = PyObject_CallMethod(gc, steps[i], NULL);
         if (!r)
             return -1;
@@ -377,7 +387,8 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
         Py_FinalizeEx();
         return -1;
     }
-    PyObject *gc = gc_pause();
+    bool gc_paused;
+    PyObject *gc = gc_pause(&gc_paused);
     /* python -v shows zipimport's hook installed, so a traced start keeps it */
     if (!gc || (!ic->verbose && ph_zip_hook_defer() < 0)) {
         Py_XDECREF(gc);
@@ -401,7 +412,7 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
     if (rc == 0) /* after the main phase, which sets it from the config (None) */
         rc = set_stdlib_dir(ic->root);
     if (rc == 0)
-        rc = gc_resume(gc);
+        rc = gc_resume(gc, gc_paused);
     Py_DECREF(gc);
     Py_DECREF(finder);
     if (rc < 0) {

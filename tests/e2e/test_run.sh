@@ -106,7 +106,8 @@ True"
 
 # The objects made while Python starts are moved to the oldest generation instead of being
 # collected over and over (runtime/interp.c, gc_pause): the app still finds the collector as
-# python leaves it, every object visible to gc, nothing frozen, and cycles collected.
+# python leaves it: enabled, every object visible to gc, as many frozen as under python (none
+# before 3.12), and cycles collected.
 test_collector_as_python_leaves_it() {
     mkdir -p "$WORK/gcapp"
     cat >"$WORK/gcapp/gcapp.py" <<'PY'
@@ -128,7 +129,9 @@ PY
     build_app "$WORK/gcapp" || return
     local expected
     expected=$("$PYTHON" -I -S "$WORK/gcapp/gcapp.py")
-    expect_contains "python's own output" "$expected" "True 0 True True ("
+    # (3.12 freezes a few hundred objects of its own while it starts: the count is python's)
+    expect_eq "python's own output: enabled, start-up objects seen, cycles collected" \
+        "True True True True" "$(echo $expected | awk '{print $1, $3, $4, $NF}')"
     run_capture "$PYHOST" run "$WORK/gcapp/gcapp.pyr"
     expect_eq "pyhost run: the collector as python leaves it" "$expected" "$OUT"
 }
