@@ -2,6 +2,8 @@
 # Fast by default (issue 19): real command-line applications bundled by pyhost with default
 # settings, against the same applications as Debian installs them, side by side in one run.
 # CPU time (user + system) is what is compared: wall time on a shared 2-core machine is noise.
+# The commands run in turns (bench/interleave.py: each round runs every command once), and the
+# medians over the rounds are compared, so that a change in load falls on both sides alike.
 #   - hello (`pass`) against python3.11 -I -S -c pass;
 #   - import-all (bench/stdlib_modules.py's list) against python3.11 -I -S;
 #   - Mercurial (Debian's 6.3.2): hg version, hg log, hg status against /usr/bin/hg;
