@@ -11,8 +11,12 @@
 #include "interp.h"
 #include "pyhost/serve.h"
 
+#include <langinfo.h>
+#include <locale.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -353,9 +357,73 @@ static int check_startup_modules(pyr_archive *archive, ph_error *err)
     return 0;
 }
 
+/* Does CPython start with a codec check_startup_modules checks? It does in UTF-8 mode (which a
+ * C or POSIX locale turns on, PEP 538/540) and with a UTF-8, ASCII or Latin-1 locale. Another
+ * locale's codec is a module of its own under encodings (and, for the East Asian ones, the
+ * _codecs_* and _multibytecodec extension modules). The locale is read as CPython will read it
+ * (LC_CTYPE from the environment), then put back. */
+static bool starts_with_checked_codec(const ph_interp_config *ic)
+{
+    if (ic->utf8_mode || has_option(ic->xoptions, "utf8") || has_option(ic->xoptions, "utf8=1"))
+        return true;
+    const char *current = setlocale(LC_CTYPE, NULL);
+    char *saved = current ? strdup(current) : NULL;
+    if (!saved)
+        return true; /* nothing to compare against: the fixed list is all that can be said */
+    const char *name = setlocale(LC_CTYPE, "");
+    bool c_locale = !name || !strcmp(name, "C") || !strcmp(name, "POSIX");
+    const char *codeset = nl_langinfo(CODESET);
+    static const char *const checked[] = {"UTF-8",      "utf8",      "ANSI_X3.4-1968", "ASCII",
+                                          "ISO-8859-1", "ISO8859-1", "latin1"};
+    bool known = c_locale && !has_option(ic->xoptions, "utf8=0");
+    for (size_t i = 0; !known && codeset && i < sizeof checked / sizeof checked[0]; i++)
+        known = !strcasecmp(codeset, checked[i]);
+    setlocale(LC_CTYPE, saved);
+    free(saved);
+    return known;
+}
+
+/* Every entry whose name starts with PREFIX, every blob's stored bytes checked. */
+static int check_entries_under(pyr_archive *archive, const char *prefix, ph_error *err)
+{
+    pyr_info info;
+    pyr_get_info(archive, &info);
+    size_t len = strlen(prefix);
+    for (uint32_t i = pyr_lower_bound(archive, prefix, len); i < info.entry_count; i++) {
+        pyr_entry entry;
+        if (pyr_entry_at(archive, i, &entry, err) < 0)
+            return -1;
+        if (strncmp(entry.name, prefix, len))
+            break;
+        for (unsigned slot = 0; slot < PYR_SLOTS; slot++)
+            if ((entry.slot_mask & (1u << slot)) &&
+                pyr_verify(archive, i, (pyr_slot)slot, err) < 0) {
+                ph_error why = *err;
+                ph_error_set(err, "%.900s (a module Python needs to start with this locale)",
+                             why.message);
+                return ph_error_hint(err, "%s", why.hint);
+            }
+    }
+    return 0;
+}
+
+/* Under a locale whose codec is not one of check_startup_modules', that codec's modules: all of
+ * encodings' (which one the codeset names is encodings' own alias table's business) and the
+ * East Asian codecs' extension modules. */
+static int check_locale_codec(const ph_interp_config *ic, ph_error *err)
+{
+    if (starts_with_checked_codec(ic))
+        return 0;
+    static const char *const prefixes[] = {"encodings.", "_codecs_", "_multibytecodec"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++)
+        if (check_entries_under(ic->archive, prefixes[i], err) < 0)
+            return -1;
+    return 0;
+}
+
 int ph_interp_start(const ph_interp_config *ic, ph_error *err)
 {
-    if (check_startup_modules(ic->archive, err) < 0)
+    if (check_startup_modules(ic->archive, err) < 0 || check_locale_codec(ic, err) < 0)
         return -1;
     /* python -I's pre-configuration: environment ignored, but a C/POSIX locale still turns on
      * UTF-8 mode as PEP 538/540 specify, so the app decodes text as it would under python. */

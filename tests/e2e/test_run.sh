@@ -551,6 +551,31 @@ hint: the file is damaged or not a .pyr; rebuild it with 'pyhost build'" "$ERR"
     expect_not_contains "forged entry: not 'not packed'" "$ERR" "not packed"
 }
 
+# The same under a locale whose codec is a module of its own: CPython starts with
+# encodings.iso8859_15 under en_US.ISO-8859-15, so a damaged copy of it is pyhost's one line too.
+# The locale is compiled into a private directory (LOCPATH) from the locales package's sources.
+test_damaged_codec_of_the_locale_fails_clearly() {
+    [ -f /usr/share/i18n/locales/en_US ] && command -v localedef >/dev/null ||
+        { skip "no locale sources to compile en_US.ISO-8859-15 from (the locales package)"; return; }
+    mkdir -p "$WORK/locale"
+    localedef -i en_US -f ISO-8859-15 "$WORK/locale/en_US.ISO-8859-15" 2>/dev/null ||
+        [ -d "$WORK/locale/en_US.ISO-8859-15" ] || { fail "localedef en_US.ISO-8859-15"; return; }
+    mkdir -p "$WORK/loc"
+    printf 'import sys\nprint(sys.getfilesystemencoding())\n' >"$WORK/loc/loc.py"
+    make_app "$WORK/loc" loc loc
+    build_app "$WORK/loc" || return
+    local pyr="$WORK/loc/loc.pyr"
+    run_capture env LOCPATH="$WORK/locale" LC_ALL=en_US.ISO-8859-15 "$PYHOST" run "$pyr"
+    expect_eq "the locale's codec is the file system's" "iso8859-15" "$OUT"
+    "$PYTHON" "$REPO/tests/e2e/pyr_patch.py" "$pyr" "$WORK/badcodec.pyr" corrupt=encodings.iso8859_15
+    run_capture env LOCPATH="$WORK/locale" LC_ALL=en_US.ISO-8859-15 "$PYHOST" run "$WORK/badcodec.pyr"
+    expect_eq "damaged codec: status" 1 "$STATUS"
+    expect_eq "damaged codec: stderr" "pyhost: error: $WORK/badcodec.pyr: corrupt .pyr: source of 'encodings.iso8859_15' fails its checksum (a module Python needs to start with this locale)
+hint: the file is damaged or not a .pyr; rebuild it with 'pyhost build'" "$ERR"
+    run_capture env LC_ALL=C.UTF-8 "$PYHOST" run "$WORK/badcodec.pyr"
+    expect_eq "under a UTF-8 locale the codec is not needed: status" 0 "$STATUS"
+}
+
 test_bad_manifest_and_missing_entry_fail_at_build() {
     mkdir -p "$WORK/m"
     printf 'print(1)\n' >"$WORK/m/m.py"
