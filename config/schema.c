@@ -139,6 +139,9 @@ const struct ph_key_spec ph_schema_keys[] = {
     {KEY("python", "fast_exit", t_bool, python.fast_exit), .def = "true", .example = "false",
      .comment = "End without tearing the heap down: threads, atexit, finalizers and files are "
                 "still handled."},
+    {KEY("python", "huge_pages", t_bool, python.huge_pages), .def = "true", .example = "false",
+     .comment = "Python's object memory on transparent huge pages: fewer page faults, about "
+                "1.4 MB more resident."},
     {KEY("python", "xoptions", t_strings, python.xoptions), .def = "", .example = "utf8, dev",
      .comment = "Options like python -X (sys._xoptions); utf8 and dev also set those modes."},
     {KEY("python", "warnoptions", t_strings, python.warnoptions), .def = "",

@@ -272,6 +272,7 @@ int ph_app_run(const ph_app_options *o, int *status, ph_error *err)
         .xoptions = &s.manifest.python.xoptions,
         .warnoptions = &s.manifest.python.warnoptions,
         .utf8_mode = s.manifest.python.utf8_mode,
+        .huge_pages = s.manifest.python.huge_pages,
         .dev_mode = s.manifest.python.dev_mode,
         .unbuffered = s.manifest.python.unbuffered,
         .hash_seed = s.manifest.python.hash_seed,

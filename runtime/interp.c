@@ -425,6 +425,8 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
 {
     if (check_startup_modules(ic->archive, err) < 0 || check_locale_codec(ic, err) < 0)
         return -1;
+    if (ic->huge_pages)
+        ph_arena_install();
     /* python -I's pre-configuration: environment ignored, but a C/POSIX locale still turns on
      * UTF-8 mode as PEP 538/540 specify, so the app decodes text as it would under python. */
     PyPreConfig pre;

@@ -28,6 +28,7 @@ typedef struct ph_interp_config {
     int hash_seed;    /* -1: random */
     int verbose;      /* python -v: imports traced on stderr, the finder's included */
     bool import_time; /* python -X importtime: the import-time report on stderr */
+    bool huge_pages;  /* pymalloc's arenas on transparent huge pages (arena.c) */
 } ph_interp_config;
 
 /* Initializes CPython isolated, with pyhost's finder on sys.meta_path before `encodings` and
@@ -41,6 +42,8 @@ int ph_interp_finish(bool fast);
 /* zipimport deferred to the first zip file on sys.path (zip_hook.c): _defer before the main
  * phase of initialization, _install after it. Return -1 with a Python error set. */
 int ph_zip_hook_defer(void);
+/* pymalloc's arenas from a region of transparent huge pages (arena.c); before Python starts. */
+void ph_arena_install(void);
 int ph_zip_hook_install(void);
 
 #endif

@@ -136,6 +136,45 @@ PY
     expect_eq "pyhost run: the collector as python leaves it" "$expected" "$OUT"
 }
 
+# [python] huge_pages: pymalloc's arenas on transparent huge pages where the kernel allows them
+# (runtime/arena.c), and memory still given back when objects go, as pymalloc gives it back.
+test_huge_pages_and_memory_given_back() {
+    local thp
+    thp=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)
+    case $thp in *"[always]"* | *"[madvise]"*) ;; *)
+        skip "transparent huge pages are off here ($thp)"
+        return
+        ;;
+    esac
+    mkdir -p "$WORK/hp"
+    cat >"$WORK/hp/hp.py" <<'PY'
+import gc
+def kb(key):
+    for line in open("/proc/self/smaps_rollup"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+def main():
+    huge = kb("AnonHugePages")
+    data = [[i, str(i)] for i in range(1_000_000)]
+    peak = kb("Rss")
+    del data
+    gc.collect()
+    print("huge pages:", huge > 0, "given back:", peak - kb("Rss") > 50_000)
+if __name__ == "__main__":
+    main()
+PY
+    make_app "$WORK/hp" hp hp:main
+    build_app "$WORK/hp" || return
+    run_capture "$PYTHON" -I -S "$WORK/hp/hp.py"
+    expect_eq "python: no huge pages, memory given back" "huge pages: False given back: True" "$OUT"
+    run_capture "$PYHOST" run "$WORK/hp/hp.pyr"
+    expect_eq "pyhost: huge pages, memory given back" "huge pages: True given back: True" "$OUT"
+    printf '[python]\nhuge_pages = false\n' >>"$WORK/hp/pyhost.ini"
+    build_app "$WORK/hp" || return
+    run_capture "$PYHOST" run "$WORK/hp/hp.pyr"
+    expect_eq "huge_pages = false: as python" "huge pages: False given back: True" "$OUT"
+}
+
 # A Python upgrade under a built pyhost: the stdlib on disk no longer matches the interpreter
 # inside pyhost, and packing it would run new stdlib code on old built-in modules. Simulated in
 # a private mount namespace: one stdlib file replaced by a copy with another timestamp.

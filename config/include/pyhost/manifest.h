@@ -111,6 +111,7 @@ typedef struct ph_manifest {
         bool dictionary;          /* train a zstd dictionary at pack time */
         bool site;                /* import site at start-up */
         bool fast_exit;           /* end without tearing the heap down (runtime/finish.c) */
+        bool huge_pages;          /* pymalloc's arenas on transparent huge pages (arena.c) */
         bool filesystem_importer; /* keep the standard PathFinder after pyhost's finder */
         ph_stdlib_policy stdlib;  /* which of the standard library is packed */
         /* module patterns: under 'all', only these (empty: the whole stdlib); under 'auto',
