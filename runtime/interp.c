@@ -425,6 +425,7 @@ int ph_interp_start(const ph_interp_config *ic, ph_error *err)
 {
     if (check_startup_modules(ic->archive, err) < 0 || check_locale_codec(ic, err) < 0)
         return -1;
+    ph_prefault_data();
     if (ic->huge_pages)
         ph_arena_install();
     /* python -I's pre-configuration: environment ignored, but a C/POSIX locale still turns on

@@ -44,6 +44,8 @@ int ph_interp_finish(bool fast);
 int ph_zip_hook_defer(void);
 /* pymalloc's arenas from a region of transparent huge pages (arena.c); before Python starts. */
 void ph_arena_install(void);
+/* The executable's writable data copied in one call, not one fault per page (prefault.c). */
+void ph_prefault_data(void);
 int ph_zip_hook_install(void);
 
 #endif
