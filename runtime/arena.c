@@ -4,7 +4,7 @@
  * every 4 KiB page of them costs a page fault on first touch and a page to free at exit. Carved
  * from one 2 MiB-aligned region marked MADV_HUGEPAGE, they fault once per 2 MiB where the
  * kernel allows it (transparent_hugepage "madvise" or "always"): `hg log` goes from 5,950 page
- * faults to 2,720 and from 123.7 to 115.5 ms of CPU, a hello from 5.31 to 4.92 ms
+ * faults to 2,720 and from 124.0 to 117.7 ms of CPU, a hello from 5.19 to 4.85 ms
  * (bench/RESULTS.md), for about 1.4 MB more resident memory. Where the kernel says no, the
  * advice does nothing and arenas behave as pymalloc's own.
  *

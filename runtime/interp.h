@@ -42,10 +42,11 @@ int ph_interp_finish(bool fast);
 /* zipimport deferred to the first zip file on sys.path (zip_hook.c): _defer before the main
  * phase of initialization, _install after it. Return -1 with a Python error set. */
 int ph_zip_hook_defer(void);
-/* pymalloc's arenas from a region of transparent huge pages (arena.c); before Python starts. */
-void ph_arena_install(void);
-/* The executable's writable data copied in one call, not one fault per page (prefault.c). */
-void ph_prefault_data(void);
 int ph_zip_hook_install(void);
+
+/* Before Python starts: pymalloc's arenas from a region of transparent huge pages (arena.c),
+ * and the executable's writable data copied in one call, not one fault per page (prefault.c). */
+void ph_arena_install(void);
+void ph_prefault_data(void);
 
 #endif

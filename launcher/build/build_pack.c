@@ -163,10 +163,9 @@ static int pack_module(build *b, const ph_unit *u)
     if (rc == 0 && wants_source(b, u))
         rc = pyr_writer_add_blob(b->writer, u->name, u->kind, PYR_SOURCE, src, size, PYR_IN_MEMORY,
                                  0, b->err);
-    unsigned code_flags = module_flags(b);
     if (rc == 0)
         rc = pyr_writer_add_blob(b->writer, u->name, u->kind, slot, code, code_size, PYR_IN_MEMORY,
-                                 code_flags, b->err);
+                                 module_flags(b), b->err);
     free(src);
     free(code);
     if (rc == 1)
